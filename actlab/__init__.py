@@ -1,0 +1,1 @@
+"""actlab: the computation core of the activation-function lab (never imports streamlit)."""

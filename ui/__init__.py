@@ -1,1 +1,1 @@
-"""Streamlit-side helpers shared by the pages (the only package besides pages/ that imports streamlit)."""
+"""Streamlit-side helpers shared by the pages (with pages/, the only code importing streamlit)."""

@@ -1,0 +1,607 @@
+"""The activation catalogue: every torch.nn elementwise activation as data.
+
+Each entry pairs the torch function (functional form, real torch defaults) with a closed-form
+derivative written by hand, without autograd, so the two can check each other. Where a function
+has a kink the closed form follows torch's convention at the kink (e.g. relu'(0) = 0), and the
+kink positions are listed so that properties such as the order of continuity can be measured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+Params = Mapping[str, float]
+Elementwise = Callable[[Tensor, Params], Tensor]
+
+# SELU's fixed-point constants (Klambauer et al., 2017), as torch uses them.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+# GELU tanh approximation constants (Hendrycks & Gimpel, 2016).
+_GELU_TANH_C = math.sqrt(2.0 / math.pi)
+_GELU_TANH_K = 0.044715
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable parameter: torch's default and the range the UI and API accept."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    step: float
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A catalogue entry: the function, its hand-written derivative and how to present it."""
+
+    id: str
+    display_name: str
+    torch_call: str  # the torch functional it wraps, as a student would write it
+    forward: Elementwise  # f(x; params) via torch
+    derivative: Elementwise  # closed-form f'(x; params), no autograd
+    latex_f: str
+    latex_df: str
+    description: str
+    origin: str
+    params: tuple[Param, ...] = ()
+    breakpoints: Callable[[Params], list[float]] = field(default=lambda p: [])
+    note: str = ""  # anything the student should know beyond the formula (e.g. RReLU's randomness)
+
+    def defaults(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.params}
+
+
+def _step(condition: Tensor, like: Tensor) -> Tensor:
+    return condition.to(like.dtype)
+
+
+def _sigmoid(x: Tensor) -> Tensor:
+    return torch.sigmoid(x)
+
+
+def _leaky(slope: float) -> Elementwise:
+    return lambda x, p: torch.where(x > 0, torch.ones_like(x), torch.full_like(x, slope))
+
+
+def _prelu(x: Tensor, p: Params) -> Tensor:
+    weight = torch.tensor([p["weight"]], dtype=x.dtype, device=x.device)
+    return F.prelu(x, weight)
+
+
+def _rrelu_eval_slope(p: Params) -> float:
+    return (p["lower"] + p["upper"]) / 2.0
+
+
+def _gelu_tanh_derivative(x: Tensor, p: Params) -> Tensor:
+    u = _GELU_TANH_C * (x + _GELU_TANH_K * x**3)
+    t = torch.tanh(u)
+    du = _GELU_TANH_C * (1.0 + 3.0 * _GELU_TANH_K * x**2)
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t**2) * du
+
+
+def _gelu_derivative(x: Tensor, p: Params) -> Tensor:
+    cdf = 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
+    pdf = torch.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi)
+    return cdf + x * pdf
+
+
+def _mish_derivative(x: Tensor, p: Params) -> Tensor:
+    t = torch.tanh(F.softplus(x))
+    return t + x * (1.0 - t**2) * torch.sigmoid(x)
+
+
+def _silu_derivative(x: Tensor, p: Params) -> Tensor:
+    s = torch.sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+def _softplus_derivative(x: Tensor, p: Params) -> Tensor:
+    # torch switches to the identity when beta * x > threshold, for numerical stability.
+    bx = p["beta"] * x
+    return torch.where(bx > p["threshold"], torch.ones_like(x), torch.sigmoid(bx))
+
+
+def _between(x: Tensor, low: float, high: float) -> Tensor:
+    return _step((x > low) & (x < high), x)
+
+
+_CATALOGUE: tuple[Activation, ...] = (
+    Activation(
+        id="relu",
+        display_name="ReLU",
+        torch_call="F.relu(x)",
+        forward=lambda x, p: F.relu(x),
+        derivative=lambda x, p: _step(x > 0, x),
+        latex_f=r"\max(0, x)",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
+        description="Passes positives, zeroes negatives: cheap, sparse, non-saturating for x > 0.",
+        origin="Nair & Hinton, 2010 (Rectified Linear Units Improve Restricted Boltzmann Machines)",
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="leaky_relu",
+        display_name="LeakyReLU",
+        torch_call="F.leaky_relu(x, negative_slope=0.01)",
+        forward=lambda x, p: F.leaky_relu(x, p["negative_slope"]),
+        derivative=lambda x, p: _leaky(p["negative_slope"])(x, p),
+        latex_f=r"\begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}",
+        description="ReLU with a small slope for negatives so units never stop learning.",
+        origin="Maas, Hannun & Ng, 2013 (Rectifier Nonlinearities Improve Neural Network Acoustic Models)",
+        params=(Param("negative_slope", 0.01, 0.0, 1.0, 0.01, "slope a for x ≤ 0"),),
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="prelu",
+        display_name="PReLU",
+        torch_call="F.prelu(x, weight=torch.tensor([0.25]))",
+        forward=_prelu,
+        derivative=lambda x, p: _leaky(p["weight"])(x, p),
+        latex_f=r"\begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}",
+        description="LeakyReLU whose negative slope a is learned (nn.PReLU starts it at 0.25).",
+        origin="He, Zhang, Ren & Sun, 2015 (Delving Deep into Rectifiers)",
+        params=(Param("weight", 0.25, -1.0, 1.0, 0.01, "learned slope a for x ≤ 0 (init 0.25)"),),
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="rrelu",
+        display_name="RReLU",
+        torch_call="F.rrelu(x, lower=1/8, upper=1/3, training=False)",
+        forward=lambda x, p: F.rrelu(x, p["lower"], p["upper"], training=False),
+        derivative=lambda x, p: _leaky(_rrelu_eval_slope(p))(x, p),
+        latex_f=r"\begin{cases} x & x \ge 0 \\ \frac{l+u}{2}\,x & x < 0 \end{cases}",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ \frac{l+u}{2} & x \le 0 \end{cases}",
+        description="Leaky ReLU with a random negative slope while training, its mean at eval.",
+        origin="Xu, Wang, Chen & Li, 2015 (Empirical Evaluation of Rectified Activations)",
+        params=(
+            Param("lower", 1 / 8, 0.0, 1.0, 0.005, "lower bound l of the random slope"),
+            Param("upper", 1 / 3, 0.0, 1.0, 0.005, "upper bound u of the random slope"),
+        ),
+        breakpoints=lambda p: [0.0],
+        note=(
+            "In training mode every negative element gets its own slope drawn from U(l, u), "
+            "fresh on each forward pass, a noise that regularises. Plots show the deterministic "
+            "eval-mode form, whose slope is the mean (l+u)/2."
+        ),
+    ),
+    Activation(
+        id="elu",
+        display_name="ELU",
+        torch_call="F.elu(x, alpha=1.0)",
+        forward=lambda x, p: F.elu(x, p["alpha"]),
+        derivative=lambda x, p: torch.where(x > 0, torch.ones_like(x), p["alpha"] * torch.exp(x)),
+        latex_f=r"\begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
+        description="Smooth negative part saturating at -α pushes mean activations towards zero.",
+        origin="Clevert, Unterthiner & Hochreiter, 2015 (Fast and Accurate Deep Network Learning by ELUs)",
+        params=(Param("alpha", 1.0, 0.0, 3.0, 0.05, "negative saturation value -α"),),
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="selu",
+        display_name="SELU",
+        torch_call="F.selu(x)",
+        forward=lambda x, p: F.selu(x),
+        derivative=lambda x, p: (
+            SELU_SCALE * torch.where(x > 0, torch.ones_like(x), SELU_ALPHA * torch.exp(x))
+        ),
+        latex_f=(
+            r"\lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases},"
+            r"\ \lambda \approx 1.0507,\ \alpha \approx 1.6733"
+        ),
+        latex_df=r"\lambda \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
+        description="Scaled ELU whose constants keep activations at mean 0, variance 1 layer after layer.",
+        origin="Klambauer, Unterthiner, Mayr & Hochreiter, 2017 (Self-Normalizing Neural Networks)",
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="celu",
+        display_name="CELU",
+        torch_call="F.celu(x, alpha=1.0)",
+        forward=lambda x, p: F.celu(x, p["alpha"]),
+        derivative=lambda x, p: torch.where(x > 0, torch.ones_like(x), torch.exp(x / p["alpha"])),
+        latex_f=r"\max(0, x) + \min\!\big(0, \alpha\,(e^{x/\alpha} - 1)\big)",
+        latex_df=r"\begin{cases} 1 & x > 0 \\ e^{x/\alpha} & x \le 0 \end{cases}",
+        description="ELU rescaled so its derivative is continuous at 0 for every α.",
+        origin="Barron, 2017 (Continuously Differentiable Exponential Linear Units)",
+        params=(Param("alpha", 1.0, 0.05, 3.0, 0.05, "negative saturation value -α (α > 0)"),),
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="gelu",
+        display_name="GELU",
+        torch_call="F.gelu(x)",
+        forward=lambda x, p: F.gelu(x),
+        derivative=_gelu_derivative,
+        latex_f=r"x\,\Phi(x) = \tfrac{x}{2}\big(1 + \operatorname{erf}(x/\sqrt{2})\big)",
+        latex_df=r"\Phi(x) + x\,\varphi(x)",
+        description="Weights x by the Gaussian probability that it is positive; the Transformer default.",
+        origin="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
+    ),
+    Activation(
+        id="gelu_tanh",
+        display_name="GELU (tanh)",
+        torch_call="F.gelu(x, approximate='tanh')",
+        forward=lambda x, p: F.gelu(x, approximate="tanh"),
+        derivative=_gelu_tanh_derivative,
+        latex_f=r"\tfrac{x}{2}\Big(1 + \tanh\!\big(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\big)\Big)",
+        latex_df=(
+            r"\tfrac{1}{2}(1 + \tanh u) + \tfrac{x}{2}\,\operatorname{sech}^2 u\;"
+            r"\sqrt{2/\pi}\,(1 + 0.134145\,x^2)"
+        ),
+        description="The tanh approximation of GELU used by BERT and GPT-2.",
+        origin="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
+    ),
+    Activation(
+        id="silu",
+        display_name="SiLU / Swish",
+        torch_call="F.silu(x)",
+        forward=lambda x, p: F.silu(x),
+        derivative=_silu_derivative,
+        latex_f=r"x\,\sigma(x)",
+        latex_df=r"\sigma(x)\,\big(1 + x\,(1 - \sigma(x))\big)",
+        description="Self-gated x·σ(x): smooth, non-monotonic, with a small negative dip.",
+        origin="Elfwing, Uchibe & Doya, 2017; Ramachandran, Zoph & Le, 2017 (Swish)",
+    ),
+    Activation(
+        id="mish",
+        display_name="Mish",
+        torch_call="F.mish(x)",
+        forward=lambda x, p: F.mish(x),
+        derivative=_mish_derivative,
+        latex_f=r"x \tanh(\operatorname{softplus}(x))",
+        latex_df=r"\tanh(s) + x\,\operatorname{sech}^2(s)\,\sigma(x),\ s = \operatorname{softplus}(x)",
+        description="Smooth self-regularised non-monotonic function, close to Swish.",
+        origin="Misra, 2019 (Mish: A Self Regularized Non-Monotonic Activation Function)",
+    ),
+    Activation(
+        id="softplus",
+        display_name="Softplus",
+        torch_call="F.softplus(x, beta=1.0, threshold=20.0)",
+        forward=lambda x, p: F.softplus(x, p["beta"], p["threshold"]),
+        derivative=_softplus_derivative,
+        latex_f=(
+            r"\begin{cases} \frac{1}{\beta}\log(1 + e^{\beta x}) & \beta x \le t \\"
+            r" x & \beta x > t \end{cases}"
+        ),
+        latex_df=r"\begin{cases} \sigma(\beta x) & \beta x \le t \\ 1 & \beta x > t \end{cases}",
+        description="A smooth ReLU; torch switches to x past the threshold t for stability.",
+        origin="Dugas, Bengio, Bélisle, Nadeau & Garcia, 2001 (Incorporating Second-Order Functional Knowledge)",
+        params=(
+            Param("beta", 1.0, 0.1, 10.0, 0.1, "sharpness β (large β → ReLU)"),
+            Param("threshold", 20.0, 1.0, 50.0, 1.0, "βx above which torch returns x exactly"),
+        ),
+    ),
+    Activation(
+        id="softsign",
+        display_name="Softsign",
+        torch_call="F.softsign(x)",
+        forward=lambda x, p: F.softsign(x),
+        derivative=lambda x, p: 1.0 / (1.0 + x.abs()) ** 2,
+        latex_f=r"\frac{x}{1 + |x|}",
+        latex_df=r"\frac{1}{(1 + |x|)^2}",
+        description="Like tanh but approaches ±1 polynomially, so it saturates more slowly.",
+        origin="Turian, Bergstra & Bengio, 2009 (Quadratic Features and Deep Architectures for Chunking)",
+        breakpoints=lambda p: [0.0],
+    ),
+    Activation(
+        id="sigmoid",
+        display_name="Sigmoid",
+        torch_call="torch.sigmoid(x)",
+        forward=lambda x, p: torch.sigmoid(x),
+        derivative=lambda x, p: torch.sigmoid(x) * (1.0 - torch.sigmoid(x)),
+        latex_f=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+        latex_df=r"\sigma(x)\,(1 - \sigma(x)) \le \tfrac14",
+        description="The logistic squashing function; its slope never exceeds 1/4, so deep stacks vanish.",
+        origin="Rumelhart, Hinton & Williams, 1986 (Learning representations by back-propagating errors)",
+    ),
+    Activation(
+        id="logsigmoid",
+        display_name="LogSigmoid",
+        torch_call="F.logsigmoid(x)",
+        forward=lambda x, p: F.logsigmoid(x),
+        derivative=lambda x, p: torch.sigmoid(-x),
+        latex_f=r"\log \sigma(x) = -\log(1 + e^{-x})",
+        latex_df=r"1 - \sigma(x) = \sigma(-x)",
+        description="The log of the sigmoid, computed stably; the building block of binary cross-entropy.",
+        origin="Logistic regression (Cox, 1958); torch's numerically stable form",
+    ),
+    Activation(
+        id="hardsigmoid",
+        display_name="Hardsigmoid",
+        torch_call="F.hardsigmoid(x)",
+        forward=lambda x, p: F.hardsigmoid(x),
+        derivative=lambda x, p: _between(x, -3.0, 3.0) / 6.0,
+        latex_f=r"\frac{\operatorname{ReLU6}(x + 3)}{6}",
+        latex_df=r"\begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} \end{cases}",
+        description="A piecewise-linear sigmoid that is cheap on mobile hardware.",
+        origin="Howard et al., 2019 (Searching for MobileNetV3)",
+        breakpoints=lambda p: [-3.0, 3.0],
+    ),
+    Activation(
+        id="hardswish",
+        display_name="Hardswish",
+        torch_call="F.hardswish(x)",
+        forward=lambda x, p: F.hardswish(x),
+        derivative=lambda x, p: torch.where(
+            x <= -3.0,
+            torch.zeros_like(x),
+            torch.where(x < 3.0, (2.0 * x + 3.0) / 6.0, torch.ones_like(x)),
+        ),
+        latex_f=r"x\,\frac{\operatorname{ReLU6}(x + 3)}{6}",
+        latex_df=r"\begin{cases} 0 & x \le -3 \\ (2x + 3)/6 & -3 < x < 3 \\ 1 & x \ge 3 \end{cases}",
+        description="A piecewise-quadratic Swish for mobile networks.",
+        origin="Howard et al., 2019 (Searching for MobileNetV3)",
+        breakpoints=lambda p: [-3.0, 3.0],
+    ),
+    Activation(
+        id="hardtanh",
+        display_name="Hardtanh",
+        torch_call="F.hardtanh(x, min_val=-1.0, max_val=1.0)",
+        forward=lambda x, p: F.hardtanh(x, p["min_val"], p["max_val"]),
+        derivative=lambda x, p: _between(x, p["min_val"], p["max_val"]),
+        latex_f=r"\min(\max(x, a), b)",
+        latex_df=r"\begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} \end{cases}",
+        description="Clips x to [a, b]: a linear tanh with dead zones outside.",
+        origin="Collobert, 2004 (Large Scale Machine Learning, PhD thesis; the Torch library)",
+        params=(
+            Param("min_val", -1.0, -5.0, 5.0, 0.1, "lower clip a"),
+            Param("max_val", 1.0, -5.0, 5.0, 0.1, "upper clip b (must exceed a)"),
+        ),
+        breakpoints=lambda p: [p["min_val"], p["max_val"]],
+    ),
+    Activation(
+        id="relu6",
+        display_name="ReLU6",
+        torch_call="F.relu6(x)",
+        forward=lambda x, p: F.relu6(x),
+        derivative=lambda x, p: _between(x, 0.0, 6.0),
+        latex_f=r"\min(\max(0, x), 6)",
+        latex_df=r"\begin{cases} 1 & 0 < x < 6 \\ 0 & \text{otherwise} \end{cases}",
+        description="ReLU capped at 6, which keeps low-precision (mobile) arithmetic in range.",
+        origin="Krizhevsky, 2010 (Convolutional Deep Belief Networks on CIFAR-10)",
+        breakpoints=lambda p: [0.0, 6.0],
+    ),
+    Activation(
+        id="tanh",
+        display_name="Tanh",
+        torch_call="torch.tanh(x)",
+        forward=lambda x, p: torch.tanh(x),
+        derivative=lambda x, p: 1.0 - torch.tanh(x) ** 2,
+        latex_f=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+        latex_df=r"1 - \tanh^2(x)",
+        description="A zero-centred sigmoid with slope 1 at the origin; saturates at ±1.",
+        origin="LeCun, Bottou, Orr & Müller, 1998 (Efficient BackProp)",
+    ),
+    Activation(
+        id="tanhshrink",
+        display_name="Tanhshrink",
+        torch_call="F.tanhshrink(x)",
+        forward=lambda x, p: F.tanhshrink(x),
+        derivative=lambda x, p: torch.tanh(x) ** 2,
+        latex_f=r"x - \tanh(x)",
+        latex_df=r"\tanh^2(x)",
+        description="What tanh leaves out: flat near 0, linear far away.",
+        origin="The Torch library (Collobert, Kavukcuoglu & Farabet, 2011)",
+    ),
+    Activation(
+        id="softshrink",
+        display_name="Softshrink",
+        torch_call="F.softshrink(x, lambd=0.5)",
+        forward=lambda x, p: F.softshrink(x, p["lambd"]),
+        derivative=lambda x, p: _step(x.abs() > p["lambd"], x),
+        latex_f=r"\begin{cases} x - \lambda & x > \lambda \\ x + \lambda & x < -\lambda \\ 0 & \text{otherwise} \end{cases}",
+        latex_df=r"\begin{cases} 1 & |x| > \lambda \\ 0 & |x| \le \lambda \end{cases}",
+        description="Soft thresholding: shrinks every value towards 0 by λ (the proximal map of L1).",
+        origin="Donoho & Johnstone, 1994 (Ideal spatial adaptation by wavelet shrinkage)",
+        params=(Param("lambd", 0.5, 0.0, 5.0, 0.05, "dead-zone half-width λ ≥ 0"),),
+        breakpoints=lambda p: [-p["lambd"], p["lambd"]],
+    ),
+    Activation(
+        id="hardshrink",
+        display_name="Hardshrink",
+        torch_call="F.hardshrink(x, lambd=0.5)",
+        forward=lambda x, p: F.hardshrink(x, p["lambd"]),
+        derivative=lambda x, p: _step(x.abs() > p["lambd"], x),
+        latex_f=r"\begin{cases} x & |x| > \lambda \\ 0 & |x| \le \lambda \end{cases}",
+        latex_df=r"\begin{cases} 1 & |x| > \lambda \\ 0 & |x| < \lambda \end{cases}",
+        description="Hard thresholding: keeps values larger than λ, zeroes the rest (jumps at ±λ).",
+        origin="Donoho & Johnstone, 1994 (Ideal spatial adaptation by wavelet shrinkage)",
+        params=(Param("lambd", 0.5, 0.0, 5.0, 0.05, "dead-zone half-width λ ≥ 0"),),
+        breakpoints=lambda p: [-p["lambd"], p["lambd"]],
+    ),
+    Activation(
+        id="threshold",
+        display_name="Threshold",
+        torch_call="F.threshold(x, threshold=0.1, value=20.0)",
+        forward=lambda x, p: F.threshold(x, p["threshold"], p["value"]),
+        derivative=lambda x, p: _step(x > p["threshold"], x),
+        latex_f=r"\begin{cases} x & x > \theta \\ v & x \le \theta \end{cases}",
+        latex_df=r"\begin{cases} 1 & x > \theta \\ 0 & x < \theta \end{cases}",
+        description="Replaces everything at or below θ by a constant v: a step where v ≠ θ.",
+        origin="The Torch library; torch has no defaults, these are its documentation's example",
+        params=(
+            Param("threshold", 0.1, -5.0, 5.0, 0.1, "threshold θ"),
+            Param("value", 20.0, -25.0, 25.0, 0.5, "replacement value v"),
+        ),
+        breakpoints=lambda p: [p["threshold"]],
+    ),
+    Activation(
+        id="identity",
+        display_name="Identity (linear)",
+        torch_call="x  # nn.Identity()",
+        forward=lambda x, p: x.clone() if not x.requires_grad else x * 1.0,
+        derivative=lambda x, p: torch.ones_like(x),
+        latex_f="x",
+        latex_df="1",
+        description="No nonlinearity at all: stacked layers collapse into one affine map.",
+        origin="The baseline every activation is measured against",
+    ),
+)
+
+_BY_ID: dict[str, Activation] = {a.id: a for a in _CATALOGUE}
+
+
+def names() -> list[str]:
+    """All catalogue ids, in display order."""
+    return [a.id for a in _CATALOGUE]
+
+
+def get(name: str) -> Activation:
+    """The catalogue entry for ``name``; a clear ``ValueError`` for an unknown id."""
+    try:
+        return _BY_ID[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of: {', '.join(names())}"
+        ) from None
+
+
+def display_name(name: str) -> str:
+    return get(name).display_name
+
+
+def resolve_params(name: str, params: Params | None = None) -> dict[str, float]:
+    """Fill in torch defaults and check every value is finite and inside its allowed range."""
+    activation = get(name)
+    params = dict(params or {})
+    known = {p.name for p in activation.params}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise ValueError(f"{name} has no parameter {unknown[0]!r} (parameters: {allowed})")
+    resolved: dict[str, float] = {}
+    for spec in activation.params:
+        raw = params.get(spec.name, spec.default)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}.{spec.name} must be a number, got {raw!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name}.{spec.name} must be finite, got {value!r}")
+        if not spec.low <= value <= spec.high:
+            raise ValueError(
+                f"{name}.{spec.name}={value:g} is outside its allowed range "
+                f"[{spec.low:g}, {spec.high:g}]"
+            )
+        resolved[spec.name] = value
+    _check_joint_constraints(name, resolved)
+    return resolved
+
+
+def _check_joint_constraints(name: str, p: dict[str, float]) -> None:
+    if name == "rrelu" and p["lower"] > p["upper"]:
+        raise ValueError(
+            f"rrelu needs lower ≤ upper, got lower={p['lower']:g} > upper={p['upper']:g}"
+        )
+    if name == "hardtanh" and p["min_val"] >= p["max_val"]:
+        raise ValueError(
+            f"hardtanh needs min_val < max_val, got min_val={p['min_val']:g} ≥ max_val={p['max_val']:g}"
+        )
+
+
+def function(name: str, **params: float) -> Callable[[Tensor], Tensor]:
+    """``f`` with validated parameters bound once: cheap to call inside a training loop."""
+    activation = get(name)
+    resolved = resolve_params(name, params)
+    return lambda x: activation.forward(x, resolved)
+
+
+def apply(name: str, x: Tensor, **params: float) -> Tensor:
+    """Differentiable ``f(x)`` for any dtype/device, torch defaults filled in."""
+    return function(name, **params)(x)
+
+
+class ActivationModule(torch.nn.Module):
+    """An ``nn.Module`` around a catalogue entry, for ``nn.Sequential`` models."""
+
+    def __init__(self, name: str, **params: float) -> None:
+        super().__init__()
+        self.name = name
+        self.params = resolve_params(name, params)
+        self._f = function(name, **self.params)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._f(x)
+
+    def extra_repr(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{self.name}{'(' + args + ')' if args else ''}"
+
+
+def module(name: str, **params: float) -> torch.nn.Module:
+    return ActivationModule(name, **params)
+
+
+def as_input(x: Sequence[float] | np.ndarray | Tensor) -> Tensor:
+    """Turn user x into a 1-D floating tensor, rejecting empty or non-finite input."""
+    tensor = x.detach() if isinstance(x, Tensor) else torch.as_tensor(np.asarray(x))
+    if not tensor.is_floating_point():
+        tensor = tensor.to(torch.float64)
+    tensor = tensor.reshape(-1)
+    if tensor.numel() == 0:
+        raise ValueError("x is empty: give at least one point")
+    finite = torch.isfinite(tensor)
+    if not bool(finite.all()):
+        bad = tensor[~finite][0].item()
+        raise ValueError(f"x must be finite, got {bad!r}")
+    return tensor
+
+
+def derivatives(name: str, x: Tensor, **params: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``(f, f', f'')`` at ``x`` by autograd; f'' through ``create_graph``.
+
+    Elementwise functions make ``grad(f.sum())`` the per-point derivative. Where torch's
+    backward is itself constant (ReLU), f' has no graph and f'' is exactly 0.
+    """
+    activation = get(name)
+    resolved = resolve_params(name, params)
+    xg = x.detach().clone().requires_grad_(True)
+    f = activation.forward(xg, resolved)
+    (df,) = torch.autograd.grad(f.sum(), xg, create_graph=True)
+    if not df.requires_grad:
+        return f.detach(), df.detach(), torch.zeros_like(x)
+    try:
+        (d2f,) = torch.autograd.grad(df.sum(), xg, allow_unused=True, materialize_grads=True)
+    except RuntimeError:
+        # torch has no double backward for a few piecewise functions (hardsigmoid,
+        # hardswish): differentiate the closed-form f' with autograd instead.
+        xg2 = x.detach().clone().requires_grad_(True)
+        exact = activation.derivative(xg2, resolved)
+        if not exact.requires_grad:
+            return f.detach(), df.detach(), torch.zeros_like(x)
+        (d2f,) = torch.autograd.grad(exact.sum(), xg2, allow_unused=True, materialize_grads=True)
+    return f.detach(), df.detach(), d2f.detach()
+
+
+def evaluate(name: str, x: Sequence[float] | np.ndarray | Tensor, **params: float) -> pd.DataFrame:
+    """f, f' and f'' by autograd plus the closed-form f', all in the dtype of ``x``.
+
+    Columns: ``x, f, df, df_exact, d2f``. Raises ``ValueError`` for unknown names, bad
+    parameters, or empty / non-finite x.
+    """
+    xt = as_input(x)
+    resolved = resolve_params(name, params)
+    f, df, d2f = derivatives(name, xt, **resolved)
+    df_exact = get(name).derivative(xt, resolved)
+    return pd.DataFrame(
+        {
+            "x": xt.numpy(),
+            "f": f.numpy(),
+            "df": df.numpy(),
+            "df_exact": df_exact.numpy(),
+            "d2f": d2f.numpy(),
+        }
+    )

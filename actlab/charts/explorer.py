@@ -1,0 +1,72 @@
+"""Charts of the Activation Explorer: overlaid f / f' / f'' with saturation shading."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from actlab.charts.common import legend_selection, overlaid_lines
+
+CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autograd)"}
+
+
+def curve_chart(
+    table: pd.DataFrame, column: str, zones: pd.DataFrame | None = None, height: int = 340
+) -> alt.LayerChart:
+    """One curve per activation; ``zones`` (x_start, x_end) shades where |f′| is tiny."""
+    lines = overlaid_lines(
+        table,
+        x="x",
+        y=column,
+        series="activation",
+        y_title=CURVE_TITLES[column],
+        height=height,
+    )
+    if zones is None or zones.empty:
+        return lines
+    shading = (
+        alt.Chart(zones)
+        .mark_rect(opacity=0.12)
+        .encode(
+            x="x_start:Q",
+            x2="x_end:Q",
+            color=alt.Color("activation:N"),
+            tooltip=[
+                alt.Tooltip("activation:N"),
+                alt.Tooltip("x_start:Q", format=".3g", title="saturated from"),
+                alt.Tooltip("x_end:Q", format=".3g", title="to"),
+            ],
+        )
+    )
+    return alt.layer(shading, lines)
+
+
+def derivative_check_chart(table: pd.DataFrame, height: int = 300) -> alt.Chart:
+    """Autograd f′ (solid) against the hand-written closed form (dashed) for each function."""
+    long = table.melt(
+        id_vars=["activation", "x"],
+        value_vars=["df", "df_exact"],
+        var_name="method",
+        value_name="derivative",
+    )
+    long["method"] = long["method"].map({"df": "autograd", "df_exact": "closed form"})
+    selection = legend_selection("activation", name="check_legend")
+    return (
+        alt.Chart(long)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("x:Q"),
+            y=alt.Y("derivative:Q", title="f′(x)"),
+            color=alt.Color("activation:N"),
+            strokeDash=alt.StrokeDash("method:N", title="computed by"),
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
+            tooltip=[
+                "activation:N",
+                "method:N",
+                alt.Tooltip("x:Q", format=".4g"),
+                alt.Tooltip("derivative:Q", format=".6g"),
+            ],
+        )
+        .add_params(selection)
+        .properties(height=height)
+    )

@@ -1,0 +1,132 @@
+"""What the Activation Explorer shows, as DataFrames: curves, derivative checks, saturation zones.
+
+A *selection* maps catalogue ids to their parameter values, e.g. ``{"elu": {"alpha": 0.5}}``;
+missing parameters take torch's defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+
+from actlab import activations
+
+Selection = Mapping[str, Mapping[str, float]]
+MIN_POINTS, MAX_POINTS = 11, 20001
+X_LIMIT = 1000.0
+
+
+def x_grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
+    """An evenly spaced float64 grid, validated so a bad range never reaches torch."""
+    for label, value in (("x_min", x_min), ("x_max", x_max)):
+        if not math.isfinite(value) or abs(value) > X_LIMIT:
+            raise ValueError(f"{label} must be finite and within ±{X_LIMIT:g}, got {value!r}")
+    if x_min >= x_max:
+        raise ValueError(f"x range is empty: x_min={x_min:g} must be below x_max={x_max:g}")
+    if not MIN_POINTS <= int(points) <= MAX_POINTS:
+        raise ValueError(f"resolution must be {MIN_POINTS}..{MAX_POINTS} points, got {points!r}")
+    return torch.linspace(x_min, x_max, int(points), dtype=torch.float64)
+
+
+def curves(selection: Selection, x_min: float, x_max: float, points: int) -> pd.DataFrame:
+    """Long table ``activation, id, x, f, df, df_exact, d2f`` for every selected function."""
+    if not selection:
+        raise ValueError("select at least one activation")
+    x = x_grid(x_min, x_max, points)
+    frames = []
+    for name, params in selection.items():
+        frame = activations.evaluate(name, x, **params)
+        frame.insert(0, "id", name)
+        frame.insert(0, "activation", activations.display_name(name))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _near_breakpoint(x: np.ndarray, points: list[float], width: float) -> np.ndarray:
+    near = np.zeros_like(x, dtype=bool)
+    for p in points:
+        near |= np.abs(x - p) <= width
+    return near
+
+
+def derivative_check(selection: Selection, table: pd.DataFrame) -> pd.DataFrame:
+    """Per function: max |autograd f' - closed-form f'| away from kinks, and torch's kink values.
+
+    "Away from kinks" excludes grid points within 1e-9 of a listed breakpoint, where f' is not
+    defined and any value is a convention. The kink column says which value torch picked.
+    """
+    rows = []
+    for name, params in selection.items():
+        resolved = activations.resolve_params(name, params)
+        entry = activations.get(name)
+        part = table[table["id"] == name]
+        kinks = entry.breakpoints(resolved)
+        away = ~_near_breakpoint(part["x"].to_numpy(), kinks, 1e-9)
+        diff = (part["df"] - part["df_exact"]).abs().to_numpy()[away]
+        rows.append(
+            {
+                "activation": entry.display_name,
+                "max |autograd − closed form|": float(diff.max()) if diff.size else 0.0,
+                "points compared": int(away.sum()),
+                "torch's f' at kinks": kink_conventions(name, resolved) or "no kinks",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def kink_conventions(name: str, params: Mapping[str, float]) -> str:
+    """E.g. ``x=0: torch f'=0 (left 0, right 1)`` for every breakpoint of ``name``."""
+    entry = activations.get(name)
+    notes = []
+    for p in entry.breakpoints(params):
+        probe = torch.tensor([p, p - 1e-7, p + 1e-7], dtype=torch.float64)
+        _, df, _ = activations.derivatives(name, probe, **params)
+        notes.append(
+            f"x={p:g}: torch f'={df[0].item():.4g} "
+            f"(left {df[1].item():.4g}, right {df[2].item():.4g})"
+        )
+    return "; ".join(notes)
+
+
+def saturation_zones(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Intervals where |f'| < ``threshold``: the vanishing-gradient zone of each function.
+
+    Returns ``activation, x_start, x_end`` with one row per maximal run of saturated grid points.
+    """
+    if not math.isfinite(threshold) or threshold <= 0:
+        raise ValueError(f"saturation threshold must be a positive number, got {threshold!r}")
+    rows = []
+    for activation, part in table.groupby("activation", sort=False):
+        x = part["x"].to_numpy()
+        saturated = np.abs(part["df"].to_numpy()) < threshold
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], saturated.astype(np.int8), [0]])))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            rows.append({"activation": activation, "x_start": x[start], "x_end": x[stop - 1]})
+    return pd.DataFrame(rows, columns=["activation", "x_start", "x_end"])
+
+
+def apply_to_image(image: np.ndarray, selection: Selection) -> dict[str, np.ndarray]:
+    """Each selected activation applied pixel-wise to a (normalised) image, in float64."""
+    x = torch.as_tensor(np.asarray(image, dtype=np.float64))
+    return {
+        activations.display_name(name): activations.apply(name, x, **params).numpy()
+        for name, params in selection.items()
+    }
+
+
+def diverging_rgb(values: np.ndarray, scale: int = 6) -> np.ndarray:
+    """Blue (negative) - white (0) - red (positive) uint8 image, symmetric about 0, upscaled.
+
+    Symmetric colours keep the sign visible: ReLU leaves no blue, tanh keeps both.
+    """
+    limit = float(np.abs(values).max()) or 1.0
+    t = np.clip(values / limit, -1.0, 1.0)[..., None]
+    white = np.array([255.0, 255.0, 255.0])
+    red, blue = np.array([190.0, 30.0, 45.0]), np.array([33.0, 82.0, 170.0])
+    rgb = np.where(t >= 0, white + t * (red - white), white - t * (blue - white))
+    rgb = rgb.round().astype(np.uint8)
+    return np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8))

@@ -1,0 +1,24 @@
+"""Home: what actlab is and what each lesson shows."""
+
+import streamlit as st
+
+st.title("actlab — the activation-function lab")
+st.markdown(
+    "Activation functions are the one nonlinear step in a neural network. Each lesson below "
+    "makes one consequence of that choice visible, computed live with PyTorch."
+)
+
+LESSONS = [
+    (
+        "pages/explorer.py",
+        "Activation Explorer",
+        ":material/show_chart:",
+        "The whole torch.nn catalogue: f, f′ and f″ by autograd, checked against hand-written "
+        "derivatives, with measured properties and the effect on a real MNIST digit.",
+    ),
+]
+
+for path, title, icon, blurb in LESSONS:
+    with st.container(border=True):
+        st.page_link(path, label=title, icon=icon)
+        st.markdown(blurb)

@@ -126,9 +126,15 @@ def continuity_order(name: str, params: dict[str, float]) -> str:
 
 
 def _normal_mean(x: torch.Tensor, f: torch.Tensor) -> float:
-    """E[f(Z)] for Z ~ N(0, 1) by the trapezoid rule on the grid (tails beyond ±10 are < 1e-22)."""
+    """E[f(Z)] for Z ~ N(0, 1) by composite Simpson on the grid (tails beyond ±10 are < 1e-22).
+
+    Kinks at 0 and other even grid points sit on panel edges, so ReLU's mean is exact to ~1e-14.
+    """
     density = torch.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
-    return float(torch.trapezoid(f * density, x))
+    weights = torch.ones_like(x)
+    weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
+    h = (x[-1] - x[0]) / (len(x) - 1)
+    return float((weights * f * density).sum() * h / 3)
 
 
 def _saturation(df_far_right: float, df_far_left: float) -> str:

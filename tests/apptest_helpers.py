@@ -1,0 +1,47 @@
+"""Small helpers for AppTest-based page tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_path(relative: str) -> str:
+    """Absolute path of a repo file: AppTest resolves relative paths against the caller."""
+    return str(ROOT / relative)
+
+
+def run_page(path: str, timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(app_path(path), default_timeout=timeout)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs (without data) of every Altair chart on the page."""
+    return [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+
+
+def chart_frames(at: AppTest) -> list[list[pd.DataFrame]]:
+    """The datasets of every chart (Streamlit ships them as Arrow next to the spec)."""
+    return [
+        [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+        for element in at.get("vega_lite_chart")
+    ]
+
+
+def chart_rows(at: AppTest, chart: int, column: str) -> pd.DataFrame:
+    """The first dataset of chart number ``chart`` that has ``column``."""
+    return next(f for f in chart_frames(at)[chart] if column in f.columns)
+
+
+def chart_data(at: AppTest) -> list[list[str]]:
+    """A comparable fingerprint of all chart data, to check a widget changed what is drawn."""
+    return [[f.to_csv() for f in frames] for frames in chart_frames(at)]

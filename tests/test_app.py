@@ -1,0 +1,30 @@
+"""The router: every page file is registered and runs without exception."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import ROOT, app_path
+from streamlit.testing.v1 import AppTest
+
+PAGE_FILES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+
+
+def test_home_lists_every_lesson():
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("actlab")
+    home = (ROOT / "pages/home.py").read_text()
+    for page in PAGE_FILES:
+        if page != "pages/home.py":
+            assert page in home, f"home page does not describe {page}"
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_runs_inside_the_router(page):
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=180)
+    at.run()
+    at.switch_page(page)  # fails if the page is not registered with st.navigation
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]

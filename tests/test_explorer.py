@@ -1,0 +1,81 @@
+"""Explorer computations: curves, derivative check, saturation zones, image view."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from actlab import bundled, explorer
+
+
+def test_curves_are_long_with_one_block_per_function():
+    table = explorer.curves({"relu": {}, "tanh": {}}, -2, 2, 41)
+    assert list(table.columns) == ["activation", "id", "x", "f", "df", "df_exact", "d2f"]
+    assert table.groupby("activation").size().to_dict() == {"ReLU": 41, "Tanh": 41}
+    tanh = table[table["id"] == "tanh"]
+    np.testing.assert_allclose(tanh["f"], np.tanh(tanh["x"]), atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((3.0, 1.0, 101), "x_min=3"),
+        ((float("nan"), 1.0, 101), "nan"),
+        ((-1.0, 1e6, 101), "1e\\+06|1000000"),
+        ((-1.0, 1.0, 3), "3"),
+    ],
+)
+def test_bad_ranges_are_value_errors(args, message):
+    with pytest.raises(ValueError, match=message):
+        explorer.curves({"relu": {}}, *args)
+    with pytest.raises(ValueError, match="at least one"):
+        explorer.curves({}, -1, 1, 101)
+
+
+def test_sigmoid_saturation_zone_edges_match_the_closed_form():
+    # sigmoid'(x) = 0.1  <=>  s(1 - s) = 0.1  <=>  x = ±log(s / (1 - s)), s = (1 + sqrt(0.6)) / 2
+    s = (1 + math.sqrt(0.6)) / 2
+    edge = math.log(s / (1 - s))
+    table = explorer.curves({"sigmoid": {}}, -6, 6, 12001)
+    zones = explorer.saturation_zones(table, 0.1)
+    assert zones[["x_start"]].iloc[0, 0] == -6.0 and zones["x_end"].iloc[1] == 6.0
+    assert zones["x_end"].iloc[0] == pytest.approx(-edge, abs=1e-3)
+    assert zones["x_start"].iloc[1] == pytest.approx(edge, abs=1e-3)
+    with pytest.raises(ValueError, match="-1"):
+        explorer.saturation_zones(table, -1.0)
+
+
+def test_derivative_check_reports_agreement_and_kink_convention():
+    selection = {"relu": {}, "gelu": {}}
+    table = explorer.curves(selection, -3, 3, 601)
+    check = explorer.derivative_check(selection, table).set_index("activation")
+    assert check.loc["GELU", "max |autograd − closed form|"] < 1e-14
+    assert check.loc["ReLU", "points compared"] == 600  # x = 0 is the kink
+    assert check.loc["ReLU", "torch's f' at kinks"] == "x=0: torch f'=0 (left 0, right 1)"
+    assert check.loc["GELU", "torch's f' at kinks"] == "no kinks"
+
+
+def test_image_is_normalised_and_activations_apply_pixelwise():
+    image = bundled.normalized_digit(0)
+    assert image.shape == (28, 28)
+    assert image.mean() == pytest.approx(0, abs=1e-12) and image.std() == pytest.approx(1)
+    outputs = explorer.apply_to_image(image, {"relu": {}, "sigmoid": {}})
+    np.testing.assert_array_equal(outputs["ReLU"], np.maximum(image, 0))
+    np.testing.assert_allclose(outputs["Sigmoid"], 1 / (1 + np.exp(-image)), atol=1e-15)
+    rgb = explorer.diverging_rgb(outputs["ReLU"], scale=2)
+    assert rgb.shape == (56, 56, 3) and rgb.dtype == np.uint8
+    # ReLU output has no negative pixels, so no blue: red channel is always the largest.
+    assert (rgb[..., 0] >= rgb[..., 2]).all()
+    with pytest.raises(ValueError, match="10000"):
+        bundled.normalized_digit(10000)
+
+
+def test_bundled_mnist_splits():
+    images, labels = bundled.bundled_mnist("train")
+    assert images.shape == (5000, 28, 28) and np.bincount(labels).tolist() == [500] * 10
+    test_images, test_labels = bundled.bundled_mnist("test")
+    assert test_images.shape == (10000, 28, 28) and test_labels[:5].tolist() == [7, 2, 1, 0, 4]
+    with pytest.raises(ValueError, match="valid"):
+        bundled.bundled_mnist("valid")

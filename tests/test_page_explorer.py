@@ -1,0 +1,50 @@
+"""AppTest for pages/explorer.py: runs clean, and widgets change what is drawn."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import chart_data, chart_rows, chart_specs, run_page
+
+PAGE = "pages/explorer.py"
+
+
+def test_default_view_draws_the_seed_four():
+    at = run_page(PAGE)
+    assert at.multiselect(key="ex_fns").value == ["relu", "sigmoid", "tanh", "leaky_relu"]
+    specs = chart_specs(at)
+    assert len(specs) == 3  # f, f', autograd-vs-closed-form
+    rows = chart_rows(at, 0, "f")
+    assert set(rows["activation"]) == {"ReLU", "Sigmoid", "Tanh", "LeakyReLU"}
+    assert "tooltip" in str(specs[0]) and "legend" in str(specs[0])
+    properties = at.dataframe[1].value
+    assert properties["max |f'|"].tolist()[1] == 0.25
+    assert len(at.latex) == 8
+    assert at.get("download_button")
+
+
+def test_multiselect_and_parameter_change_the_chart_data():
+    at = run_page(PAGE)
+    before = chart_data(at)
+    at.multiselect(key="ex_fns").select("elu").run()
+    assert not at.exception
+    after_select = chart_data(at)
+    assert after_select != before
+    assert "ELU" in set(chart_rows(at, 0, "f")["activation"])
+    at.slider(key="ex_leaky_relu_negative_slope").set_value(0.3).run()
+    assert not at.exception
+    after_slope = chart_data(at)
+    assert after_slope != after_select
+    rows = chart_rows(at, 0, "f")
+    leaky = rows[(rows["activation"] == "LeakyReLU") & (rows["x"] == -6.0)]
+    assert leaky["f"].item() == pytest.approx(-1.8, abs=1e-15)  # 0.3 * -6
+    leaky_row = at.dataframe[1].value.set_index("activation").loc["LeakyReLU"]
+    assert leaky_row["f'(0) (torch)"] == pytest.approx(0.3)
+
+
+def test_second_derivative_toggle_and_empty_selection():
+    at = run_page(PAGE)
+    at.toggle(key="ex_d2").set_value(True).run()
+    assert len(chart_specs(at)) == 4
+    at.multiselect(key="ex_fns").set_value([]).run()
+    assert not at.exception
+    assert "Pick at least one" in at.warning[0].value

@@ -1,0 +1,127 @@
+"""Charts of the softmax lesson: probability bars, Jacobian heatmaps, overflow map."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from actlab.charts.common import legend_selection
+
+# Status colours of the numerics lab, fixed so a colour means the same thing at every shift.
+STATUS_COLOURS = {
+    "finite": "#16a34a",
+    "output -inf, gradient NaN": "#7c3aed",
+    "output +inf, gradient NaN": "#dc2626",
+    "output finite, gradient NaN": "#f97316",
+}
+OTHER_STATUS_COLOURS = ("#ca8a04", "#db2777", "#0891b2", "#475569")
+
+
+def probability_bars(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
+    """Bars: softmax(z / T) per class; black ticks: the same logits at T = 1, for reference."""
+    base = alt.Chart(table).encode(
+        x=alt.X("class:O", title="class i", axis=alt.Axis(labelAngle=0)),
+        tooltip=[
+            alt.Tooltip("class:O"),
+            alt.Tooltip("logit:Q", format=".4g", title="logit z_i"),
+            alt.Tooltip("logit / T:Q", format=".4g", title="z_i / T"),
+            alt.Tooltip("probability:Q", format=".6f", title="p_i at T"),
+            alt.Tooltip("probability at T = 1:Q", format=".6f", title="p_i at T = 1"),
+        ],
+    )
+    bars = base.mark_bar(color="#c2410c").encode(
+        y=alt.Y("probability:Q", title="probability p_i", scale=alt.Scale(domain=[0, 1]))
+    )
+    reference = base.mark_tick(color="#0f172a", thickness=3, size=28).encode(
+        y=alt.Y("probability at T = 1:Q")
+    )
+    return alt.layer(bars, reference).properties(height=height)
+
+
+def jacobian_heatmap(
+    table: pd.DataFrame, value: str, limit: float, title: str = "", height: int = 320
+) -> alt.LayerChart:
+    """J[i, j] = dp_i / dz_j as coloured cells with the number written in each.
+
+    ``limit`` fixes a symmetric colour scale so two heatmaps side by side are comparable:
+    red is positive (the diagonal), blue negative, white zero.
+    """
+    base = alt.Chart(table, title=title or alt.Undefined).encode(
+        x=alt.X("j:O", title="logit z_j", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("i:O", title="probability p_i"),
+        tooltip=[
+            alt.Tooltip("i:O", title="row i (p_i)"),
+            alt.Tooltip("j:O", title="column j (z_j)"),
+            alt.Tooltip("autograd:Q", format=".10g"),
+            alt.Tooltip("closed form:Q", format=".10g"),
+            alt.Tooltip("abs difference:Q", format=".2e", title="|autograd − closed form|"),
+        ],
+    )
+    scale = alt.Scale(scheme="redblue", reverse=True, domain=[-limit, limit])
+    cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title="∂p_i/∂z_j", scale=scale))
+    numbers = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=".3f"))
+    return alt.layer(cells, numbers).properties(height=height)
+
+
+def temperature_chart(sweep: pd.DataFrame, temperature: float, height: int = 300) -> alt.LayerChart:
+    """p_i against T on a log axis; the rule marks the temperature chosen above."""
+    selection = legend_selection("class", name="temperature_legend")
+    lines = (
+        alt.Chart(sweep)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("temperature:Q", title="temperature T", scale=alt.Scale(type="log")),
+            y=alt.Y("probability:Q", title="probability p_i", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("class:N", title="class i"),
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
+            tooltip=[
+                alt.Tooltip("class:N"),
+                alt.Tooltip("temperature:Q", format=".4g"),
+                alt.Tooltip("probability:Q", format=".6f"),
+            ],
+        )
+        .add_params(selection)
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"temperature": [temperature]}))
+        .mark_rule(color="#0f172a", strokeDash=[4, 4])
+        .encode(x="temperature:Q", tooltip=[alt.Tooltip("temperature:Q", title="chosen T")])
+    )
+    return alt.layer(lines, rule).properties(height=height)
+
+
+def status_chart(segments: pd.DataFrame, scale: float, height: int = 360) -> alt.LayerChart:
+    """One bar per dtype x method along the scale axis, coloured by what the result is.
+
+    Each bar is a run of scales with the same status; the dashed rule is the current scale.
+    """
+    data = segments.assign(formula=segments["dtype"] + " · " + segments["method"])
+    others = sorted(set(data["status"]) - set(STATUS_COLOURS))
+    domain = [*STATUS_COLOURS, *others]
+    colours = [
+        *STATUS_COLOURS.values(),
+        *[OTHER_STATUS_COLOURS[i % len(OTHER_STATUS_COLOURS)] for i in range(len(others))],
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height=16)
+        .encode(
+            x=alt.X("scale from:Q", title="logit scale s (logits = s·(1, 0, −0.05) + shift)"),
+            x2="scale to:Q",
+            y=alt.Y("formula:N", title=None, sort=list(dict.fromkeys(data["formula"]))),
+            color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=colours)),
+            tooltip=[
+                alt.Tooltip("dtype:N"),
+                alt.Tooltip("method:N"),
+                alt.Tooltip("status:N"),
+                alt.Tooltip("scale from:Q", format=".10g"),
+                alt.Tooltip("scale to:Q", format=".10g"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"scale": [scale]}))
+        .mark_rule(color="#0f172a", strokeDash=[4, 4], strokeWidth=2)
+        .encode(x="scale:Q", tooltip=[alt.Tooltip("scale:Q", title="current scale")])
+    )
+    return alt.layer(bars, rule).properties(height=height)

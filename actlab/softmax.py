@@ -468,17 +468,18 @@ def _combined_status(
 def _boundary(
     method: str, kind: torch.dtype, low: float, high: float, shift: float, target: int
 ) -> float:
-    """The first scale in (low, high] whose status differs from the status at ``low``."""
+    """The first float64 scale in (low, high] whose status differs from the status at ``low``.
+
+    Bisects until low and high are neighbouring doubles, so the boundary is exact.
+    """
     before = _combined_status(method, kind, torch.tensor([low], dtype=torch.float64), shift, target)
-    while True:
-        middle = 0.5 * (low + high)
-        if middle in (low, high) or high - low <= 1e-10 * max(1.0, abs(high)):
-            return high
+    while (middle := 0.5 * (low + high)) not in (low, high):
         probe = torch.tensor([middle], dtype=torch.float64)
         if _combined_status(method, kind, probe, shift, target) == before:
             low = middle
         else:
             high = middle
+    return high
 
 
 def status_segments(
@@ -486,8 +487,8 @@ def status_segments(
 ) -> pd.DataFrame:
     """For every dtype x method, the runs of scale in [0, scale_max] with the same status.
 
-    Scanned on a grid, then each change of status is located by bisection to ~1e-10, so the
-    start of the first non-finite run is where inf / NaN first appear.
+    Scanned on a grid, then each change of status is located by bisection down to adjacent
+    doubles, so the start of the first non-finite run is exactly where inf / NaN first appear.
     """
     _, b, t = _lab_inputs(0.0, shift, target)
     top = _finite_number("scale_max", scale_max, 1e-6, LAB_SCALE_MAX)

@@ -57,3 +57,32 @@ def read_idx(path: str | Path) -> np.ndarray:
         except (OSError, EOFError) as err:
             raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
     return parse_idx(data, source=str(path))
+
+
+def parse_idx_header(head: bytes, source: str = "<bytes>") -> tuple[np.dtype, tuple[int, ...]]:
+    """Dtype and shape from the first bytes of an IDX file (magic plus sizes; no body needed)."""
+    if len(head) < 4:
+        raise ValueError(f"{source}: {len(head)} bytes is too short for an IDX header")
+    zero0, zero1, code, ndim = head[0], head[1], head[2], head[3]
+    if zero0 != 0 or zero1 != 0 or code not in _DTYPES or ndim == 0:
+        raise ValueError(f"{source}: bad IDX magic {head[:4].hex()} (expected 0000 + dtype + ndim)")
+    header_len = 4 + 4 * ndim
+    if len(head) < header_len:
+        raise ValueError(f"{source}: truncated IDX header ({len(head)} of {header_len} bytes)")
+    return _DTYPES[code], tuple(int(n) for n in struct.unpack(f">{ndim}I", head[4:header_len]))
+
+
+def read_idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
+    """Dtype and shape of an IDX file without reading its body: cheap enough to list sources."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"IDX file not found: {path}")
+    try:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gzipped else open
+        with opener(path, "rb") as stream:
+            head = stream.read(4 + 4 * 255)
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
+    return parse_idx_header(head, source=str(path))

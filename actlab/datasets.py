@@ -1,0 +1,528 @@
+"""MNIST and Fashion-MNIST: where the files come from, how they are checked, how they arrive.
+
+Sources are tried in a fixed order so a page can always say exactly what it trains on:
+a user folder (``ACTLAB_DATA_DIR`` or a UI field; torchvision's ``MNIST/raw`` layout works
+too), the user cache, a system copy (Debian's ``dataset-fashion-mnist``), and the MNIST
+subset bundled with the package. Downloads only happen on request, stream into a temporary
+file, and are renamed into the cache only after their checksum matches: a failed or partial
+download is never cached.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from actlab.bundled import BUNDLED_MNIST_DIR
+from actlab.idx import parse_idx, read_idx_header
+
+DATA_DIR_ENV = "ACTLAB_DATA_DIR"
+CACHE_DIR_ENV = "ACTLAB_CACHE_DIR"
+SOURCE_KINDS = ("folder", "cache", "system", "bundled")
+ROLES = ("train_images", "train_labels", "test_images", "test_labels")
+STANDARD_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """Published checksums of one file: MD5 of the mirrors' ``.gz`` and SHA-256 of the raw IDX.
+
+    Re-compressed copies (Debian's) have other ``.gz`` bytes, so the decompressed SHA-256 is
+    what identifies them.
+    """
+
+    md5_gz: str | None = None
+    sha256: str | None = None
+
+    def matches(self, gz_md5: str | None, raw_sha256: str) -> bool:
+        return (self.md5_gz is not None and gz_md5 == self.md5_gz) or (
+            self.sha256 is not None and raw_sha256 == self.sha256
+        )
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Everything known about one dataset before any file is touched."""
+
+    id: str
+    display_name: str
+    class_names: tuple[str, ...]
+    mirrors: tuple[str, ...]
+    checksums: Mapping[str, Checksum]
+    system_dirs: tuple[str, ...]
+    torchvision_name: str
+    citation: str
+    files: Mapping[str, str] = field(default_factory=lambda: dict(STANDARD_FILES))
+
+
+MNIST = DatasetInfo(
+    id="mnist",
+    display_name="MNIST",
+    class_names=tuple(str(digit) for digit in range(10)),
+    # The mirrors torchvision uses; LeCun's own page is often unreachable, so it comes last.
+    mirrors=(
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    ),
+    checksums={
+        "train-images-idx3-ubyte": Checksum(md5_gz="f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        "train-labels-idx1-ubyte": Checksum(
+            md5_gz="d53e105ee54ea40749a09fcbcd1e9432",
+            sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        ),
+        "t10k-images-idx3-ubyte": Checksum(
+            md5_gz="9fb629c4189551a2d022fa330f9573f3",
+            sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        ),
+        "t10k-labels-idx1-ubyte": Checksum(
+            md5_gz="ec29112dd5afa0611ce80d1b7f02629c",
+            sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        ),
+        "train-5k-images-idx3-ubyte": Checksum(
+            sha256="a4a9358b9ba319305e7cd69b2c7410e463401e152d7e9e60189b94a3f159d012"
+        ),
+        "train-5k-labels-idx1-ubyte": Checksum(
+            sha256="704256e87519240fd1d7ecdf681fe209864691e252c6642aeadc21f3c4d44b41"
+        ),
+    },
+    system_dirs=("/usr/share/datasets/mnist",),
+    torchvision_name="MNIST",
+    citation="The MNIST database of handwritten digits (Y. LeCun, C. Cortes, C. J. C. Burges)",
+)
+
+FASHION_MNIST = DatasetInfo(
+    id="fashion-mnist",
+    display_name="Fashion-MNIST",
+    class_names=(
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+    mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    checksums={
+        "train-images-idx3-ubyte": Checksum(
+            md5_gz="8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        ),
+        "train-labels-idx1-ubyte": Checksum(
+            md5_gz="25c81989df183df01b3e8a0aad5dffbe",
+            sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        ),
+        "t10k-images-idx3-ubyte": Checksum(
+            md5_gz="bef4ecab320f06d8554ea6380940ec79",
+            sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        ),
+        "t10k-labels-idx1-ubyte": Checksum(
+            md5_gz="bb300cfdad3c16e7a12a480ee83cd310",
+            sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        ),
+    },
+    system_dirs=("/usr/share/datasets/fashion-mnist",),
+    torchvision_name="FashionMNIST",
+    citation="Fashion-MNIST (H. Xiao, K. Rasul, R. Vollgraf, Zalando Research, 2017)",
+)
+
+DATASETS: dict[str, DatasetInfo] = {MNIST.id: MNIST, FASHION_MNIST.id: FASHION_MNIST}
+_BUNDLED_FILES = {
+    "train_images": "train-5k-images-idx3-ubyte",
+    "train_labels": "train-5k-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+def dataset_info(dataset: str | DatasetInfo) -> DatasetInfo:
+    """The ``DatasetInfo`` for an id; a clear ``ValueError`` for an unknown one."""
+    if isinstance(dataset, DatasetInfo):
+        return dataset
+    try:
+        return DATASETS[dataset]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A complete set of the four files on disk, with sizes read from their headers."""
+
+    kind: str
+    dataset: str
+    paths: tuple[tuple[str, Path], ...]  # (role, file) in ROLES order
+    n_train: int
+    n_test: int
+
+    @property
+    def directory(self) -> Path:
+        return self.paths[0][1].parent
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes on disk (compressed where the files are gzipped)."""
+        return sum(path.stat().st_size for _, path in self.paths)
+
+    def path(self, role: str) -> Path:
+        return dict(self.paths)[role]
+
+    def describe(self) -> str:
+        """One line for the page: which source, where, and how big."""
+        where = {
+            "folder": "your folder",
+            "cache": "the download cache",
+            "system": "the system copy",
+            "bundled": "the copy bundled with actlab",
+        }[self.kind]
+        return (
+            f"{dataset_info(self.dataset).display_name} from {where} ({self.directory}): "
+            f"{self.n_train:,} training + {self.n_test:,} test images, "
+            f"{self.nbytes / 1e6:.1f} MB on disk"
+        )
+
+
+def cache_dir(dataset: str | DatasetInfo) -> Path:
+    """Per-user cache folder of one dataset (``ACTLAB_CACHE_DIR`` or the XDG cache)."""
+    info = dataset_info(dataset)
+    root = os.environ.get(CACHE_DIR_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "actlab"
+    )
+    return Path(root) / info.id
+
+
+def _find_file(directory: Path, name: str) -> Path | None:
+    for candidate in (directory / f"{name}.gz", directory / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _folder_candidates(folder: Path, info: DatasetInfo) -> list[Path]:
+    """The folder itself, or torchvision's ``<root>/MNIST/raw`` (also pointed at ``MNIST``)."""
+    return [folder, folder / info.torchvision_name / "raw", folder / "raw"]
+
+
+def _source_in(directory: Path, kind: str, info: DatasetInfo, files: Mapping[str, str]) -> Source:
+    """A ``Source`` from one folder, every header checked; ``ValueError`` says what is wrong."""
+    paths = []
+    for role in ROLES:
+        found = _find_file(directory, files[role])
+        if found is None:
+            raise ValueError(f"{directory} has no {files[role]} (or {files[role]}.gz)")
+        paths.append((role, found))
+    shapes = {}
+    for role, path in paths:
+        dtype, shape = read_idx_header(path)
+        expected = (None, *IMAGE_SHAPE) if role.endswith("images") else (None,)
+        if dtype != np.uint8 or len(shape) != len(expected) or shape[1:] != expected[1:]:
+            raise ValueError(
+                f"{path}: expected uint8 {'N×28×28 images' if len(expected) == 3 else 'N labels'}, "
+                f"found {dtype} with shape {shape}"
+            )
+        shapes[role] = shape[0]
+    for split in ("train", "test"):
+        if shapes[f"{split}_images"] != shapes[f"{split}_labels"]:
+            raise ValueError(
+                f"{directory}: {shapes[f'{split}_images']} {split} images but "
+                f"{shapes[f'{split}_labels']} labels"
+            )
+    return Source(kind, info.id, tuple(paths), shapes["train_images"], shapes["test_images"])
+
+
+def folder_source(dataset: str | DatasetInfo, folder: str | Path, kind: str = "folder") -> Source:
+    """The dataset in a user's folder (plain, gzipped, or torchvision layout), or a clear error."""
+    info = dataset_info(dataset)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ValueError(f"folder not found: {folder}")
+    problems = []
+    for directory in _folder_candidates(folder, info):
+        if not directory.is_dir():
+            continue
+        try:
+            return _source_in(directory, kind, info, info.files)
+        except ValueError as err:
+            problems.append(str(err))
+    raise ValueError(f"no complete {info.display_name} in {folder}: {'; '.join(problems)}")
+
+
+def bundled_source() -> Source:
+    return _source_in(BUNDLED_MNIST_DIR, "bundled", MNIST, _BUNDLED_FILES)
+
+
+def find_sources(dataset: str | DatasetInfo, folder: str | Path | None = None) -> list[Source]:
+    """Every usable source, in order of preference: folder, cache, system, bundled.
+
+    ``folder`` defaults to ``$ACTLAB_DATA_DIR``. Sources with missing or malformed files are
+    left out (``folder_source`` says why for a user folder).
+    """
+    info = dataset_info(dataset)
+    folder = folder or os.environ.get(DATA_DIR_ENV)
+    candidates: list[tuple[str, Path]] = []
+    if folder:
+        candidates.append(("folder", Path(folder)))
+    candidates.append(("cache", cache_dir(info)))
+    candidates.extend(("system", Path(d)) for d in info.system_dirs)
+    sources = []
+    for kind, directory in candidates:
+        try:
+            sources.append(folder_source(info, directory, kind))
+        except ValueError:
+            continue
+    if info.id == MNIST.id:
+        sources.append(bundled_source())
+    return sources
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images as uint8 ``[N, 28, 28]`` and labels as uint8 ``[N]`` (read-only arrays)."""
+
+    info: DatasetInfo
+    source: Source
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    verified: tuple[str, ...]  # file names whose published checksum matched
+    unverified: tuple[str, ...]  # file names with no published checksum or none matching
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.info.class_names
+
+
+def _digests(path: Path) -> tuple[bytes, str | None, str]:
+    """Decompressed bytes, MD5 of the ``.gz`` (None if not gzipped), SHA-256 of the raw bytes."""
+    data = path.read_bytes()
+    gz_md5 = None
+    if data[:2] == b"\x1f\x8b":
+        gz_md5 = hashlib.md5(data).hexdigest()
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as err:
+            raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
+    return data, gz_md5, hashlib.sha256(data).hexdigest()
+
+
+def _identify_other(info: DatasetInfo, gz_md5: str | None, sha: str) -> str | None:
+    for other in DATASETS.values():
+        if other.id != info.id and any(c.matches(gz_md5, sha) for c in other.checksums.values()):
+            return other.display_name
+    return None
+
+
+def _load_array(path: Path, info: DatasetInfo, role: str) -> tuple[np.ndarray, bool]:
+    raw, gz_md5, sha = _digests(path)
+    array = parse_idx(raw, source=str(path))
+    if role.endswith("labels") and array.size and int(array.max()) >= NUM_CLASSES:
+        raise ValueError(f"{path}: label {int(array.max())} is outside 0..{NUM_CLASSES - 1}")
+    name = path.name.removesuffix(".gz")
+    checksum = info.checksums.get(name)
+    verified = checksum is not None and checksum.matches(gz_md5, sha)
+    if not verified:
+        other = _identify_other(info, gz_md5, sha)
+        if other is not None:
+            raise ValueError(f"{path} is {other}, not {info.display_name}")
+    array.setflags(write=False)
+    return array, verified
+
+
+@lru_cache(maxsize=2)
+def _load_cached(source: Source, stamp: tuple[float, ...]) -> Dataset:
+    info = dataset_info(source.dataset)
+    arrays, verified, unverified = {}, [], []
+    for role, path in source.paths:
+        arrays[role], ok = _load_array(path, info, role)
+        (verified if ok else unverified).append(path.name)
+    return Dataset(info, source, **arrays, verified=tuple(verified), unverified=tuple(unverified))
+
+
+def load_source(source: Source) -> Dataset:
+    """Read and check a source's four files; cached per process (two datasets at most)."""
+    stamp = tuple(path.stat().st_mtime for _, path in source.paths)
+    return _load_cached(source, stamp)
+
+
+def load(
+    dataset: str | DatasetInfo = "mnist", source: str = "auto", folder: str | Path | None = None
+) -> Dataset:
+    """Load a dataset from the first available source, or from the kind named by ``source``.
+
+    ``source`` is ``"auto"`` or one of ``SOURCE_KINDS``; a clear ``ValueError`` says when the
+    requested kind is not available (e.g. Fashion-MNIST with no copy on this machine).
+    """
+    info = dataset_info(dataset)
+    if source != "auto" and source not in SOURCE_KINDS:
+        raise ValueError(f"unknown source {source!r}; expected 'auto' or one of {SOURCE_KINDS}")
+    if source == "folder":
+        folder = folder or os.environ.get(DATA_DIR_ENV)
+        if not folder:
+            raise ValueError(f"no folder given (set {DATA_DIR_ENV} or type a path)")
+        return load_source(folder_source(info, folder))
+    available = find_sources(info, folder)
+    for candidate in available:
+        if source in ("auto", candidate.kind):
+            return load_source(candidate)
+    wanted = "any source" if source == "auto" else f"a {source} copy"
+    raise ValueError(
+        f"{info.display_name}: {wanted} is not available here; download it, give a folder, "
+        "or install Debian's dataset-fashion-mnist"
+    )
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+class DownloadError(ValueError):
+    """Every mirror failed for a file; the message lists what each one did."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Where a download stands: file ``file_index`` of ``file_count``, ``done`` of ``total`` B."""
+
+    file: str
+    file_index: int
+    file_count: int
+    done: int
+    total: int | None
+
+    @property
+    def fraction(self) -> float:
+        within = self.done / self.total if self.total else 0.0
+        return min(1.0, (self.file_index + within) / self.file_count)
+
+
+def _verify_download(path: Path, name: str, checksum: Checksum | None) -> None:
+    raw, gz_md5, sha = _digests(path)
+    if checksum is None or (checksum.md5_gz is None and checksum.sha256 is None):
+        raise ValueError(f"{name}: no published checksum to verify against; not caching it")
+    if not checksum.matches(gz_md5, sha):
+        raise ValueError(
+            f"{name}: checksum mismatch (md5 of .gz {gz_md5}, sha256 of data {sha[:16]}…)"
+        )
+    parse_idx(raw, source=name)
+
+
+def _fetch(
+    url: str,
+    target: Path,
+    name: str,
+    checksum: Checksum | None,
+    timeout: float,
+    report: Callable[[int, int | None], None],
+) -> None:
+    """Stream ``url`` to a temporary file next to ``target``; rename only once verified."""
+    handle, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
+    tmp = Path(tmp_name)
+    try:
+        with (
+            os.fdopen(handle, "wb") as out,
+            urllib.request.urlopen(url, timeout=timeout) as response,
+        ):
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            done = 0
+            report(done, total)
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                done += len(chunk)
+                report(done, total)
+            if total is not None and done != total:
+                raise ValueError(f"{name}: connection closed after {done:,} of {total:,} bytes")
+        _verify_download(tmp, name, checksum)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, urllib.error.HTTPError):
+        return f"HTTP {err.code} {err.reason}"
+    if isinstance(err, urllib.error.URLError):
+        return f"unreachable ({err.reason})"
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, http.client.IncompleteRead):
+        return f"connection closed after {len(err.partial):,} bytes of a chunk"
+    return str(err) or type(err).__name__
+
+
+def download(
+    dataset: str | DatasetInfo,
+    destination: str | Path | None = None,
+    *,
+    mirrors: tuple[str, ...] | None = None,
+    checksums: Mapping[str, Checksum] | None = None,
+    timeout: float = 30.0,
+    on_progress: Callable[[DownloadProgress], None] | None = None,
+) -> Source:
+    """Download the four ``.gz`` files into ``destination`` (default: the user cache).
+
+    Each file is tried on every mirror in turn, verified against ``checksums`` (the published
+    ones by default) and renamed into place only when it matches, so nothing partial or corrupt
+    is ever cached. Files already present and verified are kept. ``timeout`` is seconds of
+    silence allowed per connection. Raises ``DownloadError`` naming each mirror's failure.
+    """
+    info = dataset_info(dataset)
+    mirrors = tuple(mirrors if mirrors is not None else info.mirrors)
+    checksums = checksums if checksums is not None else info.checksums
+    if not mirrors:
+        raise ValueError("no mirrors to download from")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    target_dir = Path(destination) if destination is not None else cache_dir(info)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    names = [info.files[role] for role in ROLES]
+    for index, name in enumerate(names):
+        target = target_dir / f"{name}.gz"
+
+        def report(done: int, total: int | None, name: str = name, index: int = index) -> None:
+            if on_progress is not None:
+                on_progress(DownloadProgress(name, index, len(names), done, total))
+
+        if target.is_file():
+            try:
+                _verify_download(target, name, checksums.get(name))
+                report(1, 1)
+                continue
+            except ValueError:
+                target.unlink()
+        failures = []
+        for mirror in mirrors:
+            url = f"{mirror.rstrip('/')}/{name}.gz"
+            try:
+                _fetch(url, target, name, checksums.get(name), timeout, report)
+                break
+            except (OSError, ValueError, http.client.HTTPException) as err:
+                failures.append(f"{url}: {_reason(err)}")
+        else:
+            raise DownloadError(f"could not download {name}.gz — " + "; ".join(failures))
+    return folder_source(info, target_dir, kind="cache" if destination is None else "folder")

@@ -492,15 +492,20 @@ def tooltip_fields(spec: dict) -> set[str]:
 
 def test_jacobian_heatmap_has_tooltips_and_symmetric_scale():
     table = sm.jacobian_table([1.0, 0.0, -1.0], 1.0)
-    spec = charts.jacobian_heatmap(table, "autograd", 0.25, "autograd").to_dict()
+    spec = charts.jacobian_heatmap(table, "autograd", "autograd", limit=0.25).to_dict()
     cells = spec["layer"][0]
     assert cells["mark"]["type"] == "rect"
     assert cells["encoding"]["color"]["field"] == "autograd"
     assert cells["encoding"]["color"]["scale"]["domain"] == [-0.25, 0.25]
     assert {"i", "j", "autograd", "closed form", "abs difference"} <= tooltip_fields(spec)
     assert spec["layer"][1]["encoding"]["text"]["field"] == "autograd"
-    closed = charts.jacobian_heatmap(table, "closed form", 0.25).to_dict()
+    closed = charts.jacobian_heatmap(table, "closed form").to_dict()
     assert closed["layer"][0]["encoding"]["color"]["field"] == "closed form"
+    # Default scale: the largest |entry|, here the diagonal p_0 (1 - p_0).
+    p0 = reference_softmax([1.0, 0.0, -1.0])[0]
+    assert closed["layer"][0]["encoding"]["color"]["scale"]["domain"] == pytest.approx(
+        [-p0 * (1 - p0), p0 * (1 - p0)], abs=1e-15
+    )
     assert tooltip_fields(closed) == tooltip_fields(spec)
 
 

@@ -39,13 +39,20 @@ def probability_bars(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
 
 
 def jacobian_heatmap(
-    table: pd.DataFrame, value: str, limit: float, title: str = "", height: int = 320
+    table: pd.DataFrame,
+    value: str,
+    title: str = "",
+    limit: float | None = None,
+    height: int = 320,
 ) -> alt.LayerChart:
     """J[i, j] = dp_i / dz_j as coloured cells with the number written in each.
 
-    ``limit`` fixes a symmetric colour scale so two heatmaps side by side are comparable:
-    red is positive (the diagonal), blue negative, white zero.
+    The colour scale is symmetric, ±``limit`` (default: the largest |entry| of either column),
+    so the autograd and closed-form heatmaps side by side share one scale: red is positive
+    (the diagonal), blue negative, white zero.
     """
+    if limit is None:
+        limit = float(table[["autograd", "closed form"]].abs().to_numpy().max())
     base = alt.Chart(table, title=title or alt.Undefined).encode(
         x=alt.X("j:O", title="logit z_j", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("i:O", title="probability p_i"),

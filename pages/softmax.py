@@ -1,0 +1,407 @@
+"""Softmax lesson: the playground, the log-softmax numerics lab, losses and nll_loss."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from actlab import softmax as sm
+from actlab.charts.common import overlaid_lines
+from actlab.charts.softmax import (
+    jacobian_heatmap,
+    probability_bars,
+    status_chart,
+    temperature_chart,
+)
+from ui.frame import guarded, lesson_header
+
+TABS = ["Playground", "Numerics lab", "Losses and gradients", "nll_loss needs log-probabilities"]
+
+lesson_header(
+    "Softmax, log-softmax and losses",
+    "Softmax turns scores into probabilities, and temperature decides how peaked they are. "
+    "Then watch the same formula break in low precision, and see why cross-entropy, not MSE, "
+    "keeps a confidently wrong network learning.",
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def playground_data(logits: tuple[float, ...], temperature: float):
+    return (
+        sm.probability_table(logits, temperature),
+        sm.jacobian_table(logits, temperature),
+        sm.jacobian_max_difference(logits, temperature),
+        sm.entropy_nats(logits, temperature),
+        sm.temperature_sweep(logits),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def numerics_data(scale: float, shift: float, target: int):
+    segments = sm.status_segments(shift, target)
+    return (
+        sm.log_softmax_comparison(scale, shift, target),
+        sm.cross_entropy_comparison(scale, shift, target),
+        segments,
+        sm.first_nonfinite(segments, shift),
+    )
+
+
+@st.cache_data(show_spinner=False)
+def exp_limits() -> pd.DataFrame:
+    return sm.exp_limits_table()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def loss_curves(classes: int, z_min: float, z_max: float):
+    binary = sm.binary_loss_gradients(z_min, z_max)
+    multiclass = sm.multiclass_loss_gradients(classes, z_min, z_max)
+    summary = pd.concat(
+        [sm.loss_gradient_summary(binary), sm.loss_gradient_summary(multiclass)],
+        ignore_index=True,
+    )
+    return binary, multiclass, summary
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def nll_curves(classes: int):
+    curves = sm.nll_with_outputs(classes)
+    return curves, sm.nll_summary(curves)
+
+
+def csv_download(label: str, table: pd.DataFrame, file_name: str) -> None:
+    st.download_button(
+        label,
+        table.to_csv(index=False).encode(),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+    )
+
+
+def link_to_mnist() -> None:
+    """The MNIST page may not be registered (or run standalone): fall back to a plain link."""
+    label = "MNIST page: train with different output activations"
+    try:
+        st.page_link("pages/mnist.py", label=label, icon=":material/grid_on:")
+    except StreamlitAPIException:
+        st.markdown(f"[{label}](/mnist)")
+
+
+def playground() -> None:
+    controls, results = st.columns([1, 2], gap="large")
+    with controls:
+        count = st.slider(
+            "Number of logits K",
+            sm.MIN_LOGITS,
+            sm.MAX_LOGITS,
+            4,
+            key="sm_k",
+            bind="query-params",
+        )
+        temperature = st.slider(
+            "Temperature T",
+            0.05,
+            10.0,
+            1.0,
+            step=0.05,
+            help="Logits are divided by T: small T sharpens towards argmax, large T flattens.",
+            key="sm_t",
+            bind="query-params",
+        )
+        pairs = st.columns(2)
+        logits = tuple(
+            pairs[i % 2].slider(
+                f"z{i}",
+                -sm.LOGIT_LIMIT,
+                sm.LOGIT_LIMIT,
+                sm.DEFAULT_LOGITS[i],
+                step=0.1,
+                key=f"sm_z{i}",
+                bind="query-params",
+            )
+            for i in range(count)
+        )
+    data = guarded(lambda: playground_data(logits, temperature))
+    if data is None:
+        return
+    probabilities, jacobian, max_difference, entropy, sweep = data
+    with results:
+        st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_{j=1}^{K} e^{z_j / T}}")
+        st.altair_chart(probability_bars(probabilities), width="stretch")
+        st.caption("Bars: probabilities at your T. Black ticks: the same logits at T = 1.")
+        metrics = st.columns(3)
+        metrics[0].metric("largest probability", f"{probabilities['probability'].max():.4f}")
+        metrics[1].metric("entropy (nats)", f"{entropy:.4f}")
+        metrics[2].metric("entropy of uniform, log K", f"{sm.entropy_nats([0.0] * count):.4f}")
+    st.dataframe(
+        probabilities,
+        hide_index=True,
+        column_config={
+            column: st.column_config.NumberColumn(format="%.6f")
+            for column in ["logit / T", "probability", "probability at T = 1"]
+        },
+    )
+
+    st.subheader("Temperature: from argmax to uniform")
+    st.altair_chart(temperature_chart(sweep, temperature), width="stretch")
+
+    st.subheader("The softmax Jacobian")
+    st.latex(
+        r"J_{ij} = \frac{\partial p_i}{\partial z_j} = \frac{1}{T}\, p_i\,(\delta_{ij} - p_j)"
+        r"\qquad \sum_j J_{ij} = 0"
+    )
+    left, right = st.columns(2)
+    left.altair_chart(
+        jacobian_heatmap(jacobian, "autograd", "by autograd (torch.autograd.functional)"),
+        width="stretch",
+    )
+    right.altair_chart(
+        jacobian_heatmap(jacobian, "closed form", "closed form p_i (δ_ij − p_j) / T"),
+        width="stretch",
+    )
+    st.metric("max |autograd − closed form|", f"{max_difference:.2e}")
+    st.caption(
+        "Each row sums to zero: raising one logit can only move probability between classes. "
+        "The diagonal is positive (p_i grows with its own logit), everything else negative."
+    )
+    csv_download("Download probabilities (CSV)", probabilities, "softmax_probabilities.csv")
+    csv_download("Download Jacobian (CSV)", jacobian, "softmax_jacobian.csv")
+
+
+def numerics_lab() -> None:
+    st.markdown(
+        "Three ways to compute log-softmax. They are equal on paper; in a computer the first one "
+        "takes `exp` of the raw logits, and `exp` overflows to `inf` (or underflows to 0) long "
+        "before the answer does."
+    )
+    formulas = st.columns(3)
+    formulas[0].latex(r"\text{naive: } z_i - \log \sum_j e^{z_j}")
+    formulas[0].code("x - x.exp().sum(-1).log().unsqueeze(-1)", language="python")
+    formulas[1].latex(r"\text{max-subtracted: } (z_i - m) - \log \sum_j e^{z_j - m}")
+    formulas[1].code(
+        "s = x - x.max(-1, keepdim=True).values\ns - s.exp().sum(-1, keepdim=True).log()"
+    )
+    formulas[2].latex(r"\text{torch: } \mathrm{log\_softmax}(z)_i")
+    formulas[2].code("torch.log_softmax(x, dim=-1)", language="python")
+
+    controls = st.columns(3)
+    scale = controls[0].slider(
+        "Logit scale s",
+        0.0,
+        sm.LAB_SCALE_MAX,
+        100.0,
+        step=0.5,
+        help="logits = s · (1, 0, −0.05) + shift; s = 100 gives [100, 0, −5].",
+        key="sm_scale",
+        bind="query-params",
+    )
+    shift = controls[1].slider(
+        "Shift (added to every logit)",
+        -sm.LAB_SHIFT_LIMIT,
+        sm.LAB_SHIFT_LIMIT,
+        0.0,
+        step=10.0,
+        help="Softmax does not change when every logit moves by the same amount; naive does.",
+        key="sm_shift",
+        bind="query-params",
+    )
+    target = controls[2].selectbox(
+        "True class (for the loss)",
+        list(range(sm.LAB_CLASSES)),
+        index=2,
+        key="sm_target",
+        bind="query-params",
+    )
+    data = guarded(lambda: numerics_data(scale, shift, target))
+    if data is None:
+        return
+    comparison, cross_entropy, segments, first = data
+    logits = sm.lab_logits(scale, shift).tolist()
+    st.markdown(f"Logits in float64: `{[round(v, 6) for v in logits]}`")
+
+    st.subheader("log p in four precisions")
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        column_config={
+            "max |error| vs float64": st.column_config.NumberColumn(format="%.2e"),
+        },
+    )
+
+    st.subheader("Where inf and NaN first appear")
+    limits = exp_limits()
+    float32 = limits.set_index("dtype").loc["float32"]
+    st.markdown(
+        f"`exp(x)` in float32 is finite up to x = {float32['largest x with finite exp(x)']:.6f}; "
+        f"the next float32, {float32['next value (exp = inf)']:.6f}, already overflows "
+        f"(log of the largest float32 is {float32['log(finfo.max)']:.6f}). Every limit below is "
+        "found by bisecting the dtype's bit patterns, not typed in."
+    )
+    st.altair_chart(status_chart(segments, scale), width="stretch")
+    st.dataframe(
+        first,
+        hide_index=True,
+        column_config={
+            "first non-finite scale": st.column_config.NumberColumn(format="%.8f"),
+            "exp overflow threshold": st.column_config.NumberColumn(format="%.8f"),
+            "exp underflow threshold": st.column_config.NumberColumn(format="%.8f"),
+        },
+    )
+    st.dataframe(limits, hide_index=True)
+
+    st.subheader("What F.cross_entropy does instead")
+    st.markdown(
+        "`F.cross_entropy(z, target)` is `nll_loss(log_softmax(z), target)` with the "
+        "max-subtracted log-softmax inside, so the loss stays finite and its gradient is "
+        "exactly the softmax minus the one-hot target:"
+    )
+    st.latex(
+        r"L = -\log p_{y} = \log\sum_j e^{z_j} - z_y \qquad "
+        r"\frac{\partial L}{\partial z_j} = p_j - [j = y]"
+    )
+    st.dataframe(cross_entropy, hide_index=True)
+    csv_download("Download overflow map (CSV)", segments, "log_softmax_status.csv")
+    csv_download("Download log p comparison (CSV)", comparison, "log_softmax_comparison.csv")
+
+
+def losses_and_gradients() -> None:
+    st.markdown(
+        "One example whose true label is 1 (class 0 for softmax). Move the logit of the true "
+        "class from very wrong (left) to very right (right) and read the gradient the loss "
+        "sends back to it. Where MSE's curve lies flat on zero, the model is wrong and "
+        "learns nothing."
+    )
+    controls = st.columns(2)
+    classes = controls[0].slider(
+        "Classes K (softmax)", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_lk", bind="query-params"
+    )
+    z_min, z_max = controls[1].slider(
+        "Logit range",
+        -sm.CURVE_LOGIT_LIMIT,
+        sm.CURVE_LOGIT_LIMIT,
+        (-10.0, 10.0),
+        step=1.0,
+        key="sm_lz",
+        bind="query-params",
+    )
+    data = guarded(lambda: loss_curves(classes, z_min, z_max))
+    if data is None:
+        return
+    binary, multiclass, summary = data
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Sigmoid output, label y = 1**")
+        st.latex(
+            r"\text{MSE: } \frac{\partial}{\partial z}(p-1)^2 = 2(p-1)\,p(1-p)"
+            r"\qquad \text{BCE: } \frac{\partial}{\partial z}(-\log p) = p - 1"
+        )
+        st.altair_chart(
+            overlaid_lines(
+                binary,
+                x="logit",
+                y="gradient",
+                series="pair",
+                x_title="logit z",
+                y_title="dL/dz",
+                tooltip=["loss:Q", "p(true class):Q"],
+            ),
+            width="stretch",
+        )
+    with right:
+        st.markdown(f"**Softmax output, {classes} classes, other logits 0**")
+        st.latex(
+            r"\text{MSE: } 2p_y\Big[(p_y - 1) - \sum_j (p_j - y_j)\,p_j\Big]"
+            r"\qquad \text{CE: } p_y - 1"
+        )
+        st.altair_chart(
+            overlaid_lines(
+                multiclass,
+                x="logit",
+                y="gradient",
+                series="pair",
+                x_title="true-class logit z_y",
+                y_title="dL/dz_y",
+                tooltip=["loss:Q", "p(true class):Q"],
+            ),
+            width="stretch",
+        )
+    st.dataframe(summary, hide_index=True)
+    st.caption(
+        "MSE multiplies the error by the output's slope p(1 − p), which is tiny exactly when the "
+        "model is confidently wrong; cross-entropy's log cancels that slope."
+    )
+    csv_download(
+        "Download loss-gradient curves (CSV)",
+        pd.concat([binary, multiclass], ignore_index=True),
+        "loss_gradients.csv",
+    )
+
+
+def nll_needs_log_probabilities() -> None:
+    st.markdown(
+        "`F.nll_loss(input, target)` does not take a log: it returns `-input[target]`. "
+        "It is the cross-entropy only when `input` is already log-probabilities. "
+        "Feed it anything else and it still returns a number, just not a useful one:"
+    )
+    st.latex(r"\mathrm{nll\_loss}(a, y) = -a_y")
+    classes = st.slider(
+        "Classes K", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_nk", bind="query-params"
+    )
+    data = guarded(lambda: nll_curves(classes))
+    if data is None:
+        return
+    curves, summary = data
+    left, right = st.columns(2)
+    left.altair_chart(
+        overlaid_lines(
+            curves,
+            x="logit",
+            y="loss",
+            series="output",
+            x_title="true-class logit z_y",
+            y_title="nll_loss",
+            title="the loss",
+        ),
+        width="stretch",
+    )
+    right.altair_chart(
+        overlaid_lines(
+            curves,
+            x="logit",
+            y="gradient (true logit)",
+            series="output",
+            x_title="true-class logit z_y",
+            y_title="dL/dz_y",
+            title="its gradient on the true logit",
+            tooltip=["gradient (competing logit):Q"],
+        ),
+        width="stretch",
+    )
+    st.dataframe(summary, hide_index=True)
+    st.markdown(
+        "- **softmax**: the loss −p_y lives in [−1, 0] and its gradient −p_y(1 − p_y) vanishes "
+        "when the model is confidently wrong, exactly when it should be largest.\n"
+        "- **sigmoid / tanh**: each class is squashed on its own; the gradient on competing "
+        "logits is exactly 0, so wrong classes are never pushed down, and the gradient "
+        "saturates like MSE.\n"
+        "- **no activation**: −z_y has no lower bound; the network can lower the loss forever "
+        "by inflating one logit.\n"
+        "- **log_softmax**: the only one that is cross-entropy: gradient p_y − 1 on the true "
+        "logit and p_j on every competitor."
+    )
+    link_to_mnist()
+    csv_download("Download nll_loss curves (CSV)", curves, "nll_loss_outputs.csv")
+
+
+tabs = st.tabs(TABS, key="sm_tab", bind="query-params")
+for tab, render in zip(
+    tabs,
+    [playground, numerics_lab, losses_and_gradients, nll_needs_log_probabilities],
+    strict=True,
+):
+    # Bound tabs track which one is open, so only the visible lesson is computed.
+    if tab.open:
+        with tab:
+            render()

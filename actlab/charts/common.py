@@ -9,6 +9,10 @@ import pandas as pd
 
 alt.data_transformers.disable_max_rows()
 
+# Ten clearly distinct hues (the theme's default palette puts ReLU and LeakyReLU in near-identical
+# blues); every chart uses it so a function keeps its colour across charts.
+PALETTE = alt.Scale(scheme="tableau10")
+
 
 def legend_selection(field: str, name: str = "legend") -> alt.Parameter:
     """A point selection bound to the legend: click an entry to highlight that series."""
@@ -28,18 +32,20 @@ def overlaid_lines(
     height: int = 320,
     tooltip: Sequence[str] = (),
     series_title: str | None = None,
+    selection: alt.Parameter | None = None,
 ) -> alt.Chart:
     """Lines of ``y`` against ``x``, one per value of ``series``.
 
     Clicking a legend entry fades the other series; hovering shows a tooltip with the exact
-    values. ``tooltip`` adds extra columns to the readout.
+    values. ``tooltip`` adds extra columns to the readout. Pass ``selection`` to share the
+    legend selection with other layers.
     """
-    selection = legend_selection(series)
+    selection = selection or legend_selection(series)
     scale = alt.Scale(type="log") if log_y else alt.Undefined
     base = alt.Chart(data, title=title or alt.Undefined).encode(
         x=alt.X(f"{x}:Q", title=x_title or x),
         y=alt.Y(f"{y}:Q", title=y_title or y, scale=scale),
-        color=alt.Color(f"{series}:N", title=series_title or series),
+        color=alt.Color(f"{series}:N", title=series_title or series, scale=PALETTE),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         tooltip=[
             alt.Tooltip(f"{series}:N", title=series_title or series),

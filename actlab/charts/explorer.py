@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from actlab.charts.common import legend_selection, overlaid_lines
+from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
 
 CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autograd)"}
 
@@ -13,7 +13,11 @@ CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autogr
 def curve_chart(
     table: pd.DataFrame, column: str, zones: pd.DataFrame | None = None, height: int = 340
 ) -> alt.LayerChart:
-    """One curve per activation; ``zones`` (x_start, x_end) shades where |f′| is tiny."""
+    """One curve per activation; ``zones`` (x_start, x_end) shades where |f′| is tiny.
+
+    Clicking a legend entry highlights that curve and shows only its saturation zone.
+    """
+    selection = legend_selection("activation", name=f"legend_{column}")
     lines = overlaid_lines(
         table,
         x="x",
@@ -21,16 +25,18 @@ def curve_chart(
         series="activation",
         y_title=CURVE_TITLES[column],
         height=height,
+        selection=selection,
     )
     if zones is None or zones.empty:
         return lines
     shading = (
         alt.Chart(zones)
-        .mark_rect(opacity=0.12)
+        .mark_rect()
         .encode(
             x="x_start:Q",
             x2="x_end:Q",
-            color=alt.Color("activation:N"),
+            color=alt.Color("activation:N", scale=PALETTE),
+            opacity=alt.condition(selection, alt.value(0.1), alt.value(0.0)),
             tooltip=[
                 alt.Tooltip("activation:N"),
                 alt.Tooltip("x_start:Q", format=".3g", title="saturated from"),
@@ -57,7 +63,7 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300) -> alt.Chart:
         .encode(
             x=alt.X("x:Q"),
             y=alt.Y("derivative:Q", title="f′(x)"),
-            color=alt.Color("activation:N"),
+            color=alt.Color("activation:N", scale=PALETTE),
             strokeDash=alt.StrokeDash("method:N", title="computed by"),
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
             tooltip=[

@@ -97,7 +97,7 @@ def temperature_chart(sweep: pd.DataFrame, temperature: float, height: int = 300
     return alt.layer(lines, rule).properties(height=height)
 
 
-def status_chart(segments: pd.DataFrame, scale: float, height: int = 360) -> alt.LayerChart:
+def status_chart(segments: pd.DataFrame, scale: float, row_height: int = 26) -> alt.LayerChart:
     """One bar per dtype x method along the scale axis, coloured by what the result is.
 
     Each bar is a run of scales with the same status; the dashed rule is the current scale.
@@ -111,12 +111,21 @@ def status_chart(segments: pd.DataFrame, scale: float, height: int = 360) -> alt
     ]
     bars = (
         alt.Chart(data)
-        .mark_bar(height=16)
+        .mark_bar(height=alt.RelativeBandSize(0.7))
         .encode(
             x=alt.X("scale from:Q", title="logit scale s (logits = s·(1, 0, −0.05) + shift)"),
             x2="scale to:Q",
-            y=alt.Y("formula:N", title=None, sort=list(dict.fromkeys(data["formula"]))),
-            color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=colours)),
+            y=alt.Y(
+                "formula:N",
+                title=None,
+                sort=list(dict.fromkeys(data["formula"])),
+                axis=alt.Axis(labelLimit=320),
+            ),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=domain, range=colours),
+                legend=alt.Legend(orient="top", columns=2, labelLimit=320),
+            ),
             tooltip=[
                 alt.Tooltip("dtype:N"),
                 alt.Tooltip("method:N"),
@@ -131,4 +140,5 @@ def status_chart(segments: pd.DataFrame, scale: float, height: int = 360) -> alt
         .mark_rule(color="#0f172a", strokeDash=[4, 4], strokeWidth=2)
         .encode(x="scale:Q", tooltip=[alt.Tooltip("scale:Q", title="current scale")])
     )
-    return alt.layer(bars, rule).properties(height=height)
+    rows = data["formula"].nunique()
+    return alt.layer(bars, rule).properties(height=row_height * rows)

@@ -1,0 +1,178 @@
+"""A real browser against the real server: every page renders, widgets and shared URLs work.
+
+Runs ``streamlit run`` on 127.0.0.1 and drives Debian's Chromium through Playwright
+(``executable_path``; browser downloads are blocked here). Skipped when Chromium is missing,
+unless ACTLAB_REQUIRE_BROWSER=1 (as in CI), where a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = Path(os.environ.get("ACTLAB_SCREENSHOTS", "/tmp/actlab-screenshots"))
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("ACTLAB_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"ACTLAB_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    # A file, not a pipe, for the server's output: a full pipe would stall the server.
+    with open(SCREENSHOTS / "server.log", "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            process.kill()
+            pytest.fail(f"streamlit did not start: {(SCREENSHOTS / 'server.log').read_text()}")
+        yield url
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_until_idle(page, timeout: float = 120) -> None:
+    """Wait for the app to load and for its script run to finish (no running indicator)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        skeleton = page.locator('[data-testid="stAppSkeleton"]').count() > 0
+        if running or skeleton:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.5:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the app kept running past the timeout")
+
+
+def page_paths() -> list[str]:
+    """URL paths of the pages (file stems), home first, read from the router's st.Page list."""
+    router = (ROOT / "streamlit_app.py").read_text()
+    return [
+        "" if m.group(1) == "home" else m.group(1)
+        for m in re.finditer(r'"pages/(\w+)\.py"', router)
+    ]
+
+
+def assert_rendered_cleanly(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
+
+
+def chart_count(page) -> int:
+    """Altair charts on the page; the first must have actually drawn (a canvas or an svg)."""
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    if charts.count():
+        charts.first.locator("canvas, svg").first.wait_for(timeout=30_000)
+    return charts.count()
+
+
+@pytest.mark.parametrize("path", page_paths())
+def test_every_page_renders_without_exception(server, page, path):
+    page.goto(f"{server}/{path}")
+    wait_until_idle(page)
+    assert_rendered_cleanly(page)
+    if path:
+        assert chart_count(page) > 0, f"no chart rendered on /{path}"
+
+
+def test_explorer_widget_changes_the_chart_and_shared_url_restores_state(server, page):
+    page.goto(f"{server}/explorer")
+    wait_until_idle(page)
+    assert chart_count(page) >= 3
+    first_chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    before = first_chart.screenshot()
+    page.screenshot(path=str(SCREENSHOTS / "explorer.png"), full_page=False)
+    page.get_by_text("Show f″ (second derivative)").click()
+    wait_until_idle(page)
+    assert chart_count(page) >= 4
+    # Changing the selection redraws the first chart.
+    page.locator('[data-testid="stMultiSelect"]').first.get_by_role(
+        "button", name=re.compile("Remove", re.I)
+    ).first.click()
+    wait_until_idle(page)
+    redrawn = False
+    for _ in range(50):  # Vega may still be painting the new data
+        if first_chart.screenshot() != before:
+            redrawn = True
+            break
+        time.sleep(0.2)
+    assert redrawn, "the f(x) chart did not change after removing a function"
+    assert_rendered_cleanly(page)
+
+    # A shared link restores the selection and parameter values.
+    page.goto(f"{server}/explorer?ex_fns=ELU&ex_fns=GELU&ex_elu_alpha=2.5")
+    wait_until_idle(page)
+    assert_rendered_cleanly(page)
+    chosen = page.locator('[data-testid="stMultiSelect"]').first
+    expect(chosen.get_by_role("button", name="Remove ELU")).to_have_count(1)
+    expect(chosen.get_by_role("button", name="Remove GELU")).to_have_count(1)
+    expect(chosen.get_by_role("button", name="Remove ReLU")).to_have_count(0)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="ELU · alpha")
+    expect(slider.locator("input").first).to_have_value("2.5")

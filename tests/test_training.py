@@ -1,0 +1,331 @@
+"""actlab.training: fair batched training checked against each activation trained alone."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from actlab import training
+from actlab.training import ActivationSpec, TrainingConfig
+
+SMALL = {"train_limit": 1000, "hidden": (32,), "batch_size": 50, "device": "cpu"}
+
+
+def small(**changes) -> TrainingConfig:
+    return TrainingConfig(**(SMALL | {"evals_per_epoch": 1} | changes))
+
+
+def weights_of(result: training.TrainingResult, seed_index: int, member: int) -> list[torch.Tensor]:
+    return [t for layer in result.model.member_weights(seed_index, member) for t in layer]
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lr": -1.0}, r"lr must be in \(0, 10\], got -1.0"),
+        ({"lr": float("nan")}, "lr must be in"),
+        ({"momentum": 1.5}, r"momentum must be in \[0, 0.999\], got 1.5"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, adam; got 'rmsprop'"),
+        ({"batch_size": 0}, "batch_size must be between 1 and 8192, got 0"),
+        ({"epochs": 2.5}, "epochs must be an integer, got 2.5"),
+        ({"hidden": (64, -3)}, "hidden layer width must be between 1 and 4096, got -3"),
+        ({"activations": ("relu", "swishy")}, "unknown activation 'swishy'"),
+        ({"activations": ()}, "choose at least one activation"),
+        ({"activations": ("relu", "relu")}, "'ReLU' is listed twice"),
+        ({"activations": (ActivationSpec("elu", (("alpha", -5.0),)),)}, "elu.alpha=-5"),
+        ({"activations": ("log_softmax",)}, "log_softmax is an output function"),
+        ({"seeds": (1, 1)}, "seeds must be distinct"),
+        ({"dataset": "cifar"}, "unknown dataset 'cifar'"),
+        ({"device": "tpu"}, "device must be one of auto, cpu, cuda; got 'tpu'"),
+        ({"hidden": (4096, 4096)}, "weights in all models together is over"),
+    ],
+)
+def test_bad_config_values_are_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig(**changes)
+
+
+def test_config_is_normalised_and_hashable():
+    a = TrainingConfig(activations=["relu", "tanh"], hidden=[64], seeds=[0, 1])
+    b = TrainingConfig(activations=("relu", "tanh"), hidden=(64,), seeds=(0, 1))
+    assert a == b and hash(a) == hash(b)
+    assert a.activations == (ActivationSpec("relu"), ActivationSpec("tanh"))
+    assert {a: 1}[b] == 1
+    assert a.titles == ["ReLU", "Tanh"]
+    assert (
+        ActivationSpec("leaky_relu", (("negative_slope", 0.2),)).title
+        == "LeakyReLU(negative_slope=0.2)"
+    )
+
+
+# --- the batched model ------------------------------------------------------------------------
+
+
+def test_initial_weights_follow_nn_linear_scheme_and_are_shared_by_members():
+    sizes = (784, 48, 24, 10)
+    first = training.initial_weights(sizes, seed=3)
+    assert training.initial_weights(sizes, seed=3)[1][0].equal(first[1][0])
+    assert not training.initial_weights(sizes, seed=4)[0][0].equal(first[0][0])
+    torch.manual_seed(3)  # nn.Linear draws from the global generator, in layer order
+    plain = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
+    for (weight, bias), linear in zip(first, plain, strict=True):
+        assert weight.equal(linear.weight.detach()) and bias.equal(linear.bias.detach())
+        bound = 1 / math.sqrt(linear.in_features)
+        assert weight.abs().max() <= bound and bias.abs().max() <= bound
+    fns = [training.activations.function(n) for n in ("relu", "tanh", "gelu")]
+    model = training.StackedMLP(sizes, fns, seeds=(3, 4))
+    for member in range(3):
+        for got, want in zip(model.member_weights(0, member), first, strict=True):
+            assert got[0].equal(want[0]) and got[1].equal(want[1])
+
+
+def test_batched_forward_equals_each_member_computed_alone_in_float64():
+    sizes = (784, 16, 12, 10)
+    names = ("relu", "tanh", "softsign")
+    fns = [training.activations.function(n) for n in names]
+    model = training.StackedMLP(sizes, fns, seeds=(0, 7)).double()
+    x = torch.randn(2, 5, 784, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    logits = model(x)
+    assert logits.shape == (2, 3, 5, 10)
+    for s in range(2):
+        for a, f in enumerate(fns):
+            h = x[s]
+            layers = model.member_weights(s, a)
+            for i, (w, b) in enumerate(layers):
+                h = h @ w.T + b
+                if i < len(layers) - 1:
+                    h = f(h)
+            torch.testing.assert_close(logits[s, a], h, rtol=0, atol=1e-12)
+
+
+def test_member_losses_match_cross_entropy_and_nll_loss():
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 7, 10, dtype=torch.float64, generator=generator)
+    labels = torch.randint(0, 10, (2, 7), generator=generator)
+    losses, _ = training.member_losses(logits, labels, None)
+    outputs = [torch.sigmoid, torch.tanh, training.OUTPUT_FUNCTIONS["softmax"]]
+    nll, _ = training.member_losses(logits, labels, outputs)
+    for s in range(2):
+        for a in range(3):
+            expected = F.cross_entropy(logits[s, a], labels[s])
+            torch.testing.assert_close(losses[s, a], expected, rtol=0, atol=1e-14)
+            expected_nll = F.nll_loss(outputs[a](logits[s, a]), labels[s])
+            torch.testing.assert_close(nll[s, a], expected_nll, rtol=0, atol=1e-14)
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def test_relu_reaches_85_percent_on_bundled_mnist_with_live_progress():
+    config = TrainingConfig(
+        activations=("relu",),
+        hidden=(64,),
+        epochs=2,
+        batch_size=64,
+        evals_per_epoch=2,
+        device="cpu",
+    )
+    seen = []
+    result = training.train(config, on_progress=seen.append)
+    assert result.test_accuracy["ReLU"] > 0.85
+    history = result.history
+    assert list(history.columns) == training.HISTORY_COLUMNS
+    assert history["step"].tolist() == [40, 79, 118, 158]  # ceil(5000 / 64) = 79 steps per epoch
+    assert history["epoch"].iloc[-1] == 2.0 and history["seconds"].is_monotonic_increasing
+    assert history["test_loss"].iloc[-1] < history["test_loss"].iloc[0]
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(seen[-1].history) == 4 and seen[-1].eta_seconds == 0.0
+    assert result.samples_seen == 2 * 5000 and result.samples_per_second > 0
+    # The reported accuracy is what the stored test probabilities give (first seed).
+    predicted = result.test_probabilities["ReLU"].argmax(axis=1)
+    assert np.mean(predicted == result.test_labels) == pytest.approx(result.test_accuracy["ReLU"])
+    assert result.test_labels.shape == (10000,)
+
+
+def test_batched_training_equals_training_each_activation_alone():
+    together = training.train(small(activations=("relu", "tanh"), seeds=(0, 5)))
+    for member, name in enumerate(("relu", "tanh")):
+        alone = training.train(small(activations=(name,), seeds=(0, 5)))
+        title = alone.config.titles[0]
+        mine = together.history[together.history["activation"] == title].reset_index(drop=True)
+        np.testing.assert_allclose(mine["train_loss"], alone.history["train_loss"], rtol=1e-5)
+        np.testing.assert_allclose(mine["test_loss"], alone.history["test_loss"], rtol=1e-5)
+        np.testing.assert_allclose(mine["test_accuracy"], alone.history["test_accuracy"], atol=3e-4)
+        for seed_index in range(2):
+            for got, want in zip(
+                weights_of(together, seed_index, member),
+                weights_of(alone, seed_index, 0),
+                strict=True,
+            ):
+                torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+    seeds = together.history.groupby("seed")["train_loss"].first()
+    assert seeds[0] != seeds[5]  # the seeds really differ (weights and data order)
+
+
+def test_nan_loss_stops_only_that_activation():
+    exploding = ActivationSpec(
+        "exploding", function=lambda x: torch.exp(100 * x), label="exp(100x)"
+    )
+    config = small(activations=("relu", exploding), epochs=2, evals_per_epoch=2)
+    result = training.train(config, check_every=5)
+    assert "exp(100x)" in result.messages
+    assert (
+        "became" in result.messages["exp(100x)"]
+        and "smaller learning rate" in result.messages["exp(100x)"]
+    )
+    assert result.history[result.history["activation"] == "exp(100x)"].empty
+    table = training.summary_table(result).set_index("activation")
+    assert table.loc["exp(100x)", "status"] == "diverged"
+    assert table.loc["ReLU", "status"] == "finished"
+    # ReLU trained next to a diverging member is exactly ReLU trained alone.
+    alone = training.train(small(activations=("relu",), epochs=2, evals_per_epoch=2))
+    relu = result.history[result.history["activation"] == "ReLU"].reset_index(drop=True)
+    np.testing.assert_allclose(relu["train_loss"], alone.history["train_loss"], rtol=1e-5)
+
+
+def test_stop_flag_keeps_partial_history():
+    calls = {"n": 0}
+
+    def stop_after_25_steps() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 25
+
+    config = small(activations=("relu",), evals_per_epoch=2, epochs=3)
+    result = training.train(config, should_stop=stop_after_25_steps)
+    assert result.stopped
+    assert result.history["step"].tolist() == [10, 20]  # 20 steps per epoch, evals every 10
+    assert result.samples_seen == 25 * 50
+    assert training.summary_table(result)["status"].tolist() == ["stopped early"]
+
+
+def test_torch_nn_tutorial_experiment_output_functions():
+    """Logistic regression, lr 0.5, batch 64, SGD: the output function fed to nll_loss."""
+    config = TrainingConfig(
+        activations=("log_softmax", "softmax", "sigmoid", "tanh"),
+        compare_at="output",
+        hidden=(),
+        optimizer="sgd",
+        momentum=0.0,
+        lr=0.5,
+        batch_size=64,
+        epochs=1,
+        input_scaling="divide_by_255",
+        device="cpu",
+        evals_per_epoch=1,
+    )
+    result = training.train(config)
+    accuracy = result.test_accuracy
+    assert accuracy["log_softmax"] > 0.85
+    history = result.history.set_index("activation")
+    assert history.loc["softmax", "train_loss"] < 0  # nll_loss of probabilities is -p[y]
+    assert history.loc["Tanh", "train_loss"] >= -1.0
+    # Scored on all 10,000 test images, not one batch.
+    counts = training.confusion_matrix(result, "log_softmax")
+    assert counts["count"].sum() == 10000
+
+
+def test_results_table_confusion_matrix_and_mistakes_agree():
+    result = training.train(small(activations=("relu", "sigmoid"), seeds=(0, 1)))
+    table = training.summary_table(result).set_index("activation")
+    last = result.history.groupby(["activation", "seed"]).tail(1).set_index(["activation", "seed"])
+    for title in ("ReLU", "Sigmoid"):
+        accuracies = last.loc[title, "test_accuracy"]
+        assert table.loc[title, "final accuracy"] == pytest.approx(accuracies.mean())
+        assert table.loc[title, "min"] == accuracies.min()
+        assert table.loc[title, "max"] == accuracies.max()
+        counts = training.confusion_matrix(result, title)
+        diagonal = counts[counts["true"] == counts["predicted"]]["count"].sum()
+        assert diagonal / 10000 == pytest.approx(accuracies.loc[0])  # first seed's model
+        shares = counts.groupby("true")["share"].sum()
+        np.testing.assert_allclose(shares, 1.0)
+        wrong = training.misclassified(result, title, limit=10)
+        assert len(wrong) == 10 and (wrong["true"] != wrong["predicted"]).all()
+        assert wrong["p_predicted"].is_monotonic_decreasing
+        assert (wrong["p_predicted"] >= wrong["p_true"]).all()
+    with pytest.raises(ValueError, match="no activation 'GELU'"):
+        training.confusion_matrix(result, "GELU")
+
+
+# --- shared runs ------------------------------------------------------------------------------
+
+
+def test_runs_are_shared_limited_and_stop_within_a_second():
+    registry = training.RunRegistry(keep=2)
+    long_config = small(epochs=100, evals_per_epoch=1, train_limit=5000)
+    run = registry.start(long_config)
+    assert registry.start(long_config) is run  # identical configs share one run
+    deadline = time.monotonic() + 20
+    while run.state().progress is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert run.state().status == "running"
+    asked = time.monotonic()
+    run.stop()
+    assert run.wait(timeout=5)
+    assert time.monotonic() - asked < 1.0
+    state = run.state()
+    assert state.status == "stopped" and state.result.stopped
+    assert registry.start(long_config) is not run  # a stopped run is started afresh
+    registry.find(long_config).stop()
+
+
+def test_only_the_allowed_number_of_trainings_run_at_once():
+    slot = threading.BoundedSemaphore(1)
+    first = training.TrainingRun(small(epochs=100, train_limit=5000), slot).start()
+    second = training.TrainingRun(small(), slot).start()
+    time.sleep(0.3)
+    assert first.state().status == "running"
+    waiting = second.state()
+    assert waiting.status == "queued" and waiting.queue_position >= 1
+    first.stop()
+    assert second.wait(timeout=20)
+    assert second.state().status == "done"
+    assert isinstance(second.state().result.history, pd.DataFrame)
+    third = training.TrainingRun(small(), threading.BoundedSemaphore(0)).start()
+    third.stop()  # stopping a queued run ends it without training
+    assert third.wait(timeout=2) and third.state().status == "stopped"
+
+
+def test_failures_are_reported_not_swallowed(monkeypatch):
+    monkeypatch.setattr(
+        training, "tensor_data", lambda *a, **k: (_ for _ in ()).throw(ValueError("no data"))
+    )
+    run = training.TrainingRun(small(), threading.BoundedSemaphore(1)).start()
+    assert run.wait(timeout=5)
+    assert run.state().status == "failed" and run.state().error == "no data"
+
+
+def test_parse_hidden_and_seed_bands():
+    assert training.parse_hidden("256, 128") == (256, 128)
+    assert training.parse_hidden(" 64 ") == (64,)
+    assert training.parse_hidden("none") == training.parse_hidden("") == ()
+    with pytest.raises(ValueError, match="whole numbers like '256, 128'; got '12a'"):
+        training.parse_hidden("64, 12a")
+    history = pd.DataFrame(
+        {
+            "step": [10, 10, 20, 20],
+            "epoch": [0.5, 0.5, 1.0, 1.0],
+            "activation": ["ReLU"] * 4,
+            "seed": [0, 1, 0, 1],
+            "train_loss": [1.0, 3.0, 0.5, 0.7],
+            "test_accuracy": [0.8, 0.9, 0.85, 0.95],
+        }
+    )
+    bands = training.seed_bands(history, ["train_loss", "test_accuracy"]).set_index(
+        ["metric", "step"]
+    )
+    assert bands.loc[("train loss", 10), ["mean", "low", "high"]].tolist() == [2.0, 1.0, 3.0]
+    assert bands.loc[("test accuracy", 20), "mean"] == pytest.approx(0.9)
+    assert bands.loc[("test accuracy", 20), "seeds"] == 2
+    assert training.seed_bands(history.iloc[:0], ["train_loss"]).empty

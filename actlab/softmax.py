@@ -130,6 +130,29 @@ def _logit_grid(z_min: float, z_max: float, points: int) -> Tensor:
     return torch.linspace(low, high, points, dtype=torch.float64)
 
 
+def _readable_cell(value: object, digits: int | None) -> object:
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(_readable_cell(v, digits)) for v in value) + "]"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value) if digits is None else f"{value:.{digits}g}"
+    return value
+
+
+def readable(table: pd.DataFrame, digits: int | None = 6) -> pd.DataFrame:
+    """A copy with every float written out as text, "inf", "-inf" and "NaN" included.
+
+    For tables whose point is the exact value: ``digits=None`` writes the shortest decimal that
+    reads back as the same float, so 88.72283172607422 is shown as the float32 it is.
+    """
+    return table.map(lambda value: _readable_cell(value, digits))
+
+
 # ---------------------------------------------------------------------------------------------
 # Softmax playground
 # ---------------------------------------------------------------------------------------------
@@ -552,7 +575,12 @@ def first_nonfinite(segments: pd.DataFrame, shift: float = 0.0) -> pd.DataFrame:
                 "exp underflow threshold": exp_underflow_threshold(name),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # Keep None ("never") distinct from a NaN result: an object column does not coerce it.
+    table["first non-finite scale"] = pd.Series(
+        [row["first non-finite scale"] for row in rows], dtype=object
+    )
+    return table
 
 
 # ---------------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def playground() -> None:
         metrics = st.columns(3)
         metrics[0].metric("largest probability", f"{probabilities['probability'].max():.4f}")
         metrics[1].metric("entropy (nats)", f"{entropy:.4f}")
-        metrics[2].metric("entropy of uniform, log K", f"{sm.entropy_nats([0.0] * count):.4f}")
+        metrics[2].metric("log K (uniform)", f"{sm.entropy_nats([0.0] * count):.4f}")
     st.dataframe(
         probabilities,
         hide_index=True,
@@ -176,15 +176,19 @@ def numerics_lab() -> None:
         "takes `exp` of the raw logits, and `exp` overflows to `inf` (or underflows to 0) long "
         "before the answer does."
     )
-    formulas = st.columns(3)
-    formulas[0].latex(r"\text{naive: } z_i - \log \sum_j e^{z_j}")
-    formulas[0].code("x - x.exp().sum(-1).log().unsqueeze(-1)", language="python")
-    formulas[1].latex(r"\text{max-subtracted: } (z_i - m) - \log \sum_j e^{z_j - m}")
-    formulas[1].code(
-        "s = x - x.max(-1, keepdim=True).values\ns - s.exp().sum(-1, keepdim=True).log()"
-    )
-    formulas[2].latex(r"\text{torch: } \mathrm{log\_softmax}(z)_i")
-    formulas[2].code("torch.log_softmax(x, dim=-1)", language="python")
+    for formula, code in [
+        (
+            r"\text{naive: } z_i - \log \sum_j e^{z_j}",
+            "x - x.exp().sum(-1).log().unsqueeze(-1)",
+        ),
+        (
+            r"\text{max-subtracted: } (z_i - m) - \log \sum_j e^{z_j - m},\ m = \max_j z_j",
+            "s = x - x.max(-1, keepdim=True).values\ns - s.exp().sum(-1, keepdim=True).log()",
+        ),
+        (r"\text{torch: } \mathrm{log\_softmax}(z)_i", "torch.log_softmax(x, dim=-1)"),
+    ]:
+        st.latex(formula)
+        st.code(code, language="python")
 
     controls = st.columns(3)
     scale = controls[0].slider(
@@ -222,13 +226,7 @@ def numerics_lab() -> None:
     st.markdown(f"Logits in float64: `{[round(v, 6) for v in logits]}`")
 
     st.subheader("log p in four precisions")
-    st.dataframe(
-        comparison,
-        hide_index=True,
-        column_config={
-            "max |error| vs float64": st.column_config.NumberColumn(format="%.2e"),
-        },
-    )
+    st.dataframe(sm.readable(comparison), hide_index=True, height="content")
 
     st.subheader("Where inf and NaN first appear")
     limits = exp_limits()
@@ -240,16 +238,14 @@ def numerics_lab() -> None:
         "found by bisecting the dtype's bit patterns, not typed in."
     )
     st.altair_chart(status_chart(segments, scale), width="stretch")
-    st.dataframe(
-        first,
-        hide_index=True,
-        column_config={
-            "first non-finite scale": st.column_config.NumberColumn(format="%.8f"),
-            "exp overflow threshold": st.column_config.NumberColumn(format="%.8f"),
-            "exp underflow threshold": st.column_config.NumberColumn(format="%.8f"),
-        },
+    st.caption(
+        "First scale at which each formula stops being finite (exact to the last double), "
+        "with the logits as that dtype stores them: the naive one fails exactly when the "
+        "largest logit passes the exp overflow threshold."
     )
-    st.dataframe(limits, hide_index=True)
+    st.dataframe(sm.readable(first, digits=None), hide_index=True, height="content")
+    st.caption("The exp limits of each dtype, every digit shown.")
+    st.dataframe(sm.readable(limits, digits=None), hide_index=True)
 
     st.subheader("What F.cross_entropy does instead")
     st.markdown(
@@ -261,7 +257,7 @@ def numerics_lab() -> None:
         r"L = -\log p_{y} = \log\sum_j e^{z_j} - z_y \qquad "
         r"\frac{\partial L}{\partial z_j} = p_j - [j = y]"
     )
-    st.dataframe(cross_entropy, hide_index=True)
+    st.dataframe(sm.readable(cross_entropy), hide_index=True)
     csv_download("Download overflow map (CSV)", segments, "log_softmax_status.csv")
     csv_download("Download log p comparison (CSV)", comparison, "log_softmax_comparison.csv")
 
@@ -293,10 +289,8 @@ def losses_and_gradients() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Sigmoid output, label y = 1**")
-        st.latex(
-            r"\text{MSE: } \frac{\partial}{\partial z}(p-1)^2 = 2(p-1)\,p(1-p)"
-            r"\qquad \text{BCE: } \frac{\partial}{\partial z}(-\log p) = p - 1"
-        )
+        st.latex(r"\text{MSE: } \frac{\partial}{\partial z}(p-1)^2 = 2(p-1)\,p(1-p)")
+        st.latex(r"\text{BCE: } \frac{\partial}{\partial z}(-\log p) = p - 1")
         st.altair_chart(
             overlaid_lines(
                 binary,
@@ -311,10 +305,8 @@ def losses_and_gradients() -> None:
         )
     with right:
         st.markdown(f"**Softmax output, {classes} classes, other logits 0**")
-        st.latex(
-            r"\text{MSE: } 2p_y\Big[(p_y - 1) - \sum_j (p_j - y_j)\,p_j\Big]"
-            r"\qquad \text{CE: } p_y - 1"
-        )
+        st.latex(r"\text{MSE: } 2p_y\Big[(p_y - 1) - \sum_j (p_j - y_j)\,p_j\Big]")
+        st.latex(r"\text{CE: } \frac{\partial}{\partial z_y}(-\log p_y) = p_y - 1")
         st.altair_chart(
             overlaid_lines(
                 multiclass,
@@ -327,7 +319,7 @@ def losses_and_gradients() -> None:
             ),
             width="stretch",
         )
-    st.dataframe(summary, hide_index=True)
+    st.dataframe(sm.readable(summary), hide_index=True)
     st.caption(
         "MSE multiplies the error by the output's slope p(1 − p), which is tiny exactly when the "
         "model is confidently wrong; cross-entropy's log cancels that slope."
@@ -379,7 +371,7 @@ def nll_needs_log_probabilities() -> None:
         ),
         width="stretch",
     )
-    st.dataframe(summary, hide_index=True)
+    st.dataframe(sm.readable(summary), hide_index=True)
     st.markdown(
         "- **softmax**: the loss −p_y lives in [−1, 0] and its gradient −p_y(1 − p_y) vanishes "
         "when the model is confidently wrong, exactly when it should be largest.\n"

@@ -518,3 +518,21 @@ def test_other_charts_have_tooltips():
     status = charts.status_chart(sm.status_segments(), 100.0).to_dict()
     assert {"status", "scale from", "scale to"} <= tooltip_fields(status)
     assert status["layer"][0]["encoding"]["color"]["scale"]["domain"][0] == "finite"
+
+
+def test_readable_writes_inf_nan_and_exact_digits():
+    table = pd.DataFrame(
+        {
+            "name": ["a", "b", "c", "d"],
+            "value": [math.inf, -math.inf, math.nan, 88.72283172607422],
+            "logits": [None, [1.0, math.nan], [0.5], None],
+        }
+    )
+    exact = sm.readable(table, digits=None)
+    assert exact["value"].tolist() == ["inf", "-inf", "NaN", "88.72283172607422"]
+    assert exact["logits"].tolist() == ["—", "[1.0, NaN]", "[0.5]", "—"]
+    assert exact["name"].tolist() == ["a", "b", "c", "d"]
+    assert sm.readable(table, digits=4)["value"].iloc[3] == "88.72"
+    # "never broke" stays distinct from a NaN result.
+    first = sm.readable(sm.first_nonfinite(sm.status_segments()), digits=None)
+    assert first["first non-finite scale"].iloc[1] == "—"

@@ -15,6 +15,7 @@ STATUS_COLOURS = {
     "output finite, gradient NaN": "#f97316",
 }
 OTHER_STATUS_COLOURS = ("#ca8a04", "#db2777", "#0891b2", "#475569")
+SCALE_TICKS = [0, 1, 3, 10, 30, 100, 300, 1000]
 
 
 def probability_bars(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
@@ -113,7 +114,13 @@ def status_chart(segments: pd.DataFrame, scale: float, row_height: int = 26) -> 
         alt.Chart(data)
         .mark_bar(height=alt.RelativeBandSize(0.7))
         .encode(
-            x=alt.X("scale from:Q", title="logit scale s (logits = s·(1, 0, −0.05) + shift)"),
+            x=alt.X(
+                "scale from:Q",
+                title="logit scale s (logits = s·(1, 0, −0.05) + shift), symlog axis",
+                # symlog spreads out float16's ~11 next to float32's ~89 and float64's ~710.
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=SCALE_TICKS),
+            ),
             x2="scale to:Q",
             y=alt.Y(
                 "formula:N",
@@ -140,5 +147,7 @@ def status_chart(segments: pd.DataFrame, scale: float, row_height: int = 26) -> 
         .mark_rule(color="#0f172a", strokeDash=[4, 4], strokeWidth=2)
         .encode(x="scale:Q", tooltip=[alt.Tooltip("scale:Q", title="current scale")])
     )
+    # Streamlit fits legend and axis inside the height, so reserve room for them.
+    legend_and_axis = 120
     rows = data["formula"].nunique()
-    return alt.layer(bars, rule).properties(height=row_height * rows)
+    return alt.layer(bars, rule).properties(height=row_height * rows + legend_and_axis)

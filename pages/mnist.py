@@ -1,0 +1,322 @@
+"""MNIST quick training: activations trained side by side on the same data, live."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actlab import activations, datasets, training
+from actlab.charts.training import confusion_heatmap, learning_curves
+from ui.frame import guarded, lesson_header
+
+PRESET_NAMES = ["custom", *training.PRESETS]
+DEFAULTS = training.PRESETS["quick comparison"]
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0]
+TRAIN_LIMITS = [0, 1000, 2000, 5000, 10000, 20000, 30000]  # 0: every training image
+SOURCE_LABELS = {
+    "auto": "first available",
+    "folder": "my folder",
+    "cache": "download cache",
+    "system": "system copy",
+    "bundled": "bundled MNIST (5,000 + 10,000)",
+}
+
+lesson_header(
+    "MNIST: activations side by side",
+    "Every activation trains from the **same initial weights on the same batches** for the same "
+    "number of steps, so the curves differ only because of the activation. Watch how fast each "
+    "loss falls, where the accuracies end up, and which digits each model gets wrong.",
+)
+
+
+def widget_values(preset: dict) -> dict:
+    """The sidebar state that shows ``preset``."""
+    return {
+        "mn_at": preset["compare_at"],
+        "mn_act": list(preset["activations"]),
+        "mn_hid": ", ".join(str(w) for w in preset["hidden"]) or "none",
+        "mn_opt": preset["optimizer"],
+        "mn_lr": preset["lr"],
+        "mn_mom": preset["momentum"],
+        "mn_bs": preset["batch_size"],
+        "mn_ep": preset["epochs"],
+        "mn_seeds": len(preset["seeds"]),
+        "mn_lim": preset["train_limit"] or 0,
+        "mn_ev": preset["evals_per_epoch"],
+        "mn_scale": preset["input_scaling"],
+    }
+
+
+def apply_preset() -> None:
+    name = st.session_state["mn_preset"]
+    if name in training.PRESETS:
+        st.session_state.update(widget_values(training.PRESETS[name]))
+
+
+@st.cache_data(show_spinner="Reading the dataset…", ttl=60, max_entries=16)
+def dataset_summary(dataset: str, source: str, folder: str | None) -> tuple[str, str]:
+    data = datasets.load(dataset, source, folder)
+    if data.unverified:
+        check = f"not matched to a published checksum: {', '.join(data.unverified)}"
+    else:
+        check = "all four files match their published checksums"
+    return data.source.describe(), check
+
+
+def download_with_progress(dataset: str) -> None:
+    bar = st.progress(0.0, text="Connecting…")
+
+    def show(p: datasets.DownloadProgress) -> None:
+        bar.progress(p.fraction, text=f"{p.file}.gz: {p.done / 1e6:.1f} MB")
+
+    try:
+        source = datasets.download(dataset, timeout=20, on_progress=show)
+    except datasets.DownloadError as err:
+        bar.empty()
+        st.error(f"Download failed: {err}", icon=":material/cloud_off:")
+        st.info("Training uses the bundled MNIST (5,000 training digits) instead.")
+        return
+    bar.progress(1.0, text="Done")
+    dataset_summary.clear()
+    st.success(f"Saved and verified: {source.describe()}")
+
+
+# Defaults through session state (not widget arguments) so presets can overwrite them;
+# on first load a shared URL still wins over these.
+for widget_key, default in widget_values(DEFAULTS).items():
+    st.session_state.setdefault(widget_key, default)
+with st.sidebar:
+    st.header("Experiment")
+    st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
+    with st.expander("Data", expanded=False):
+        dataset = st.selectbox(
+            "Dataset",
+            list(datasets.DATASETS),
+            format_func=lambda d: datasets.DATASETS[d].display_name,
+            key="mn_ds",
+            bind="query-params",
+        )
+        source = st.selectbox(
+            "Source",
+            list(SOURCE_LABELS),
+            format_func=SOURCE_LABELS.get,
+            key="mn_src",
+            bind="query-params",
+        )
+        folder = st.text_input(
+            "My folder (IDX files, or torchvision's root with MNIST/raw)",
+            key="mn_dir",
+            help=f"Also read from ${datasets.DATA_DIR_ENV}.",
+        )
+        if st.button("Download the full dataset", key="mn_dl", icon=":material/download:"):
+            download_with_progress(dataset)
+    compare_at = st.radio(
+        "Compare activations at",
+        training.SITES,
+        format_func={"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}.get,
+        key="mn_at",
+        bind="query-params",
+    )
+    chosen = st.multiselect(
+        "Activations",
+        [*training.OUTPUT_FUNCTIONS, *activations.names()],
+        format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
+        key="mn_act",
+        bind="query-params",
+    )
+    hidden_text = st.text_input(
+        "Hidden layers", key="mn_hid", bind="query-params", help="e.g. 256, 128 — or none"
+    )
+    optimizer = st.selectbox(
+        "Optimizer",
+        training.OPTIMIZERS,
+        format_func={"sgd": "SGD with momentum", "adam": "Adam"}.get,
+        key="mn_opt",
+        bind="query-params",
+    )
+    lr = st.select_slider("Learning rate", LEARNING_RATES, key="mn_lr", bind="query-params")
+    momentum = st.select_slider(
+        "Momentum (SGD)",
+        [0.0, 0.5, 0.9, 0.95, 0.99],
+        key="mn_mom",
+        bind="query-params",
+    )
+    batch_size = st.select_slider(
+        "Batch size",
+        [16, 32, 64, 128, 256, 512, 1024],
+        key="mn_bs",
+        bind="query-params",
+    )
+    epochs = st.number_input("Epochs", 1, 50, key="mn_ep", bind="query-params")
+    seeds = st.number_input(
+        "Seeds (mean and min–max band)", 1, 5, key="mn_seeds", bind="query-params"
+    )
+    train_limit = st.select_slider(
+        "Training images",
+        TRAIN_LIMITS,
+        format_func=lambda n: "all" if n == 0 else f"{n:,}",
+        key="mn_lim",
+        bind="query-params",
+    )
+    evals = st.number_input("Test evaluations per epoch", 1, 10, key="mn_ev", bind="query-params")
+    scaling = st.radio(
+        "Input pixels",
+        training.INPUT_SCALINGS,
+        format_func={"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}.get,
+        key="mn_scale",
+        bind="query-params",
+    )
+
+config = guarded(
+    lambda: training.TrainingConfig(
+        dataset=dataset,
+        source=source,
+        folder=folder.strip() or None,
+        activations=tuple(chosen),
+        hidden=training.parse_hidden(hidden_text),
+        compare_at=compare_at,
+        optimizer=optimizer,
+        lr=lr,
+        momentum=momentum,
+        batch_size=batch_size,
+        epochs=int(epochs),
+        seeds=tuple(range(int(seeds))),
+        train_limit=train_limit or None,
+        evals_per_epoch=int(evals),
+        input_scaling=scaling,
+    )
+)
+if config is None:
+    st.stop()
+summary = guarded(lambda: dataset_summary(config.dataset, config.source, config.folder))
+if summary is None:
+    st.stop()
+st.markdown(f":material/database: **Data:** {summary[0]}; {summary[1]}.")
+st.caption(f"Source: {datasets.DATASETS[config.dataset].citation}.")
+
+left, right = st.columns([3, 2])
+with left:
+    if config.compare_at == "hidden":
+        layers = " \\to ".join(["784", *map(str, config.hidden), "10"])
+        st.latex(rf"h_\ell = f(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {layers}")
+        st.latex(r"\text{loss} = -\log \operatorname{softmax}(z)_y \quad(\text{cross-entropy})")
+    else:
+        st.latex(r"z = W h + b,\qquad \text{loss} = \texttt{nll\_loss}(g(z), y) = -g(z)_y")
+        st.caption(
+            "Only g = log_softmax makes this the cross-entropy; with softmax, sigmoid or tanh the "
+            "'loss' is minus a bounded score, so its gradient fades. Accuracy is measured on the "
+            "full 10,000-image test set (the tutorial printed it for a single batch of 64)."
+        )
+with right:
+    start = st.button("Train", key="mn_go", type="primary", icon=":material/play_arrow:")
+    st.caption(
+        f"Identical configurations are computed once and shared; at most "
+        f"{training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server."
+    )
+if start:
+    training.RUNS.start(config)
+run = training.RUNS.find(config)
+if run is None:
+    st.info("Press **Train** to start (a run someone else started with these settings shows here).")
+    st.stop()
+
+
+def draw_curves(history) -> None:
+    loss = training.seed_bands(history, ["train_loss", "test_loss"])
+    accuracy = training.seed_bands(history, ["test_accuracy"])
+    chart_left, chart_right = st.columns(2)
+    chart_left.altair_chart(learning_curves(loss, "loss", "mn_loss_legend"), width="stretch")
+    chart_right.altair_chart(
+        learning_curves(accuracy, "test accuracy", "mn_acc_legend"), width="stretch"
+    )
+
+
+@st.fragment(run_every=0.5)
+def live_view(run: training.TrainingRun) -> None:
+    state = run.state()
+    if state.finished:
+        st.rerun()
+    if state.status == "queued":
+        st.info(
+            f"Waiting for a free training slot: number {state.queue_position} in the queue "
+            f"({training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server).",
+            icon=":material/hourglass_top:",
+        )
+    progress = state.progress
+    if progress is not None:
+        eta = (
+            "…" if progress.eta_seconds != progress.eta_seconds else f"{progress.eta_seconds:.0f} s"
+        )
+        st.progress(
+            progress.fraction,
+            text=f"step {progress.step:,} / {progress.total_steps:,} · "
+            f"epoch {progress.epoch:.2f} · ETA {eta} · "
+            f"{progress.samples_per_second:,.0f} samples/s per model",
+        )
+    if st.button("Stop", key="mn_stop", icon=":material/stop:"):
+        run.stop()
+    if progress is not None and not progress.history.empty:
+        draw_curves(progress.history)
+
+
+state = run.state()
+if not state.finished:
+    live_view(run)
+    st.stop()
+if state.status == "failed":
+    st.error(f"Training failed: {state.error}", icon=":material/error:")
+    st.stop()
+result = state.result
+if result is None:
+    st.warning("The run was stopped before it started.")
+    st.stop()
+if result.stopped:
+    st.warning("Stopped early: the curves and tables show the history up to that point.")
+for message in result.messages.values():
+    st.warning(message, icon=":material/warning:")
+st.caption(
+    f"{result.data_description} · device {result.device} · {result.seconds:.1f} s in all · "
+    f"{result.samples_per_second:,.0f} training samples/s per model."
+)
+if result.history.empty:
+    st.stop()
+draw_curves(result.history)
+
+st.subheader("Results")
+st.dataframe(
+    training.summary_table(result),
+    hide_index=True,
+    column_config={
+        column: st.column_config.NumberColumn(format="percent")
+        for column in ["final accuracy", "min", "max", "best accuracy"]
+    }
+    | {
+        "best epoch": st.column_config.NumberColumn(format="%.2f"),
+        "seconds to best": st.column_config.NumberColumn(format="%.1f s"),
+    },
+)
+
+st.subheader("Where the mistakes are")
+picked = st.selectbox("Activation", list(result.test_probabilities), key="mn_cm")
+matrix_column, gallery_column = st.columns([3, 2])
+matrix_column.altair_chart(
+    confusion_heatmap(training.confusion_matrix(result, picked)), width="stretch"
+)
+with gallery_column:
+    st.caption("The most confident mistakes on the test set (first seed's model):")
+    mistakes = training.misclassified(result, picked, limit=12)
+    cells = st.columns(4)
+    for i, row in enumerate(mistakes.itertuples()):
+        cells[i % 4].image(
+            result.test_images[row.index],
+            width=72,
+            caption=f"{row.true} → {row.predicted} ({row.p_predicted:.0%}); "
+            f"p(true) {row.p_true:.0%}",
+        )
+
+st.download_button(
+    "Download the training history (CSV)",
+    result.history.to_csv(index=False).encode(),
+    file_name="mnist_history.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)

@@ -509,6 +509,12 @@ def test_jacobian_heatmap_has_tooltips_and_symmetric_scale():
     assert tooltip_fields(closed) == tooltip_fields(spec)
 
 
+def test_large_jacobian_heatmap_drops_printed_numbers_but_keeps_tooltips():
+    spec = charts.jacobian_heatmap(sm.jacobian_table(list(range(10))), "autograd").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect"]
+    assert {"i", "j", "autograd", "closed form", "abs difference"} <= tooltip_fields(spec)
+
+
 def test_other_charts_have_tooltips():
     bars = charts.probability_bars(sm.probability_table([1.0, 2.0], 0.5)).to_dict()
     assert {"class", "probability", "probability at T = 1"} <= tooltip_fields(bars)

@@ -16,6 +16,7 @@ STATUS_COLOURS = {
 }
 OTHER_STATUS_COLOURS = ("#ca8a04", "#db2777", "#0891b2", "#475569")
 SCALE_TICKS = [0, 1, 3, 10, 30, 100, 300, 1000]
+MAX_LABELLED_SIZE = 6  # beyond 6 x 6 cells the printed numbers overlap; tooltips remain
 
 
 def probability_bars(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
@@ -46,7 +47,7 @@ def jacobian_heatmap(
     limit: float | None = None,
     height: int = 320,
 ) -> alt.LayerChart:
-    """J[i, j] = dp_i / dz_j as coloured cells with the number written in each.
+    """J[i, j] = dp_i / dz_j as coloured cells, the number written in each up to 6 x 6.
 
     The colour scale is symmetric, ±``limit`` (default: the largest |entry| of either column),
     so the autograd and closed-form heatmaps side by side share one scale: red is positive
@@ -67,6 +68,8 @@ def jacobian_heatmap(
     )
     scale = alt.Scale(scheme="redblue", reverse=True, domain=[-limit, limit])
     cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title="∂p_i/∂z_j", scale=scale))
+    if table["i"].nunique() > MAX_LABELLED_SIZE:
+        return alt.layer(cells).properties(height=height)
     numbers = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=".3f"))
     return alt.layer(cells, numbers).properties(height=height)
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
+
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
+
+# Each page's widget keys (and so its URL parameters) start with its prefix.
+PREFIXES = {"explorer": "ex_", "softmax": "sm_"}
 
 PAGES = {
     "Start": [
@@ -17,14 +22,24 @@ PAGES = {
             icon=":material/show_chart:",
             url_path="explorer",
         ),
+        st.Page(
+            "pages/softmax.py",
+            title="Softmax & losses",
+            icon=":material/functions:",
+            url_path="softmax",
+        ),
     ],
 }
 
 page = st.navigation(PAGES)
+prefix = PREFIXES.get(page.url_path, "")
+link_state = url_state()
 
+presenter_sidebar(prefix)
 with st.sidebar:
-    st.caption(
-        "actlab · activation functions, seen. MNIST: LeCun, Cortes & Burges (bundled, offline)."
-    )
+    st.caption("actlab · activation functions, seen. MNIST: LeCun, Cortes & Burges (bundled).")
 
 page.run()
+
+if prefix:
+    notice_dropped_url_values(link_state, prefix)

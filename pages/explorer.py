@@ -6,7 +6,8 @@ import streamlit as st
 
 from actlab import activations, bundled, explorer, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
-from ui.frame import guarded, lesson_header
+from ui.export import chart_with_downloads
+from ui.frame import guarded, lesson_header, predict_then_reveal
 
 DEFAULT_SELECTION = ["relu", "sigmoid", "tanh", "leaky_relu"]
 
@@ -100,13 +101,22 @@ if table is None:
     st.stop()
 zones = explorer.saturation_zones(table, threshold) if threshold > 0 else None
 
+predict_then_reveal(
+    "through 10 sigmoid layers, by at most what factor can a gradient shrink?",
+    ["0.25¹⁰ ≈ 10⁻⁶", "0.5¹⁰ ≈ 10⁻³", "it cannot shrink"],
+    0,
+    "σ′ never exceeds 0.25 (the peak of the f′ chart at x = 0), and the chain rule multiplies "
+    "one such factor per layer, so 10 layers can scale a gradient by up to 0.25¹⁰ ≈ 9.5·10⁻⁷.",
+    key="ex_quiz",
+)
+
 st.subheader("f(x)")
-st.altair_chart(curve_chart(table, "f", zones), width="stretch")
+chart_with_downloads(curve_chart(table, "f", zones), table, "activations_f")
 st.subheader("f′(x) — the factor a gradient is multiplied by")
-st.altair_chart(curve_chart(table, "df", zones), width="stretch")
+chart_with_downloads(curve_chart(table, "df", zones), table, "activations_df")
 if show_second:
     st.subheader("f″(x) — curvature (autograd with create_graph)")
-    st.altair_chart(curve_chart(table, "d2f"), width="stretch")
+    chart_with_downloads(curve_chart(table, "d2f"), table, "activations_d2f")
 
 st.subheader("Does autograd agree with the formula?")
 st.caption(
@@ -115,7 +125,8 @@ st.caption(
 )
 check = explorer.derivative_check(selection, table)
 left, right = st.columns([3, 2])
-left.altair_chart(derivative_check_chart(table), width="stretch")
+with left:
+    chart_with_downloads(derivative_check_chart(table), table, "derivative_check")
 right.dataframe(
     check,
     hide_index=True,

@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from ui.frame import ensure_router
+
+ensure_router()
 st.title("actlab — the activation-function lab")
 st.markdown(
     "Activation functions are the one nonlinear step in a neural network. Each lesson below "
@@ -15,6 +18,13 @@ LESSONS = [
         ":material/show_chart:",
         "The whole torch.nn catalogue: f, f′ and f″ by autograd, checked against hand-written "
         "derivatives, with measured properties and the effect on a real MNIST digit.",
+    ),
+    (
+        "pages/softmax.py",
+        "Softmax & losses",
+        ":material/functions:",
+        "Softmax and temperature, its Jacobian by autograd and in closed form, where the naive "
+        "log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs saturate.",
     ),
 ]
 

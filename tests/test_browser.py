@@ -125,12 +125,26 @@ def assert_rendered_cleanly(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
 
 
-def chart_count(page) -> int:
-    """Altair charts on the page; the first must have actually drawn (a canvas or an svg)."""
+def chart_count(page, timeout_ms: int = 60_000) -> int:
+    """Altair charts on the page, after the first one has actually drawn (canvas or svg)."""
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    if charts.count():
-        charts.first.locator("canvas, svg").first.wait_for(timeout=30_000)
+    charts.first.locator("canvas, svg").first.wait_for(timeout=timeout_ms)
     return charts.count()
+
+
+def test_deep_link_on_a_fresh_server_runs_inside_the_router(server, page):
+    """The first request a new server sees is a shared link, not the home page."""
+    page.goto(f"{server}/explorer?ex_n=abc&ex_fns=ELU&ex_fns=Nope&present=true&hide=ex_x")
+    wait_until_idle(page)
+    navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Activation Explorer" in navigation and "streamlit app" not in navigation
+    toast = page.locator('[data-testid="stToast"]')
+    expect(toast).to_contain_text("ex_n=abc")
+    expect(toast).to_contain_text("ex_fns=Nope")
+    # Presenter mode hides the listed control but the others stay.
+    expect(page.locator(".st-key-ex_x")).to_be_hidden()
+    expect(page.locator(".st-key-ex_sat")).to_be_visible()
+    assert_rendered_cleanly(page)
 
 
 @pytest.mark.parametrize("path", page_paths())
@@ -153,7 +167,7 @@ def test_explorer_widget_changes_the_chart_and_shared_url_restores_state(server,
     wait_until_idle(page)
     assert chart_count(page) >= 4
     # Changing the selection redraws the first chart.
-    page.locator('[data-testid="stMultiSelect"]').first.get_by_role(
+    page.locator(".st-key-ex_fns").get_by_role(
         "button", name=re.compile("Remove", re.I)
     ).first.click()
     wait_until_idle(page)
@@ -170,7 +184,7 @@ def test_explorer_widget_changes_the_chart_and_shared_url_restores_state(server,
     page.goto(f"{server}/explorer?ex_fns=ELU&ex_fns=GELU&ex_elu_alpha=2.5")
     wait_until_idle(page)
     assert_rendered_cleanly(page)
-    chosen = page.locator('[data-testid="stMultiSelect"]').first
+    chosen = page.locator(".st-key-ex_fns")
     expect(chosen.get_by_role("button", name="Remove ELU")).to_have_count(1)
     expect(chosen.get_by_role("button", name="Remove GELU")).to_have_count(1)
     expect(chosen.get_by_role("button", name="Remove ReLU")).to_have_count(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.catalogue import custom_activation_field
 from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
 
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
@@ -36,6 +37,7 @@ prefix = PREFIXES.get(page.url_path, "")
 link_state = url_state()
 
 presenter_sidebar(prefix)
+custom_activation_field()
 with st.sidebar:
     st.caption("actlab · activation functions, seen. MNIST: LeCun, Cortes & Burges (bundled).")
 

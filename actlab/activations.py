@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -49,8 +50,8 @@ class Activation:
     display_name: str
     torch_call: str  # the torch functional it wraps, as a student would write it
     forward: Elementwise  # f(x; params) via torch
-    derivative: Elementwise  # closed-form f'(x; params), no autograd
-    latex_f: str
+    derivative: Elementwise | None  # closed-form f'(x; params), no autograd; None if unknown
+    latex_f: str  # empty for a custom formula (shown as code instead)
     latex_df: str
     description: str
     origin: str
@@ -453,6 +454,10 @@ _CATALOGUE: tuple[Activation, ...] = (
 
 _BY_ID: dict[str, Activation] = {a.id: a for a in _CATALOGUE}
 
+# A user-typed formula is an activation too: its id is this prefix plus the normalised formula,
+# so it can travel in URLs and cache keys like any catalogue id.
+CUSTOM_PREFIX = "custom:"
+
 
 def names() -> list[str]:
     """All catalogue ids, in display order."""
@@ -461,12 +466,49 @@ def names() -> list[str]:
 
 def get(name: str) -> Activation:
     """The catalogue entry for ``name``; a clear ``ValueError`` for an unknown id."""
+    if isinstance(name, str) and name.startswith(CUSTOM_PREFIX):
+        return _custom_entry(name[len(CUSTOM_PREFIX) :])
     try:
         return _BY_ID[name]
     except (KeyError, TypeError):
         raise ValueError(
             f"unknown activation {name!r}; expected one of: {', '.join(names())}"
         ) from None
+
+
+def custom_id(formula_text: str) -> str:
+    """The id of a formula typed by the user (validated; ``ValueError`` says what is wrong)."""
+    from actlab.formula import parse_formula
+
+    return CUSTOM_PREFIX + parse_formula(formula_text).text
+
+
+def is_custom(name: str) -> bool:
+    return name.startswith(CUSTOM_PREFIX)
+
+
+@lru_cache(maxsize=128)
+def _custom_entry(formula_text: str) -> Activation:
+    """A session-defined activation: autograd gives f' and f''; there is no closed form."""
+    from actlab.formula import PARAM_DEFAULT, PARAM_RANGE, parse_formula
+
+    formula = parse_formula(formula_text)
+    low, high = PARAM_RANGE
+    return Activation(
+        id=CUSTOM_PREFIX + formula.text,
+        display_name=f"Custom: {formula.text}",
+        torch_call=f"custom formula: {formula.text}",
+        forward=formula,
+        derivative=None,
+        latex_f="",  # shown as code: typed text is not trusted to be valid LaTeX
+        latex_df="",
+        description="Your own formula, parsed into a whitelisted torch expression.",
+        origin="typed in this session",
+        params=tuple(
+            Param(name, PARAM_DEFAULT, low, high, 0.01, "parameter found in your formula")
+            for name in formula.params
+        ),
+    )
 
 
 def display_name(name: str) -> str:
@@ -579,6 +621,8 @@ def derivatives(name: str, x: Tensor, **params: float) -> tuple[Tensor, Tensor, 
         # torch has no double backward for a few piecewise functions (hardsigmoid,
         # hardswish): differentiate the closed-form f' with autograd instead.
         xg2 = x.detach().clone().requires_grad_(True)
+        if activation.derivative is None:
+            raise
         exact = activation.derivative(xg2, resolved)
         if not exact.requires_grad:
             return f.detach(), df.detach(), torch.zeros_like(x)
@@ -589,13 +633,15 @@ def derivatives(name: str, x: Tensor, **params: float) -> tuple[Tensor, Tensor, 
 def evaluate(name: str, x: Sequence[float] | np.ndarray | Tensor, **params: float) -> pd.DataFrame:
     """f, f' and f'' by autograd plus the closed-form f', all in the dtype of ``x``.
 
-    Columns: ``x, f, df, df_exact, d2f``. Raises ``ValueError`` for unknown names, bad
-    parameters, or empty / non-finite x.
+    Columns: ``x, f, df, df_exact, d2f``; ``df_exact`` is NaN for a custom formula, which has
+    no closed form. Raises ``ValueError`` for unknown names, bad parameters, or empty /
+    non-finite x.
     """
     xt = as_input(x)
     resolved = resolve_params(name, params)
     f, df, d2f = derivatives(name, xt, **resolved)
-    df_exact = get(name).derivative(xt, resolved)
+    closed_form = get(name).derivative
+    df_exact = closed_form(xt, resolved) if closed_form else torch.full_like(xt, math.nan)
     return pd.DataFrame(
         {
             "x": xt.numpy(),

@@ -64,6 +64,16 @@ def derivative_check(selection: Selection, table: pd.DataFrame) -> pd.DataFrame:
         resolved = activations.resolve_params(name, params)
         entry = activations.get(name)
         part = table[table["id"] == name]
+        if entry.derivative is None:
+            rows.append(
+                {
+                    "activation": entry.display_name,
+                    "max |autograd − closed form|": float("nan"),
+                    "points compared": 0,
+                    "torch's f' at kinks": "typed formula: no closed form, autograd only",
+                }
+            )
+            continue
         kinks = entry.breakpoints(resolved)
         away = ~_near_breakpoint(part["x"].to_numpy(), kinks, 1e-9)
         diff = (part["df"] - part["df_exact"]).abs().to_numpy()[away]
@@ -90,6 +100,16 @@ def kink_conventions(name: str, params: Mapping[str, float]) -> str:
             f"(left {df[1].item():.4g}, right {df[2].item():.4g})"
         )
     return "; ".join(notes)
+
+
+def split_undefined(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(rows where f and f' are finite, NaN/±inf point counts per function)``.
+
+    Only typed formulas can be undefined (log(x) for x < 0); charts draw the finite part.
+    """
+    bad = ~np.isfinite(table[["f", "df"]].to_numpy()).all(axis=1)
+    counts = table.loc[bad].groupby("activation", sort=False).size().rename("points")
+    return table.loc[~bad], counts.reset_index()
 
 
 def saturation_zones(table: pd.DataFrame, threshold: float) -> pd.DataFrame:

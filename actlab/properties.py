@@ -102,6 +102,8 @@ def continuity_order(name: str, params: dict[str, float]) -> str:
     the catalogue lists; a function without breakpoints is smooth everywhere.
     """
     entry = activations.get(name)
+    if entry.derivative is None:
+        return "unknown (no closed form)"
     points = entry.breakpoints(params)
     if not points:
         return "C^∞"

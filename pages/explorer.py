@@ -6,6 +6,7 @@ import streamlit as st
 
 from actlab import activations, bundled, explorer, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
+from ui.catalogue import custom_activation_id, widget_slug
 from ui.export import chart_with_downloads
 from ui.frame import guarded, lesson_header, predict_then_reveal
 
@@ -52,7 +53,7 @@ def parameter_controls(name: str) -> dict[str, float]:
             value=float(spec.default),
             step=float(spec.step),
             help=spec.help,
-            key=f"ex_{name}_{spec.name}",
+            key=f"ex_{widget_slug(name)}_{spec.name}",
             bind="query-params",
         )
     return values
@@ -87,19 +88,33 @@ with st.sidebar:
         bind="query-params",
     )
     show_second = st.toggle("Show f″ (second derivative)", key="ex_d2", bind="query-params")
+    custom = custom_activation_id()
+    if custom:  # the formula typed in the sidebar is always drawn alongside
+        chosen = [*chosen, custom]
     with_params = [n for n in chosen if activations.get(n).params]
     if with_params:
         st.subheader("Parameters")
     selection = {name: parameter_controls(name) if name in with_params else {} for name in chosen}
 
 if not chosen:
-    st.warning("Pick at least one activation in the sidebar.", icon=":material/touch_app:")
+    st.warning(
+        "Pick at least one activation in the sidebar, or type your own under "
+        "*Your own activation*.",
+        icon=":material/touch_app:",
+    )
     st.stop()
 
 table = guarded(lambda: cached_curves(selection, x_min, x_max, points))
 if table is None:
     st.stop()
+table, undefined = explorer.split_undefined(table)
 zones = explorer.saturation_zones(table, threshold) if threshold > 0 else None
+if not undefined.empty:
+    st.warning(
+        "Undefined (NaN or ±∞) on part of the range, left out of the charts: "
+        + "; ".join(f"{r.activation} at {r.points} points" for r in undefined.itertuples()),
+        icon=":material/warning:",
+    )
 
 predict_then_reveal(
     "through 10 sigmoid layers, by at most what factor can a gradient shrink?",
@@ -164,8 +179,12 @@ st.subheader("Formulas")
 for name in chosen:
     entry = activations.get(name)
     with st.expander(f"{entry.display_name} — {entry.description}", expanded=len(chosen) <= 2):
-        st.latex(rf"f(x) = {entry.latex_f}")
-        st.latex(rf"f'(x) = {entry.latex_df}")
+        if entry.latex_f:
+            st.latex(rf"f(x) = {entry.latex_f}")
+            st.latex(rf"f'(x) = {entry.latex_df}")
+        else:
+            st.code(f"f(x) = {name.removeprefix(activations.CUSTOM_PREFIX)}", language=None)
+            st.caption("f′ and f″ come from autograd: a typed formula has no closed form.")
         st.markdown(f"`{entry.torch_call}` · *{entry.origin}*")
         if entry.note:
             st.info(entry.note)

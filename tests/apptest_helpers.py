@@ -17,8 +17,11 @@ def app_path(relative: str) -> str:
     return str(ROOT / relative)
 
 
-def run_page(path: str, timeout: float = 120) -> AppTest:
+def run_page(path: str, timeout: float = 120, query: dict | None = None) -> AppTest:
+    """Run a page script alone; ``query`` sets URL parameters first, as a shared link would."""
     at = AppTest.from_file(app_path(path), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -56,6 +56,7 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300) -> alt.Chart:
         value_name="derivative",
     )
     long["method"] = long["method"].map({"df": "autograd", "df_exact": "closed form"})
+    long = long.dropna(subset=["derivative"])  # typed formulas have no closed form
     selection = legend_selection("activation", name="check_legend")
     return (
         alt.Chart(long)

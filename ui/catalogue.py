@@ -1,0 +1,52 @@
+"""The session's view of the catalogue: torch's activations plus the user's own formula.
+
+The formula field lives in the router's sidebar (URL key ``fx``) so a typed activation is
+available on every page and travels in every shared link.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actlab import activations
+
+CUSTOM_STATE = "_custom_activation_id"
+
+
+def custom_activation_field() -> None:
+    """Sidebar field for a formula in x; stores the validated id for the pages to offer."""
+    with st.sidebar.expander(":material/function: Your own activation", expanded=False):
+        text = st.text_input(
+            "f(x) =",
+            key="fx",
+            bind="query-params",
+            placeholder="x * sigmoid(beta * x)",
+            help=(
+                "Numbers, + - * / ** and x, named parameters (they get sliders), and "
+                "exp log log1p sqrt abs sin cos tanh sigmoid relu softplus erf minimum maximum "
+                "clamp where(x > 0, a, b). Then pick it like any other activation."
+            ),
+        )
+        st.session_state[CUSTOM_STATE] = None
+        if text.strip():
+            try:
+                st.session_state[CUSTOM_STATE] = activations.custom_id(text)
+                st.caption("Added as **Custom** to every activation list.")
+            except ValueError as err:
+                st.error(str(err), icon=":material/error:")
+
+
+def custom_activation_id() -> str | None:
+    """The id of the formula the user typed (``custom:...``), or None."""
+    return st.session_state.get(CUSTOM_STATE)
+
+
+def activation_options() -> list[str]:
+    """Every activation a page may offer: the catalogue, then the user's formula if any."""
+    custom = custom_activation_id()
+    return activations.names() + ([custom] if custom else [])
+
+
+def widget_slug(name: str) -> str:
+    """A widget-key-safe stand-in for an activation id (a formula is not a good key)."""
+    return "fx" if activations.is_custom(name) else name

@@ -290,8 +290,14 @@ class TensorData:
 
 
 def _pixel_moments(images: np.ndarray) -> tuple[float, float]:
-    """Exact mean and std of all pixels, from a 256-bin histogram (no float copy of the data)."""
-    counts = np.bincount(images.reshape(-1), minlength=256).astype(np.float64)
+    """Exact mean and std of all pixels, from a 256-bin histogram.
+
+    Counted in chunks: ``np.bincount`` widens its input to int64, 8 bytes per pixel at once.
+    """
+    flat = images.reshape(-1)
+    counts = np.zeros(256, dtype=np.float64)
+    for start in range(0, flat.size, 1 << 20):
+        counts += np.bincount(flat[start : start + (1 << 20)], minlength=256)
     values = np.arange(256, dtype=np.float64)
     mean = float((counts * values).sum() / counts.sum())
     var = float((counts * (values - mean) ** 2).sum() / counts.sum())
@@ -351,9 +357,11 @@ def initial_weights(sizes: Sequence[int], seed: int) -> list[tuple[Tensor, Tenso
 class StackedMLP(torch.nn.Module):
     """``S`` seeds × ``A`` activations MLPs in stacked tensors.
 
-    Layer 1 keeps the seeds apart (each seed sees its own batch) but puts the ``A`` members of
-    a seed side by side: ``[S, B, D] @ [S, D, A·H]`` is one wide GEMM per seed. Later layers
-    are ``bmm`` over all ``S·A`` members. Activations are applied per member slice.
+    Layer 1 holds most of the work, so it is one wide GEMM per seed: ``[S, B, D] @ [S, D, A·H]``
+    puts the ``A`` members of a seed side by side (each seed sees its own batch). Member ``a``
+    then reads its columns as a strided view, applies its own activation, and its later layers
+    are ``bmm`` over the seeds with its slice of the stacked ``[S, A, in, out]`` weights. Views
+    instead of stacking keep every activation's output written once, forward and backward.
     """
 
     def __init__(
@@ -372,29 +380,26 @@ class StackedMLP(torch.nn.Module):
         self.weights = torch.nn.ParameterList([torch.nn.Parameter(first_w)])
         self.biases = torch.nn.ParameterList([torch.nn.Parameter(first_b)])
         for layer in range(1, len(sizes) - 1):
-            w = torch.stack([p[layer][0].T for p in per_seed for _ in range(self.A)])
-            b = torch.stack([p[layer][1][None, :] for p in per_seed for _ in range(self.A)])
-            self.weights.append(torch.nn.Parameter(w))
-            self.biases.append(torch.nn.Parameter(b))
-
-    def _activate(self, h: Tensor) -> Tensor:
-        """``h`` is ``[S, A, B, H]``; member ``a`` gets its own function; same layout back."""
-        if self.A == 1:
-            return self.functions[0](h)
-        return torch.stack([f(h[:, a]) for a, f in enumerate(self.functions)], dim=1)
+            w = torch.stack([torch.stack([p[layer][0].T] * self.A) for p in per_seed])
+            b = torch.stack([torch.stack([p[layer][1][None, :]] * self.A) for p in per_seed])
+            self.weights.append(torch.nn.Parameter(w))  # [S, A, in, out]
+            self.biases.append(torch.nn.Parameter(b))  # [S, A, 1, out]
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` ``[S, B, D]`` float → logits ``[S, A, B, C]``."""
         S, A, B = self.S, self.A, x.shape[1]
-        h = torch.baddbmm(self.biases[0], x, self.weights[0])  # [S, B, A·H1]
-        width = self.sizes[1]
-        h = h.view(S, B, A, width).transpose(1, 2)  # [S, A, B, H1] (a view)
-        for layer in range(1, len(self.weights)):
-            h = self._activate(h).reshape(S * A, B, width)
-            h = torch.baddbmm(self.biases[layer], h, self.weights[layer])
-            width = self.sizes[layer + 1]
-            h = h.view(S, A, B, width)
-        return h
+        first = torch.baddbmm(self.biases[0], x, self.weights[0])  # [S, B, A·H1]
+        members = first.view(S, B, A, self.sizes[1]).unbind(dim=2)  # A × [S, B, H1] views
+        later = [
+            (w.unbind(dim=1), b.unbind(dim=1))
+            for w, b in zip(list(self.weights)[1:], list(self.biases)[1:], strict=True)
+        ]
+        outputs = []
+        for a, (f, h) in enumerate(zip(self.functions, members, strict=True)):
+            for weights, biases in later:
+                h = torch.baddbmm(biases[a], f(h), weights[a])
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)
 
     def member_weights(self, seed_index: int, member: int) -> list[tuple[Tensor, Tensor]]:
         """One member's ``[(W [out, in], b [out])]``, comparable with ``initial_weights``."""
@@ -403,9 +408,8 @@ class StackedMLP(torch.nn.Module):
         layers = [
             (self.weights[0][seed_index][:, columns].T, self.biases[0][seed_index][0, columns])
         ]
-        index = seed_index * self.A + member
         for w, b in zip(list(self.weights)[1:], list(self.biases)[1:], strict=True):
-            layers.append((w[index].T, b[index][0]))
+            layers.append((w[seed_index, member].T, b[seed_index, member][0]))
         return [(w.detach(), b.detach()) for w, b in layers]
 
 
@@ -631,8 +635,9 @@ def train(
             )
             permutation = permutation.to(device, non_blocking=True)
         batch = permutation[:, position * config.batch_size : (position + 1) * config.batch_size]
-        x = _to_float(data.train_x[batch], data)  # [S, B, D]
-        y = data.train_y[batch]  # [S, B]
+        picked = batch.reshape(-1)  # index_select copies whole rows: faster than fancy indexing
+        x = _to_float(data.train_x.index_select(0, picked), data).view(S, -1, sizes[0])
+        y = data.train_y.index_select(0, picked).view(S, -1)
         losses, _ = member_losses(model(x), y, outputs)
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()

@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from actlab import training
+from actlab import datasets, training
 from actlab.training import ActivationSpec, TrainingConfig
 
 SMALL = {"train_limit": 1000, "hidden": (32,), "batch_size": 50, "device": "cpu"}
@@ -304,6 +304,18 @@ def test_failures_are_reported_not_swallowed(monkeypatch):
     run = training.TrainingRun(small(), threading.BoundedSemaphore(1)).start()
     assert run.wait(timeout=5)
     assert run.state().status == "failed" and run.state().error == "no data"
+
+
+def test_standardisation_uses_exact_pixel_moments():
+    data = training.tensor_data(TrainingConfig(device="cpu"))
+    pixels = datasets.load("mnist").train_images.astype(np.float64)
+    assert data.shift == pytest.approx(pixels.mean(), rel=1e-12)
+    assert data.scale == pytest.approx(1 / pixels.std(), rel=1e-12)
+    batch = training._to_float(data.train_x[:50], data).double()
+    np.testing.assert_allclose(
+        batch.numpy(), (pixels[:50].reshape(50, -1) - pixels.mean()) / pixels.std(), atol=1e-5
+    )
+    assert data.train_x.dtype == torch.uint8 and data.train_x.shape == (5000, 784)
 
 
 def test_parse_hidden_and_seed_bands():

@@ -1,0 +1,482 @@
+"""Why nonlinearity: stacked linear layers collapse to one affine map; ReLU layers do not.
+
+Conventions follow ``torch.nn.Linear``: a layer is ``(W, b)`` with ``W`` of shape
+``[out, in]`` and ``y = W x + b``. Everything exact is done in float64; the networks a student
+plays with are ordinary float32 ``nn.Sequential`` models, so their disagreement with the
+collapsed map is float32 rounding (about 1e-7), not mathematics.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from actlab import activations
+
+Number = int | float
+Layer = tuple[object, object]  # (W, b): scalars, nested lists, numpy arrays or tensors
+LINEAR = "identity"  # the catalogue's identity: "no activation" between layers
+MAX_LAYERS = 12
+MAX_WIDTH = 256
+COMPARISON_ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh", "leaky_relu")
+
+
+# --- collapse --------------------------------------------------------------------------------
+
+
+def _as_matrix(value: object, what: str) -> tuple[torch.Tensor, bool]:
+    """A float64 2-D tensor and whether the value was a plain scalar."""
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach().to(torch.float64)
+    else:
+        try:
+            tensor = torch.as_tensor(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be numbers, got {value!r}") from None
+    scalar = tensor.ndim == 0
+    if tensor.ndim > 2:
+        raise ValueError(
+            f"{what} must be a scalar, vector or matrix, got shape {tuple(tensor.shape)}"
+        )
+    if not bool(torch.isfinite(tensor).all()):
+        raise ValueError(f"{what} must be finite, got {tensor.tolist()!r}")
+    return tensor, scalar
+
+
+def collapse(layers: Sequence[Layer]) -> tuple[object, object]:
+    """The single affine layer ``(W_eff, b_eff)`` equal to a stack of linear layers.
+
+    ``W_k(…(W_2(W_1 x + b_1) + b_2)…) + b_k = (W_k⋯W_1) x + (W_k⋯W_2 b_1 + … + b_k)``.
+    Scalar layers give Python floats (``collapse([(3, 1), (2, 2)]) == (6.0, 4.0)``); otherwise
+    float64 tensors of shapes ``[out, in]`` and ``[out]``. Raises ``ValueError`` naming the
+    layer whose shapes do not chain.
+    """
+    if len(layers) == 0:
+        raise ValueError("collapse needs at least one layer (W, b)")
+    w_eff: torch.Tensor | None = None
+    b_eff: torch.Tensor | None = None
+    all_scalar = True
+    for index, layer in enumerate(layers, start=1):
+        try:
+            weight_raw, bias_raw = layer
+        except (TypeError, ValueError):
+            raise ValueError(f"layer {index} must be a pair (W, b), got {layer!r}") from None
+        weight, w_scalar = _as_matrix(weight_raw, f"layer {index} W")
+        bias, b_scalar = _as_matrix(bias_raw, f"layer {index} b")
+        all_scalar = all_scalar and w_scalar and b_scalar
+        weight = weight.reshape(1, 1) if weight.ndim == 0 else weight
+        weight = weight.reshape(-1, 1) if weight.ndim == 1 else weight
+        bias = bias.reshape(-1)
+        if bias.numel() == 1 and weight.shape[0] > 1:
+            bias = bias.expand(weight.shape[0])
+        if bias.numel() != weight.shape[0]:
+            raise ValueError(
+                f"layer {index}: b has {bias.numel()} entries but W has {weight.shape[0]} rows"
+            )
+        if w_eff is None or b_eff is None:
+            w_eff, b_eff = weight.clone(), bias.clone()
+            continue
+        if weight.shape[1] != w_eff.shape[0]:
+            raise ValueError(
+                f"layer {index}: W takes {weight.shape[1]} inputs but layer {index - 1} "
+                f"gives {w_eff.shape[0]} outputs"
+            )
+        w_eff, b_eff = weight @ w_eff, weight @ b_eff + bias
+    assert w_eff is not None and b_eff is not None
+    if all_scalar:
+        return float(w_eff.item()), float(b_eff.item())
+    return w_eff, b_eff
+
+
+def linear_layers(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The ``(W, b)`` of every ``nn.Linear`` in ``model``, in order (detached, float64)."""
+    return [
+        (m.weight.detach().double(), m.bias.detach().double())
+        for m in model.modules()
+        if isinstance(m, nn.Linear)
+    ]
+
+
+# --- random stacks ----------------------------------------------------------------------------
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """``"4, 16, 16, 2"`` → ``(4, 16, 16, 2)``: input size, hidden sizes, output size."""
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        widths = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"widths must be whole numbers separated by commas, got {text!r}"
+        ) from None
+    check_widths(widths)
+    return widths
+
+
+def check_widths(widths: Sequence[int]) -> None:
+    if len(widths) < 2:
+        raise ValueError(f"give at least an input and an output size, got {list(widths)}")
+    if len(widths) - 1 > MAX_LAYERS:
+        raise ValueError(f"at most {MAX_LAYERS} layers, got {len(widths) - 1}")
+    for width in widths:
+        if not 1 <= width <= MAX_WIDTH:
+            raise ValueError(f"every width must be between 1 and {MAX_WIDTH}, got {width}")
+
+
+def random_stack(
+    widths: Sequence[int], seed: int, activation: str = LINEAR, dtype: torch.dtype = torch.float32
+) -> nn.Sequential:
+    """``nn.Linear`` layers of the given widths (torch's default init, seeded), with
+    ``activation`` between consecutive layers (none after the last)."""
+    check_widths(widths)
+    activations.get(activation)  # a clear error for an unknown name before building anything
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        modules: list[nn.Module] = []
+        for index, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+            if index > 0:
+                modules.append(activations.module(activation))
+            modules.append(nn.Linear(n_in, n_out, dtype=dtype))
+    return nn.Sequential(*modules)
+
+
+def probe_inputs(n_inputs: int, points: int = 2048, seed: int = 0) -> torch.Tensor:
+    """Standard-normal inputs ``[points, n_inputs]`` (float64) on which networks are compared."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(points, n_inputs, generator=generator, dtype=torch.float64)
+
+
+@dataclass(frozen=True)
+class CollapseReport:
+    """A random linear stack next to its collapsed single layer."""
+
+    widths: tuple[int, ...]
+    w_eff: torch.Tensor  # [out, in], float64
+    b_eff: torch.Tensor  # [out], float64
+    max_abs_error: float  # max |net(x) − (W_eff x + b_eff)| of the float32 net on probe inputs
+    output_scale: float  # max |net(x)| on the same inputs, for scale
+    rank: int
+    min_width: int
+
+
+def collapse_report(widths: Sequence[int], seed: int) -> CollapseReport:
+    """Build a float32 linear stack, collapse it in float64 and measure the disagreement."""
+    model = random_stack(widths, seed)
+    w_eff, b_eff = collapse(linear_layers(model))
+    x = probe_inputs(widths[0])
+    with torch.no_grad():
+        net = model(x.float()).double()
+    affine = x @ w_eff.T + b_eff
+    return CollapseReport(
+        widths=tuple(widths),
+        w_eff=w_eff,
+        b_eff=b_eff,
+        max_abs_error=float((net - affine).abs().max()),
+        output_scale=float(net.abs().max()),
+        rank=int(torch.linalg.matrix_rank(w_eff)),
+        min_width=min(widths),
+    )
+
+
+def best_affine_fit(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Least-squares ``(W, b)`` minimising ``‖x Wᵀ + b − y‖²`` (float64); also the prediction."""
+    design = torch.cat([x.double(), torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    solution = torch.linalg.lstsq(design, y.double(), driver="gelsd").solution
+    return solution, design @ solution
+
+
+def affine_fit_table(
+    widths: Sequence[int], seed: int, names: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How well the best affine map explains the same stack with each activation in between.
+
+    Every network shares the seed's weights (float64 here, so the linear case shows exact
+    arithmetic). Returns a summary per activation (RMS residual, and relative residual
+    ``‖y − ŷ‖ / ‖y − ȳ‖``: 0 means affine, 1 means the affine fit explains nothing) and, for
+    the chart, output 1 of the network against the fit's prediction on 300 probe points.
+    """
+    x = probe_inputs(widths[0])
+    rows, scatter = [], []
+    for name in names:
+        model = random_stack(widths, seed, name, dtype=torch.float64)
+        with torch.no_grad():
+            y = model(x)
+        _, prediction = best_affine_fit(x, y)
+        residual = y - prediction
+        spread = y - y.mean(dim=0)
+        label = activations.display_name(name) if name != LINEAR else "none (linear)"
+        rows.append(
+            {
+                "activation": label,
+                "rms residual": float(residual.pow(2).mean().sqrt()),
+                "relative residual": float(residual.norm() / spread.norm()),
+                "max |residual|": float(residual.abs().max()),
+            }
+        )
+        scatter.append(
+            pd.DataFrame(
+                {
+                    "activation": label,
+                    "network output": y[:300, 0].numpy(),
+                    "best affine fit": prediction[:300, 0].numpy(),
+                }
+            )
+        )
+    return pd.DataFrame(rows), pd.concat(scatter, ignore_index=True)
+
+
+# --- the classic two-layer example ----------------------------------------------------------
+
+
+def classic_chain(
+    w1: float,
+    b1: float,
+    w2: float,
+    b2: float,
+    between: str = "relu",
+    x_min: float = -2.0,
+    x_max: float = 2.0,
+    points: int = 401,
+) -> pd.DataFrame:
+    """``y = w2·(w1 x + b1) + b2``, its collapsed single layer, and the chain with ``between``.
+
+    Long format: columns ``x, y, curve``. The first two curves coincide exactly (same float64
+    numbers up to rounding); the third bends where ``w1 x + b1`` crosses the kink.
+    """
+    x = _grid(x_min, x_max, points)
+    w, b = collapse([(w1, b1), (w2, b2)])
+    hidden = w1 * x + b1
+    curves = {
+        "two linear layers": w2 * hidden + b2,
+        f"one layer: w={w:g}, b={b:g}": w * x + b,
+        f"two layers, {activations.display_name(between)} between": w2
+        * activations.apply(between, hidden)
+        + b2,
+    }
+    return pd.concat(
+        [
+            pd.DataFrame({"x": x.numpy(), "y": y.numpy(), "curve": name})
+            for name, y in curves.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def _grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
+    if not (math.isfinite(x_min) and math.isfinite(x_max)) or x_min >= x_max:
+        raise ValueError(f"need a finite interval with x_min < x_max, got [{x_min}, {x_max}]")
+    if not 2 <= points <= 100_000:
+        raise ValueError(f"points must be between 2 and 100000, got {points}")
+    return torch.linspace(x_min, x_max, points, dtype=torch.float64)
+
+
+# --- the seeds' comparison ----------------------------------------------------------------------
+
+
+def activation_comparison(
+    names: Sequence[str] = COMPARISON_ACTIVATIONS,
+    hidden: int = 10,
+    seed: int = 0,
+    x_min: float = -1.0,
+    x_max: float = 1.0,
+    points: int = 201,
+) -> pd.DataFrame:
+    """The same ``Linear(1, hidden) → f → Linear(hidden, 1)`` model for each ``f``, overlaid.
+
+    One set of weights (the seed's) serves every activation, so the curves differ only by
+    ``f``; with no activation the model is a straight line. Columns ``x, y, activation``.
+    """
+    x = _grid(x_min, x_max, points).reshape(-1, 1)
+    frames = []
+    for name in names:
+        model = random_stack((1, hidden, 1), seed, name, dtype=torch.float64)
+        with torch.no_grad():
+            y = model(x).reshape(-1)
+        label = "no activation" if name == LINEAR else activations.display_name(name)
+        frames.append(
+            pd.DataFrame({"x": x.reshape(-1).numpy(), "y": y.numpy(), "activation": label})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- exact linear pieces of 1-D piecewise-linear networks -------------------------------------
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """A 1-D network written out exactly: on ``[edges[j], edges[j+1]]`` it is ``slope[j]·x +
+    intercept[j]`` (one row per output).
+
+    ``edges`` are every point where some hidden unit switches on or off (activation regions);
+    ``breakpoints`` only those where the network's output actually bends (linear pieces).
+    """
+
+    edges: np.ndarray  # [regions + 1]
+    slope: np.ndarray  # [regions, outputs]
+    intercept: np.ndarray  # [regions, outputs]
+    breakpoints: np.ndarray  # interior x where the output's slope changes
+
+    @property
+    def regions(self) -> int:
+        return len(self.edges) - 1
+
+    @property
+    def pieces(self) -> int:
+        return len(self.breakpoints) + 1
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Evaluate the exact form at ``x`` (inside the interval): ``[len(x), outputs]``."""
+        x = np.asarray(x, dtype=np.float64)
+        index = np.clip(np.searchsorted(self.edges, x, side="right") - 1, 0, self.regions - 1)
+        return self.slope[index] * x[:, None] + self.intercept[index]
+
+
+def exact_pieces(
+    layers: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    x_min: float,
+    x_max: float,
+    negative_slope: float = 0.0,
+) -> PiecewiseLinear:
+    """Exact breakpoints of ``Linear → ReLU → … → Linear`` with 1 input, on ``[x_min, x_max]``.
+
+    Every hidden pre-activation is affine in x on each current region, so its zero (``−q/p``)
+    is found in closed form; the regions are split there and the ReLU pattern (or LeakyReLU
+    with ``negative_slope``) fixed on each new region. No grid is involved.
+    """
+    if not layers:
+        raise ValueError("need at least one layer")
+    _grid(x_min, x_max, 2)
+    weight0 = torch.as_tensor(layers[0][0])
+    if weight0.ndim != 2 or weight0.shape[1] != 1:
+        raise ValueError(
+            f"the first layer must take 1 input, got W of shape {tuple(weight0.shape)}"
+        )
+    edges = np.array([x_min, x_max], dtype=np.float64)
+    slope = np.ones((1, 1))  # h(x) = slope·x + intercept on each region, here h = x
+    intercept = np.zeros((1, 1))
+    tolerance = 1e-12 * (x_max - x_min)
+    for index, (weight_t, bias_t) in enumerate(layers):
+        weight = np.asarray(torch.as_tensor(weight_t, dtype=torch.float64))
+        bias = np.asarray(torch.as_tensor(bias_t, dtype=torch.float64)).reshape(-1)
+        p = slope @ weight.T  # [regions, units]
+        q = intercept @ weight.T + bias
+        if index == len(layers) - 1:
+            slope, intercept = p, q
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zeros = -q / p
+        left, right = edges[:-1, None], edges[1:, None]
+        inside = (p != 0) & (zeros > left + tolerance) & (zeros < right - tolerance)
+        edges = np.unique(np.concatenate([edges, zeros[inside]]))
+        middle = (edges[:-1] + edges[1:]) / 2
+        parent = np.clip(np.searchsorted(left[:, 0], middle, side="right") - 1, 0, len(p) - 1)
+        p, q = p[parent], q[parent]
+        factor = np.where(p * middle[:, None] + q > 0, 1.0, negative_slope)
+        slope, intercept = p * factor, q * factor
+    same = np.isclose(slope[1:], slope[:-1], rtol=1e-9, atol=1e-12) & np.isclose(
+        intercept[1:], intercept[:-1], rtol=1e-9, atol=1e-12
+    )
+    bends = ~same.all(axis=1)
+    return PiecewiseLinear(edges, slope, intercept, edges[1:-1][bends])
+
+
+def random_relu_net(depth: int, width: int, seed: int, activation: str = "relu") -> nn.Sequential:
+    """A 1 → width → … → width → 1 network (``depth`` hidden layers), torch's default init."""
+    if not 0 <= depth <= MAX_LAYERS - 1:
+        raise ValueError(f"depth must be between 0 and {MAX_LAYERS - 1}, got {depth}")
+    return random_stack((1, *[width] * depth, 1), seed, activation, dtype=torch.float64)
+
+
+def sawtooth_layers(depth: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """A width-2 ReLU net computing the tent map composed ``depth`` times on [0, 1].
+
+    ``t(x) = 2·relu(x) − 4·relu(x − ½)`` has 2 pieces; ``t∘t∘…`` has ``2^depth`` (Telgarsky,
+    2016): the most depth can do, against far fewer for random weights.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    spread = torch.tensor([[1.0], [1.0]], dtype=torch.float64)  # both units read the input
+    shift = torch.tensor([0.0, -0.5], dtype=torch.float64)
+    tent = torch.tensor([[2.0, -4.0]], dtype=torch.float64)  # t = 2 h1 − 4 h2
+    first, middle = (spread, shift), (spread @ tent, shift)
+    return [first, *[middle] * (depth - 1), (tent, torch.zeros(1, dtype=torch.float64))]
+
+
+def piece_curve(
+    depth: int, width: int, seed: int, x_min: float = -3.0, x_max: float = 3.0, points: int = 801
+) -> tuple[pd.DataFrame, PiecewiseLinear, PiecewiseLinear]:
+    """One random ReLU net and the same weights without ReLU, drawn, with exact pieces.
+
+    Returns the long curve table (``x, y, network``) and both exact decompositions: the ReLU
+    net's pieces, and the linear net's (always 1).
+    """
+    x = _grid(x_min, x_max, points)
+    relu_net = random_relu_net(depth, width, seed)
+    linear_net = random_relu_net(depth, width, seed, LINEAR)
+    relu_exact = exact_pieces(linear_layers(relu_net), x_min, x_max)
+    linear_exact = exact_pieces(linear_layers(linear_net), x_min, x_max, negative_slope=1.0)
+    # Draw the curve through its exact breakpoints so every kink is a vertex of the line.
+    xs = np.union1d(x.numpy(), relu_exact.breakpoints)
+    with torch.no_grad():
+        y_relu = relu_net(torch.as_tensor(xs).reshape(-1, 1)).reshape(-1).numpy()
+        y_linear = linear_net(torch.as_tensor(xs).reshape(-1, 1)).reshape(-1).numpy()
+    curves = pd.concat(
+        [
+            pd.DataFrame({"x": xs, "y": y_relu, "network": f"ReLU ({relu_exact.pieces} pieces)"}),
+            pd.DataFrame({"x": xs, "y": y_linear, "network": "no activation (1 piece)"}),
+        ],
+        ignore_index=True,
+    )
+    return curves, relu_exact, linear_exact
+
+
+def pieces_table(
+    depths: Sequence[int],
+    widths: Sequence[int],
+    seeds: Sequence[int],
+    x_min: float = -3.0,
+    x_max: float = 3.0,
+) -> pd.DataFrame:
+    """Exact piece counts of random ReLU nets per depth and width (mean, min, max over seeds),
+    plus the linear nets (1 piece) and the hand-built sawtooth (``2^depth``, width 2)."""
+    rows = []
+    for depth in depths:
+        for width in widths:
+            counts = [
+                exact_pieces(linear_layers(random_relu_net(depth, width, s)), x_min, x_max).pieces
+                for s in seeds
+            ]
+            rows.append(_piece_row(f"ReLU, width {width}", depth, width, counts))
+        linear = [
+            exact_pieces(
+                linear_layers(random_relu_net(depth, max(widths), s, LINEAR)),
+                x_min,
+                x_max,
+                negative_slope=1.0,
+            ).pieces
+            for s in seeds
+        ]
+        rows.append(_piece_row("no activation (any width)", depth, max(widths), linear))
+        if depth >= 1:
+            saw = exact_pieces(sawtooth_layers(depth), 0.0, 1.0).pieces
+            rows.append(_piece_row("hand-built sawtooth, width 2", depth, 2, [saw]))
+    return pd.DataFrame(rows)
+
+
+def _piece_row(network: str, depth: int, width: int, counts: list[int]) -> dict:
+    return {
+        "network": network,
+        "depth": depth,
+        "width": width,
+        "pieces": float(np.mean(counts)),
+        "min": int(min(counts)),
+        "max": int(max(counts)),
+        "hidden units": depth * width,
+    }

@@ -1,0 +1,203 @@
+"""actlab.stacking against hand-derived values and independent float64 references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from actlab import activations, stacking
+
+
+def test_classic_example_collapses_to_six_x_plus_four():
+    assert stacking.collapse([(3, 1), (2, 2)]) == (6, 4)
+    assert stacking.collapse([(3.0, 1.0), (2.0, 2.0), (0.5, -1.0)]) == (3.0, 1.0)
+
+
+def test_collapse_of_matrices_matches_hand_product():
+    w1 = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])
+    b1 = torch.tensor([1.0, 0.0, -2.0])
+    w2 = torch.tensor([[1.0, 1.0, 0.0]])
+    b2 = torch.tensor([5.0])
+    w, b = stacking.collapse([(w1, b1), (w2, b2)])
+    # W2 W1 = [1+0, 2-1] and W2 b1 + b2 = 1 + 0 + 5, worked by hand.
+    assert w.tolist() == [[1.0, 1.0]]
+    assert b.tolist() == [6.0]
+    assert w.dtype == torch.float64
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        ([], "at least one layer"),
+        ([(torch.ones(3, 2), torch.ones(3)), (torch.ones(1, 4), torch.ones(1))], "takes 4 inputs"),
+        ([(torch.ones(3, 2), torch.ones(2))], "b has 2 entries"),
+        ([(float("nan"), 1.0)], "finite"),
+        ([(1.0, "a")], "numbers"),
+        ([(1.0,)], "pair"),
+    ],
+)
+def test_collapse_rejects_bad_layers_by_name(layers, message):
+    with pytest.raises(ValueError, match=message):
+        stacking.collapse(layers)
+
+
+@pytest.mark.parametrize(
+    ("widths", "seed"), [((3, 8, 8, 2), 0), ((5, 16, 4, 16, 16, 3), 7), ((1, 2, 1), 3)]
+)
+def test_random_deep_linear_nets_match_their_collapsed_map(widths, seed):
+    model = stacking.random_stack(widths, seed, dtype=torch.float64)
+    w, b = stacking.collapse(stacking.linear_layers(model))
+    x = torch.randn(500, widths[0], dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = model(x)
+    torch.testing.assert_close(x @ w.T + b, expected, rtol=1e-12, atol=1e-12)
+    report = stacking.collapse_report(widths, seed)
+    assert report.max_abs_error < 1e-5 * max(report.output_scale, 1.0)
+    assert report.max_abs_error > 0  # float32 net against the float64 map: rounding, not zero
+    assert report.rank <= report.min_width == min(widths)
+
+
+def test_rank_is_capped_by_the_bottleneck():
+    report = stacking.collapse_report((6, 32, 1, 32, 6), 0)
+    assert report.w_eff.shape == (6, 6)
+    assert report.rank == 1
+    assert stacking.collapse_report((6, 32, 32, 6), 0).rank == 6
+
+
+def test_same_seed_same_weights_and_activation_between_layers_only():
+    a = stacking.random_stack((2, 4, 3), 5, "relu")
+    b = stacking.random_stack((2, 4, 3), 5, "tanh")
+    assert len(a) == 3 and a[1].name == "relu"
+    torch.testing.assert_close(a[0].weight, b[0].weight)
+    assert not torch.equal(a[0].weight, stacking.random_stack((2, 4, 3), 6)[0].weight)
+
+
+def test_best_affine_fit_is_exact_for_linear_and_poor_with_relu():
+    table, scatter = stacking.affine_fit_table((4, 16, 16, 2), 0, ["identity", "relu", "tanh"])
+    rows = table.set_index("activation")
+    assert rows.loc["none (linear)", "relative residual"] < 1e-12
+    assert rows.loc["ReLU", "relative residual"] > 0.3
+    assert rows.loc["Tanh", "relative residual"] > 0.05
+    assert set(scatter["activation"]) == set(rows.index)
+    assert len(scatter) == 3 * 300
+
+
+def test_best_affine_fit_recovers_a_known_map():
+    x = torch.randn(100, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    y = x @ torch.tensor([[2.0], [-3.0]], dtype=torch.float64) + 0.5
+    solution, prediction = stacking.best_affine_fit(x, y)
+    torch.testing.assert_close(solution.reshape(-1), torch.tensor([2.0, -3.0, 0.5]).double())
+    torch.testing.assert_close(prediction, y)
+
+
+def test_parse_widths():
+    assert stacking.parse_widths("4, 16 16;2") == (4, 16, 16, 2)
+    for bad, message in [("4", "at least"), ("4, x", "whole numbers"), ("4, 0, 2", "between")]:
+        with pytest.raises(ValueError, match=message):
+            stacking.parse_widths(bad)
+    with pytest.raises(ValueError, match="at most"):
+        stacking.parse_widths(",".join(["2"] * 20))
+
+
+def test_classic_chain_curves_by_hand():
+    table = stacking.classic_chain(3, 1, 2, 2, "relu", -1.0, 1.0, 5)
+    curves = {name: group["y"].tolist() for name, group in table.groupby("curve")}
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    assert curves["two linear layers"] == pytest.approx(6 * x + 4, abs=1e-15)
+    assert curves["one layer: w=6, b=4"] == pytest.approx(6 * x + 4, abs=1e-15)
+    relu = 2 * np.maximum(3 * x + 1, 0) + 2
+    assert curves["two layers, ReLU between"] == pytest.approx(relu, abs=1e-15)
+    with pytest.raises(ValueError, match="x_min < x_max"):
+        stacking.classic_chain(3, 1, 2, 2, x_min=1.0, x_max=1.0)
+
+
+def test_activation_comparison_shares_weights():
+    table = stacking.activation_comparison(hidden=6, seed=2, points=41)
+    assert set(table["activation"]) == {"no activation", "ReLU", "Sigmoid", "Tanh", "LeakyReLU"}
+    model = stacking.random_stack((1, 6, 1), 2, "identity", dtype=torch.float64)
+    w1, b1 = model[0].weight.detach(), model[0].bias.detach()
+    w2, b2 = model[2].weight.detach(), model[2].bias.detach()
+    x = torch.linspace(-1, 1, 41, dtype=torch.float64).reshape(-1, 1)
+    sigmoid = (torch.sigmoid(x @ w1.T + b1) @ w2.T + b2).reshape(-1)
+    got = table[table["activation"] == "Sigmoid"]["y"].to_numpy()
+    np.testing.assert_allclose(got, sigmoid.numpy(), rtol=0, atol=1e-14)
+    linear = table[table["activation"] == "no activation"]["y"].to_numpy()
+    np.testing.assert_allclose(np.diff(linear, 2), 0, atol=1e-13)  # a straight line
+
+
+# --- exact pieces ---------------------------------------------------------------------------
+
+
+def hat_layers(output_weights):
+    w1 = torch.tensor([[1.0], [1.0], [1.0]], dtype=torch.float64)
+    b1 = torch.tensor([0.0, -1.0, -2.0], dtype=torch.float64)
+    w2 = torch.tensor([output_weights], dtype=torch.float64)
+    return [(w1, b1), (w2, torch.zeros(1, dtype=torch.float64))]
+
+
+def test_pieces_of_a_hand_built_hat():
+    # relu(x) − 2 relu(x − 1) + relu(x − 2): kinks at 0, 1, 2.
+    exact = stacking.exact_pieces(hat_layers([1.0, -2.0, 1.0]), -1.0, 3.0)
+    assert exact.breakpoints.tolist() == [0.0, 1.0, 2.0]
+    assert exact.pieces == 4 and exact.regions == 4
+    assert exact.slope[:, 0].tolist() == [0.0, 1.0, -1.0, 0.0]
+    # A unit whose output weight is 0 switches (a region edge) without bending the output.
+    silent = stacking.exact_pieces(hat_layers([1.0, 0.0, 1.0]), -1.0, 3.0)
+    assert silent.regions == 4 and silent.pieces == 3
+    assert silent.breakpoints.tolist() == [0.0, 2.0]
+    # Kinks outside the interval do not count.
+    assert stacking.exact_pieces(hat_layers([1.0, -2.0, 1.0]), 0.5, 1.5).pieces == 2
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 5, 8])
+def test_sawtooth_has_two_to_the_depth_pieces(depth):
+    exact = stacking.exact_pieces(stacking.sawtooth_layers(depth), 0.0, 1.0)
+    assert exact.pieces == 2**depth
+    expected = np.arange(1, 2**depth) / 2**depth
+    np.testing.assert_array_equal(exact.breakpoints, expected)
+
+
+def test_leaky_slope_one_is_linear_and_linear_nets_have_one_piece():
+    layers = stacking.linear_layers(stacking.random_relu_net(4, 8, 0, "identity"))
+    assert stacking.exact_pieces(layers, -3, 3, negative_slope=1.0).pieces == 1
+
+
+def grid_pattern_changes(model, xs):
+    """Independent count: ReLU on/off patterns along a fine grid, via forward hooks."""
+    patterns = []
+    hooks = [
+        m.register_forward_hook(lambda _m, inp, _out: patterns.append(inp[0] > 0))
+        for m in model
+        if isinstance(m, activations.ActivationModule)
+    ]
+    with torch.no_grad():
+        model(torch.as_tensor(xs).reshape(-1, 1))
+    for hook in hooks:
+        hook.remove()
+    pattern = torch.cat(patterns, dim=1)
+    return int((pattern[1:] != pattern[:-1]).any(dim=1).sum()) + 1
+
+
+@pytest.mark.parametrize(("depth", "width", "seed"), [(1, 4, 0), (2, 3, 1), (3, 5, 2), (4, 4, 3)])
+def test_exact_pieces_agree_with_a_fine_grid_on_small_random_nets(depth, width, seed):
+    model = stacking.random_relu_net(depth, width, seed)
+    exact = stacking.exact_pieces(stacking.linear_layers(model), -3.0, 3.0)
+    xs = np.linspace(-3.0, 3.0, 200_001)
+    assert grid_pattern_changes(model, xs) == exact.regions
+    with torch.no_grad():
+        net = model(torch.as_tensor(xs).reshape(-1, 1)).numpy()
+    np.testing.assert_allclose(exact(xs), net, rtol=0, atol=1e-12)
+    assert 1 <= exact.pieces <= exact.regions
+
+
+def test_piece_curve_and_table():
+    curves, relu, linear = stacking.piece_curve(2, 6, 0)
+    assert linear.pieces == 1
+    assert f"ReLU ({relu.pieces} pieces)" in set(curves["network"])
+    table = stacking.pieces_table([1, 3], [2, 4], [0, 1])
+    saw = table[table["network"] == "hand-built sawtooth, width 2"].set_index("depth")
+    assert saw.loc[3, "pieces"] == 8
+    assert (table[table["network"].str.startswith("no activation")]["pieces"] == 1).all()
+    one_layer = table[(table["depth"] == 1) & (table["network"] == "ReLU, width 4")]
+    assert one_layer["max"].item() <= 5  # a width-4 layer has at most 4 kinks

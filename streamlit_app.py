@@ -10,7 +10,7 @@ from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
 
 # Each page's widget keys (and so its URL parameters) start with its prefix.
-PREFIXES = {"explorer": "ex_", "softmax": "sm_"}
+PREFIXES = {"explorer": "ex_", "softmax": "sm_", "mnist": "mn_"}
 
 PAGES = {
     "Start": [
@@ -28,6 +28,12 @@ PAGES = {
             title="Softmax & losses",
             icon=":material/functions:",
             url_path="softmax",
+        ),
+        st.Page(
+            "pages/mnist.py",
+            title="MNIST training",
+            icon=":material/model_training:",
+            url_path="mnist",
         ),
     ],
 }

@@ -26,6 +26,13 @@ LESSONS = [
         "Softmax and temperature, its Jacobian by autograd and in closed form, where the naive "
         "log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs saturate.",
     ),
+    (
+        "pages/mnist.py",
+        "MNIST training",
+        ":material/model_training:",
+        "Train several activations side by side on real MNIST (or Fashion-MNIST), live: loss and "
+        "accuracy curves, confusion matrix, misclassified digits; works offline.",
+    ),
 ]
 
 for path, title, icon, blurb in LESSONS:

@@ -441,6 +441,8 @@ class _Compiler:
 
     def where(self, node: ast.Call, depth: int) -> _Node:
         condition_node, when_true, when_false = self.arguments(node, 3)
+        if type(condition_node) in _CONSTRUCTS:
+            raise self.fail(condition_node, f"{_construct(condition_node)} is not allowed")
         if not isinstance(condition_node, ast.Compare):
             raise self.fail(
                 condition_node,

@@ -1,14 +1,16 @@
 """A safe formula language: user text in x and named parameters -> a differentiable torch function.
 
-The text is parsed with :mod:`ast` and accepted only if every node is on an explicit whitelist;
-the accepted tree is then compiled into nested closures that call torch ops. Nothing is ever
-handed to ``eval``/``exec``/``compile``, no attribute can be reached, and no name outside the
-whitelist can be called, so the worst a formula can do is produce ``inf`` or ``nan``.
+The text is parsed with :func:`ast.parse`, which builds a tree and runs nothing, and accepted
+only if every node is on an explicit whitelist; the accepted tree is compiled into nested
+closures that call torch ops. Nothing is handed to ``eval``/``exec``, no attribute can be
+reached and no name outside the whitelist can be called, so the worst a formula can do is
+produce ``inf`` or ``nan``.
 
 Cost is bounded before any real work: length and bracket depth are checked on the raw text,
-tree depth during the walk, and exponents must be small numbers or bounded parameters, so
-``9**9**9`` is rejected instead of computed. Every rejection is a ``ValueError`` that names
-the offending construct and its 1-based column.
+tree depth during the walk (so a flat sum of more than ``MAX_DEPTH`` terms is also too deep),
+and exponents must be small numbers or bounded parameters, so ``9**9**9`` is rejected instead
+of computed. Every rejection is a ``ValueError`` naming the offending construct and its 1-based
+column.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import torch
 import torch.nn.functional as F
@@ -53,13 +56,15 @@ _BINARY_FUNCTIONS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "minimum": torch.minimum,
     "maximum": torch.maximum,
 }
-# Function name -> how it is called, for arity messages.
-ALLOWED_FUNCTIONS: dict[str, str] = {
-    **{name: f"{name}(a)" for name in _UNARY_FUNCTIONS},
-    **{name: f"{name}(a, b)" for name in _BINARY_FUNCTIONS},
-    "clamp": "clamp(a, low, high) with number or parameter bounds",
-    "where": "where(comparison, a, b)",
-}
+# The whitelist, read-only: function name -> how it is called (for help text and messages).
+ALLOWED_FUNCTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        **{name: f"{name}(a)" for name in _UNARY_FUNCTIONS},
+        **{name: f"{name}(a, b)" for name in _BINARY_FUNCTIONS},
+        "clamp": "clamp(a, low, high) with number or parameter bounds",
+        "where": "where(comparison, a, b)",
+    }
+)
 
 _PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -415,7 +420,9 @@ class _Compiler:
             return lambda x, p: binary(first(x, p), second(x, p))
         if name == "clamp":
             return self.clamp(node, depth)
-        return self.where(node, depth)
+        if name == "where":
+            return self.where(node, depth)
+        raise self.fail(func, f"function {name!r} has no implementation")
 
     def arguments(self, node: ast.Call, count: int) -> list[ast.expr]:
         name = node.func.id  # type: ignore[attr-defined]

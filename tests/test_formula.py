@@ -327,6 +327,7 @@ HOSTILE = [
     ("(" * 40 + "x" + ")" * 40, ["nested too deeply", "column 33"]),
     ("exp(" * 33 + "x" + ")" * 33, ["nested too deeply", "column 132"]),
     ("-" * 300 + "x", ["nested too deeply", "column 33"]),
+    ("+".join(["x"] * 34), ["nested too deeply", "column 1"]),  # a flat sum is a deep tree
     ("+".join(f"p{i}" for i in range(9)) + " * x", ["9 parameters", "p8", "limit is 8"]),
 ]
 
@@ -350,6 +351,12 @@ def test_limits_accept_what_they_promise():
         f"p{i}" for i in range(8)
     )
     assert len(parse_formula("x" + " " * (MAX_LENGTH - 1)).text) == 1
+
+
+def test_whitelist_is_read_only():
+    with pytest.raises(TypeError):
+        ALLOWED_FUNCTIONS["system"] = "system(a)"  # type: ignore[index]
+    assert ALLOWED_FUNCTIONS["clamp"].startswith("clamp(a, low, high)")
 
 
 def test_parser_recursion_or_memory_failure_becomes_value_error(monkeypatch):

@@ -1,0 +1,133 @@
+"""Charts of the gradients lesson: norms per layer, layer statistics, histograms, dead units."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
+
+BOUND_LABEL = "sigmoid reference 0.25^(L−l)·‖∂L/∂W_L‖"
+
+
+def gradient_norm_chart(
+    norms: pd.DataFrame, bound: pd.DataFrame | None = None, height: int = 380
+) -> alt.LayerChart:
+    """‖∂L/∂W_l‖ against layer l on a log axis, one line per activation.
+
+    Rows with a zero or non-finite norm cannot sit on a log axis and are left out (the page
+    says so). ``bound`` (``layer``, ``bound``) adds the dashed sigmoid reference line.
+    """
+    shown = norms[(norms["norm"] > 0) & (norms["norm"] < float("inf"))]
+    selection = legend_selection("activation", name="norm_legend")
+    lines = overlaid_lines(
+        shown,
+        x="layer",
+        y="norm",
+        series="activation",
+        x_title="layer l (1 = next to the input)",
+        y_title="‖∂L/∂W_l‖ (Frobenius)",
+        series_title="activation",
+        log_y=True,
+        height=height,
+        tooltip=["shape:N", "bias_norm:Q", "zero_share:Q"],
+        selection=selection,
+    )
+    if bound is None or bound.empty:
+        return alt.layer(lines)
+    reference = (
+        alt.Chart(bound.assign(reference=BOUND_LABEL))
+        .mark_line(strokeDash=[6, 4], color="black", strokeWidth=1.5)
+        .encode(
+            x="layer:Q",
+            y=alt.Y("bound:Q", scale=alt.Scale(type="log")),
+            tooltip=[
+                alt.Tooltip("reference:N", title=""),
+                alt.Tooltip("layer:Q"),
+                alt.Tooltip("bound:Q", format=".3e"),
+            ],
+        )
+    )
+    return alt.layer(lines, reference)
+
+
+def layer_stat_chart(stats: pd.DataFrame, column: str, title: str, name: str) -> alt.LayerChart:
+    """One per-layer statistic (mean, std, saturated share) per activation."""
+    return overlaid_lines(
+        stats,
+        x="layer",
+        y=column,
+        series="activation",
+        x_title="hidden layer",
+        y_title=title,
+        title=title,
+        height=240,
+        selection=legend_selection("activation", name=name),
+    )
+
+
+def histogram_chart(bins: pd.DataFrame, x_title: str, name: str) -> alt.Chart:
+    """Overlaid histograms (one colour per activation) of one layer's values."""
+    selection = legend_selection("activation", name=name)
+    return (
+        alt.Chart(bins)
+        .mark_bar(binSpacing=0)
+        .encode(
+            x=alt.X("bin_start:Q", title=x_title),
+            x2="bin_end:Q",
+            y=alt.Y("share:Q", title="share of all values", stack=None),
+            color=alt.Color("activation:N", scale=PALETTE),
+            opacity=alt.condition(selection, alt.value(0.55), alt.value(0.05)),
+            tooltip=[
+                alt.Tooltip("activation:N"),
+                alt.Tooltip("bin_start:Q", format=".4g", title="from"),
+                alt.Tooltip("bin_end:Q", format=".4g", title="to"),
+                alt.Tooltip("count:Q"),
+                alt.Tooltip("share:Q", format=".2%"),
+            ],
+        )
+        .add_params(selection)
+        .properties(height=260)
+    )
+
+
+def dead_unit_chart(dead: pd.DataFrame, title: str, name: str, total_steps: int) -> alt.Chart:
+    """Fraction of dead units per hidden layer against the training step (0 to 1)."""
+    table = dead.assign(hidden_layer=dead["layer"].map(lambda n: f"layer {n}"))
+    selection = legend_selection("hidden_layer", name=name)
+    return (
+        alt.Chart(table, title=title)
+        .mark_line(strokeWidth=2.5, point=True)
+        .encode(
+            x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, total_steps])),
+            y=alt.Y("fraction:Q", title="dead units", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("hidden_layer:N", title="hidden layer", scale=PALETTE),
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("hidden_layer:N", title="layer"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("dead:Q", title="dead units"),
+                alt.Tooltip("units:Q"),
+                alt.Tooltip("fraction:Q", format=".1%", title="dead"),
+                alt.Tooltip("negative:Q", format=".1%", title="negative on every probe"),
+            ],
+        )
+        .add_params(selection)
+        .properties(height=280)
+    )
+
+
+def training_curve_chart(curves: pd.DataFrame, column: str, title: str, name: str) -> alt.Chart:
+    """A probe metric (loss or accuracy) per run against the training step."""
+    return overlaid_lines(
+        curves.dropna(subset=[column]),
+        x="step",
+        y=column,
+        series="run",
+        x_title="training step",
+        y_title=title,
+        title=title,
+        height=280,
+        selection=legend_selection("run", name=name),
+    )

@@ -1,0 +1,322 @@
+"""Short, bounded MNIST trainings that report loss and dead units as they go.
+
+Two lessons use it: "a deep sigmoid net doesn't learn, ReLU with He init does" (loss and
+accuracy curves) and "a too-large learning rate kills ReLU units" (the fraction of dead units
+per layer over time). ``train`` steps several runs in lockstep and yields a ``Snapshot`` at every
+record point, so a page can redraw its curves while the training is still going.
+
+The data stay tensors: the 5,000 bundled training digits, standardised once, sampled in
+shuffled epochs drawn from the run's seed. Progress is measured on a fixed probe of held-out
+test digits (the same for every run and seed), so curves are smooth and comparable.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from actlab import activations
+from actlab.bundled import bundled_mnist
+from actlab.gradients import (
+    INIT_LABELS,
+    build_mlp,
+    check_init,
+    check_int,
+    check_positive,
+    dead_unit_fraction,
+    mnist_batch,
+    standardised,
+)
+
+OPTIMIZERS = ("sgd", "adam")
+MAX_STEPS = 2000
+PROBE_SEED = 0
+# A cure changes one setting of the run it is applied to.
+CURES = {
+    "leaky_relu": "LeakyReLU instead of ReLU",
+    "lower_lr": "learning rate ÷ 10",
+    "he_init": "Kaiming/He init",
+    "positive_bias": "hidden biases start at +0.1",
+}
+POSITIVE_BIAS = 0.1
+CURVE_COLUMNS = ["run", "step", "loss", "accuracy", "train_loss"]
+DEAD_COLUMNS = ["run", "step", "layer", "units", "dead", "fraction", "negative"]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One network and how to train it; hashable, so pages can cache finished runs by it.
+
+    ``depth`` counts weight layers (``depth − 1`` hidden layers of ``width`` units); ``bias``
+    overrides the hidden biases' init; plain SGD (no momentum) or Adam.
+    """
+
+    activation: str = "relu"
+    depth: int = 5
+    width: int = 128
+    init: str = "pytorch_default"
+    std: float = 0.05
+    bias: float | None = None
+    optimizer: str = "adam"
+    lr: float = 0.03
+    steps: int = 300
+    batch_size: int = 64
+    seed: int = 0
+    record_every: int = 10
+    probe_size: int = 512
+
+    def __post_init__(self) -> None:
+        activations.get(self.activation)
+        check_int("depth", self.depth, 2, 50)
+        check_int("width", self.width, 2, 1024)
+        check_init(self.init)
+        check_positive("std", self.std, 10.0)
+        if self.bias is not None and not (
+            isinstance(self.bias, int | float) and math.isfinite(self.bias)
+        ):
+            raise ValueError(f"bias must be a finite number or None, got {self.bias!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        check_positive("learning rate", self.lr, 10.0)
+        check_int("steps", self.steps, 1, MAX_STEPS)
+        check_int("batch size", self.batch_size, 1, 5000)
+        check_int("seed", self.seed, 0, 2**31 - 1)
+        check_int("record_every", self.record_every, 1, MAX_STEPS)
+        check_int("probe size", self.probe_size, 1, 10_000)
+
+    def cured(self, cures: Iterable[str]) -> RunConfig:
+        """This run with each named cure applied (see ``CURES``)."""
+        changes: dict[str, object] = {}
+        for cure in cures:
+            if cure == "leaky_relu":
+                changes["activation"] = "leaky_relu"
+            elif cure == "lower_lr":
+                changes["lr"] = self.lr / 10
+            elif cure == "he_init":
+                changes["init"] = "kaiming"
+            elif cure == "positive_bias":
+                changes["bias"] = POSITIVE_BIAS
+            else:
+                raise ValueError(f"unknown cure {cure!r}; expected one of: {', '.join(CURES)}")
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything recorded so far. ``curves``: probe loss and accuracy and the mean training
+    loss since the last record, per run and step. ``dead``: ``dead_unit_fraction`` per run,
+    step and hidden layer. ``messages``: why a run stopped early (divergence)."""
+
+    step: int
+    total_steps: int
+    curves: pd.DataFrame
+    dead: pd.DataFrame
+    messages: dict[str, str] = field(default_factory=dict)
+    finished: bool = False
+    seconds: float = 0.0
+
+
+@lru_cache(maxsize=1)
+def training_tensors() -> tuple[Tensor, Tensor]:
+    """The bundled 5,000 training digits as float32 ``[N, 784]`` and int64 labels."""
+    images, labels = bundled_mnist("train")
+    return standardised(images, torch.float32), torch.from_numpy(labels.astype(np.int64))
+
+
+@lru_cache(maxsize=4)
+def probe_tensors(size: int) -> tuple[Tensor, Tensor]:
+    """A fixed random probe of held-out test digits (the same for every run and seed)."""
+    return mnist_batch(size, PROBE_SEED, split="test", dtype=torch.float32)
+
+
+class _Run:
+    """One model, its optimizer and its shuffled batches."""
+
+    def __init__(self, name: str, config: RunConfig) -> None:
+        self.name = name
+        self.config = config
+        self.model = build_mlp(
+            config.activation,
+            config.depth,
+            config.width,
+            config.init,
+            config.seed,
+            std=config.std,
+            bias=config.bias,
+            dtype=torch.float32,
+        )
+        optimizer = torch.optim.Adam if config.optimizer == "adam" else torch.optim.SGD
+        self.optimizer = optimizer(self.model.parameters(), lr=config.lr)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.order = torch.empty(0, dtype=torch.long)
+        self.position = 0
+        self.losses: list[float] = []
+        self.stopped = ""
+
+    def next_batch(self, n: int) -> Tensor:
+        """Indices of the next batch; a fresh shuffle each epoch (the last short batch dropped)."""
+        size = min(self.config.batch_size, n)
+        if self.position + size > len(self.order):
+            self.order = torch.randperm(n, generator=self.generator)
+            self.position = 0
+        batch = self.order[self.position : self.position + size]
+        self.position += size
+        return batch
+
+    def step(self, x: Tensor, y: Tensor, step: int) -> None:
+        index = self.next_batch(len(y))
+        loss = F.cross_entropy(self.model(x[index]), y[index])
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            self.stopped = (
+                f"{self.name}: diverged at step {step} (training loss {value}); stopped there. "
+                "Lower the learning rate."
+            )
+            return
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.losses.append(value)
+
+    def record(
+        self, step: int, probe_x: Tensor, probe_y: Tensor
+    ) -> tuple[dict, pd.DataFrame] | None:
+        """Probe loss, accuracy and dead units now; ``None`` (and stopped) if the probe loss
+        is no longer finite."""
+        with torch.no_grad():
+            logits = self.model(probe_x)
+            loss = float(F.cross_entropy(logits, probe_y))
+            accuracy = float((logits.argmax(dim=1) == probe_y).double().mean())
+        if not math.isfinite(loss):
+            self.stopped = (
+                f"{self.name}: diverged by step {step} (loss on the probe digits {loss}); "
+                "stopped there. Lower the learning rate."
+            )
+            return None
+        train_loss = float(np.mean(self.losses)) if self.losses else math.nan
+        self.losses = []
+        dead = dead_unit_fraction(self.model, probe_x)
+        dead.insert(0, "step", step)
+        dead.insert(0, "run", self.name)
+        curve = {
+            "run": self.name,
+            "step": step,
+            "loss": loss,
+            "accuracy": accuracy,
+            "train_loss": train_loss,
+        }
+        return curve, dead
+
+
+def train(runs: Mapping[str, RunConfig]) -> Iterator[Snapshot]:
+    """Train every run in lockstep; yield a ``Snapshot`` at step 0, every record point, and the end.
+
+    A run whose training loss turns NaN or infinite stops there with a message; the others go on.
+    """
+    if not runs:
+        raise ValueError("give at least one run to train")
+    for name, config in runs.items():
+        if not isinstance(config, RunConfig):
+            raise ValueError(f"run {name!r} must be a RunConfig, got {type(config).__name__}")
+    started = time.perf_counter()
+    x, y = training_tensors()
+    probe_sizes = {c.probe_size for c in runs.values()}
+    probes = {size: probe_tensors(size) for size in probe_sizes}
+    active = [_Run(name, config) for name, config in runs.items()]
+    total = max(c.steps for c in runs.values())
+    curves: list[dict] = []
+    dead: list[pd.DataFrame] = []
+    messages: dict[str, str] = {}
+
+    def record(run: _Run, step: int) -> bool:
+        recorded = run.record(step, *probes[run.config.probe_size])
+        if recorded is None:
+            messages[run.name] = run.stopped
+            return False
+        curves.append(recorded[0])
+        dead.append(recorded[1])
+        return True
+
+    def snapshot(step: int, finished: bool) -> Snapshot:
+        return Snapshot(
+            step=step,
+            total_steps=total,
+            curves=pd.DataFrame(curves, columns=CURVE_COLUMNS),
+            dead=pd.concat(dead, ignore_index=True) if dead else pd.DataFrame(columns=DEAD_COLUMNS),
+            messages=dict(messages),
+            finished=finished,
+            seconds=time.perf_counter() - started,
+        )
+
+    for run in active:
+        record(run, 0)
+    yield snapshot(0, False)
+    step = 0
+    for step in range(1, total + 1):
+        recorded = False
+        for run in active:
+            if run.stopped or step > run.config.steps:
+                continue
+            run.step(x, y, step)
+            if run.stopped:
+                messages[run.name] = run.stopped
+            elif step % run.config.record_every == 0 or step == run.config.steps:
+                recorded = record(run, step) or recorded
+        if all(run.stopped for run in active):
+            break
+        if recorded and step < total:
+            yield snapshot(step, False)
+    yield snapshot(step, True)
+
+
+def run_to_end(runs: Mapping[str, RunConfig]) -> Snapshot:
+    """The final snapshot of ``train(runs)`` (for tests and scripts)."""
+    return deque(train(runs), maxlen=1)[0]
+
+
+def comparison_label(activation: str, init: str) -> str:
+    return f"{activations.display_name(activation)}, {INIT_LABELS[init]}"
+
+
+def learning_comparison(
+    pairs: Iterable[tuple[str, str]],
+    depth: int = 10,
+    width: int = 64,
+    optimizer: str = "sgd",
+    lr: float = 0.1,
+    steps: int = 300,
+    seed: int = 0,
+) -> dict[str, RunConfig]:
+    """One run per ``(activation, init)`` pair, everything else equal: does the net learn?
+
+    The defaults (depth 10, plain SGD at 0.1, 300 steps of 64 digits) are where a sigmoid net
+    with PyTorch's default init stays at chance while ReLU with He init learns.
+    """
+    runs = {
+        comparison_label(activation, init): RunConfig(
+            activation=activation,
+            depth=depth,
+            width=width,
+            init=init,
+            optimizer=optimizer,
+            lr=lr,
+            steps=steps,
+            seed=seed,
+        )
+        for activation, init in pairs
+    }
+    if not runs:
+        raise ValueError("choose at least one activation and init to train")
+    return runs

@@ -80,10 +80,9 @@ def download_with_progress(dataset: str) -> None:
     st.success(f"Saved and verified: {source.describe()}")
 
 
-# Defaults through session state (not widget arguments) so presets can overwrite them;
-# on first load a shared URL still wins over these.
-for widget_key, default in widget_values(DEFAULTS).items():
-    st.session_state.setdefault(widget_key, default)
+# Widget defaults show the quick comparison; choosing a preset overwrites them through
+# session state, and a shared URL wins over both.
+default = widget_values(DEFAULTS)
 with st.sidebar:
     st.header("Experiment")
     st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
@@ -112,6 +111,7 @@ with st.sidebar:
     compare_at = st.radio(
         "Compare activations at",
         training.SITES,
+        index=training.SITES.index(default["mn_at"]),
         format_func={"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}.get,
         key="mn_at",
         bind="query-params",
@@ -119,48 +119,67 @@ with st.sidebar:
     chosen = st.multiselect(
         "Activations",
         [*training.OUTPUT_FUNCTIONS, *activations.names()],
+        default=default["mn_act"],
         format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
         key="mn_act",
         bind="query-params",
     )
     hidden_text = st.text_input(
-        "Hidden layers", key="mn_hid", bind="query-params", help="e.g. 256, 128 — or none"
+        "Hidden layers",
+        default["mn_hid"],
+        key="mn_hid",
+        bind="query-params",
+        help="e.g. 256, 128 — or none",
     )
     optimizer = st.selectbox(
         "Optimizer",
         training.OPTIMIZERS,
+        index=training.OPTIMIZERS.index(default["mn_opt"]),
         format_func={"sgd": "SGD with momentum", "adam": "Adam"}.get,
         key="mn_opt",
         bind="query-params",
     )
-    lr = st.select_slider("Learning rate", LEARNING_RATES, key="mn_lr", bind="query-params")
+    lr = st.select_slider(
+        "Learning rate", LEARNING_RATES, default["mn_lr"], key="mn_lr", bind="query-params"
+    )
     momentum = st.select_slider(
         "Momentum (SGD)",
         [0.0, 0.5, 0.9, 0.95, 0.99],
+        default["mn_mom"],
         key="mn_mom",
         bind="query-params",
     )
     batch_size = st.select_slider(
         "Batch size",
         [16, 32, 64, 128, 256, 512, 1024],
+        default["mn_bs"],
         key="mn_bs",
         bind="query-params",
     )
-    epochs = st.number_input("Epochs", 1, 50, key="mn_ep", bind="query-params")
+    epochs = st.number_input("Epochs", 1, 50, default["mn_ep"], key="mn_ep", bind="query-params")
     seeds = st.number_input(
-        "Seeds (mean and min–max band)", 1, 5, key="mn_seeds", bind="query-params"
+        "Seeds (mean and min–max band)",
+        1,
+        5,
+        default["mn_seeds"],
+        key="mn_seeds",
+        bind="query-params",
     )
     train_limit = st.select_slider(
         "Training images",
         TRAIN_LIMITS,
+        default["mn_lim"],
         format_func=lambda n: "all" if n == 0 else f"{n:,}",
         key="mn_lim",
         bind="query-params",
     )
-    evals = st.number_input("Test evaluations per epoch", 1, 10, key="mn_ev", bind="query-params")
+    evals = st.number_input(
+        "Test evaluations per epoch", 1, 10, default["mn_ev"], key="mn_ev", bind="query-params"
+    )
     scaling = st.radio(
         "Input pixels",
         training.INPUT_SCALINGS,
+        index=training.INPUT_SCALINGS.index(default["mn_scale"]),
         format_func={"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}.get,
         key="mn_scale",
         bind="query-params",
@@ -224,9 +243,13 @@ def draw_curves(history) -> None:
     loss = training.seed_bands(history, ["train_loss", "test_loss"])
     accuracy = training.seed_bands(history, ["test_accuracy"])
     chart_left, chart_right = st.columns(2)
-    chart_left.altair_chart(learning_curves(loss, "loss", "mn_loss_legend"), width="stretch")
+    chart_left.altair_chart(
+        learning_curves(loss, "loss", "mn_loss_legend", title="Loss: test (solid), train (dashed)"),
+        width="stretch",
+    )
     chart_right.altair_chart(
-        learning_curves(accuracy, "test accuracy", "mn_acc_legend"), width="stretch"
+        learning_curves(accuracy, "test accuracy", "mn_acc_legend", title="Test accuracy"),
+        width="stretch",
     )
 
 
@@ -242,6 +265,8 @@ def live_view(run: training.TrainingRun) -> None:
             icon=":material/hourglass_top:",
         )
     progress = state.progress
+    if state.status == "running" and progress is None:
+        st.caption("Loading the data and building the models…")
     if progress is not None:
         eta = (
             "…" if progress.eta_seconds != progress.eta_seconds else f"{progress.eta_seconds:.0f} s"
@@ -304,12 +329,12 @@ matrix_column.altair_chart(
 with gallery_column:
     st.caption("The most confident mistakes on the test set (first seed's model):")
     mistakes = training.misclassified(result, picked, limit=12)
-    cells = st.columns(4)
+    cells = st.columns(3)
     for i, row in enumerate(mistakes.itertuples()):
-        cells[i % 4].image(
+        cells[i % 3].image(
             result.test_images[row.index],
-            width=72,
-            caption=f"{row.true} → {row.predicted} ({row.p_predicted:.0%}); "
+            width=84,
+            caption=f"{row.true} → {row.predicted} ({row.p_predicted:.0%}), "
             f"p(true) {row.p_true:.0%}",
         )
 

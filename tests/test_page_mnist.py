@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from apptest_helpers import chart_rows, chart_specs, run_page
+from apptest_helpers import app_path, chart_rows, chart_specs, run_page
 from mnist_fixtures import closed_port_url
 from streamlit.testing.v1 import AppTest
 
@@ -146,3 +146,15 @@ def test_fashion_mnist_system_copy_is_named_with_its_size():
     line = at.markdown[0].value
     assert "Fashion-MNIST from the system copy" in line
     assert "60,000 training + 10,000 test images" in line and "30.9 MB" in line
+
+
+def test_shared_url_sets_the_experiment():
+    at = AppTest.from_file(app_path(PAGE), default_timeout=60)
+    at.query_params.update({"mn_ep": "1", "mn_hid": "32, 16", "mn_lr": "0.01", "mn_lim": "all"})
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="mn_ep").value == 1
+    assert at.text_input(key="mn_hid").value == "32, 16"
+    assert at.select_slider(key="mn_lr").value == 0.01
+    assert at.select_slider(key="mn_lim").value == 0
+    assert r"784 \to 32 \to 16 \to 10" in at.latex[0].value

@@ -341,3 +341,32 @@ def test_parse_hidden_and_seed_bands():
     assert bands.loc[("test accuracy", 20), "mean"] == pytest.approx(0.9)
     assert bands.loc[("test accuracy", 20), "seeds"] == 2
     assert training.seed_bands(history.iloc[:0], ["train_loss"]).empty
+
+
+def test_learning_curves_draw_bands_only_for_several_seeds():
+    from actlab.charts.training import confusion_heatmap, learning_curves
+
+    history = pd.DataFrame(
+        {
+            "step": [10, 10],
+            "epoch": [1.0, 1.0],
+            "activation": ["ReLU", "ReLU"],
+            "seed": [0, 1],
+            "test_accuracy": [0.8, 0.9],
+        }
+    )
+    two_seeds = learning_curves(training.seed_bands(history, ["test_accuracy"]), "acc", "a")
+    one_seed = learning_curves(training.seed_bands(history[:1], ["test_accuracy"]), "acc", "b")
+    spec = two_seeds.to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "point"]
+    assert len(one_seed.to_dict()["layer"]) == 2  # no band for a single seed
+    assert "legend" in str(spec) and "tooltip" in str(spec)
+    counts = pd.DataFrame(
+        {
+            "true": ["0", "0", "1", "1"],
+            "predicted": ["0", "1", "0", "1"],
+            "count": [3, 1, 0, 4],
+            "share": [0.75, 0.25, 0.0, 1.0],
+        }
+    )
+    assert confusion_heatmap(counts).to_dict()["layer"][1]["mark"]["type"] == "text"

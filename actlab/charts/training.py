@@ -11,7 +11,7 @@ METRIC_DASH = alt.Scale(domain=["test loss", "train loss"], range=[[1, 0], [5, 4
 
 
 def learning_curves(
-    bands: pd.DataFrame, metric_title: str, name: str, height: int = 320
+    bands: pd.DataFrame, metric_title: str, name: str, title: str = "", height: int = 320
 ) -> alt.LayerChart:
     """Mean over seeds per activation against epochs, with a min–max band when seeds > 1.
 
@@ -21,7 +21,7 @@ def learning_curves(
     """
     selection = legend_selection("activation", name=name)
     several_metrics = bands["metric"].nunique() > 1
-    base = alt.Chart(bands).encode(
+    base = alt.Chart(bands, title=title or alt.Undefined).encode(
         x=alt.X("epoch:Q", title="epoch"),
         color=alt.Color("activation:N", title="activation", scale=PALETTE),
     )
@@ -41,7 +41,7 @@ def learning_curves(
         "detail": "metric:N",
     }
     if several_metrics:
-        line_encoding["strokeDash"] = alt.StrokeDash("metric:N", title="", scale=METRIC_DASH)
+        line_encoding["strokeDash"] = alt.StrokeDash("metric:N", title="loss", scale=METRIC_DASH)
     lines = base.mark_line(strokeWidth=2.5, point=False).encode(**line_encoding)
     lines = lines.add_params(selection)
     points = base.mark_point(size=60, filled=True).encode(

@@ -268,12 +268,16 @@ def streamlit_server(startup_timeout: float = 60.0) -> Iterator[Server]:
     """A fresh ``streamlit run streamlit_app.py`` on 127.0.0.1 and a free port; stopped after.
 
     Output goes to a temporary file (a pipe nobody reads would fill and stall the server).
+    The file watcher is off, as on a lecture server where nobody edits the code: with it on,
+    any save in the working tree makes Streamlit evict the app's modules from ``sys.modules``
+    while other sessions' scripts are running, which shows up as KeyError 'actlab' exceptions.
     """
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="actlab-server-") as folder:
         log_path = Path(folder) / "server.log"

@@ -264,11 +264,23 @@ class BenchRun:
         return f"{outcome} in {self.seconds:.1f} s, output below"
 
 
+def with_root_on_path(environ: dict[str, str]) -> dict[str, str]:
+    """A copy of ``environ`` whose PYTHONPATH starts with the repository root.
+
+    ``python bench/x.py`` puts ``bench/`` first on sys.path, not the root, so ``import actlab``
+    would fail unless the package is installed; pytest's ``pythonpath = ["."]`` does the same.
+    """
+    paths = [str(ROOT), *filter(None, environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def run_bench(script: Path, quick: bool, timeout: float) -> BenchRun:
     """Run one bench script, echoing its output as it comes, stopped after ``timeout``."""
+    environ = with_root_on_path(dict(os.environ))
     help_text = subprocess.run(
         [sys.executable, str(script), "--help"],
         cwd=ROOT,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=300,
@@ -278,7 +290,7 @@ def run_bench(script: Path, quick: bool, timeout: float) -> BenchRun:
     print(f"\n$ {' '.join([Path(command[0]).name, *command[1:]])}", flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     timed_out = threading.Event()
 

@@ -218,6 +218,13 @@ def test_flag_detection_in_argparse_help():
     assert not run_all.accepts_flag("usage: bench.py [-h] [--data DATA]", "--quick")
 
 
+def test_sub_benchmarks_see_the_repository_root_first_on_pythonpath():
+    root = str(run_all.ROOT)
+    assert run_all.with_root_on_path({})["PYTHONPATH"] == root
+    extended = run_all.with_root_on_path({"PYTHONPATH": "/a:/b", "HOME": "/h"})
+    assert extended == {"PYTHONPATH": f"{root}:/a:/b", "HOME": "/h"}
+
+
 def test_run_all_parser_defaults():
     args = run_all.build_parser().parse_args([])
     assert args.reruns == 20 and not args.quick and not args.skip_browser

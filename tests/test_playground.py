@@ -1,0 +1,214 @@
+"""actlab.playground: learning, linear failure, divergence, live retuning and drawn outputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from actlab import playground
+from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+
+SMALL = {"n_points": 200}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_relu_net_separates_the_circle_and_a_linear_net_cannot(seed):
+    relu = PlaygroundTrainer(PlaygroundConfig(activation="relu", seed=seed, **SMALL))
+    assert relu.step(60) == 60  # 60 epochs × 4 mini-batches of 32 (100 training points)
+    assert relu.updates == 240
+    assert relu.history["train_accuracy"].max() > 0.95
+    linear = PlaygroundTrainer(PlaygroundConfig(activation="linear", seed=seed, **SMALL))
+    linear.step(60)
+    # One straight line can call at most about two thirds of the circle right, and only
+    # with a coin flip's confidence: the loss stays at ln 2.
+    assert linear.history["train_accuracy"].max() < 0.8
+    assert linear.history["train_loss"].iloc[-1] > 0.68
+    assert linear.diverged is None and relu.diverged is None
+
+
+def test_linear_net_on_xor_stays_near_chance():
+    linear = PlaygroundTrainer(PlaygroundConfig(dataset="xor", activation="linear", **SMALL))
+    linear.step(60)
+    assert linear.history["train_loss"].iloc[-1] > math.log(2) - 0.01
+    tanh = PlaygroundTrainer(PlaygroundConfig(dataset="xor", activation="tanh", **SMALL))
+    tanh.step(60)
+    assert tanh.history["train_accuracy"].max() > 0.95
+
+
+def test_linear_model_has_no_activation_modules_and_same_weights_as_others():
+    linear = playground.build_model(PlaygroundConfig(activation="linear", hidden=(4, 3)))
+    relu = playground.build_model(PlaygroundConfig(activation="relu", hidden=(4, 3)))
+    assert [type(m).__name__ for m in linear] == ["Linear"] * 3
+    assert len(relu) == 5 and relu[1].name == "relu"
+    torch.testing.assert_close(linear[0].weight, relu[0].weight)
+    assert len(playground.build_model(PlaygroundConfig(hidden=()))) == 1
+
+
+def test_history_starts_untrained_and_matches_an_independent_loss():
+    trainer = PlaygroundTrainer(PlaygroundConfig(activation="tanh", **SMALL))
+    first = trainer.history.iloc[0]
+    assert first["epoch"] == 0 and first["updates"] == 0
+    with torch.no_grad():
+        logits = trainer.model(trainer.data.x_train).squeeze(1).double()
+    y = trainer.data.y_train.double()
+    p = torch.sigmoid(logits)
+    bce = float(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean())
+    assert first["train_loss"] == pytest.approx(bce, rel=1e-5)
+    accuracy = float(((logits > 0).double() == y).double().mean())
+    assert first["train_accuracy"] == pytest.approx(accuracy)
+    trainer.step(3)
+    assert trainer.history["epoch"].tolist() == [0, 1, 2, 3]
+    assert trainer.epoch == 3
+
+
+def test_full_batch_is_one_update_per_epoch_and_runs_are_reproducible():
+    config = PlaygroundConfig(batch_size=0, **SMALL)
+    a, b = PlaygroundTrainer(config), PlaygroundTrainer(config)
+    a.step(5)
+    b.step(5)
+    assert a.updates == 5
+    pd.testing.assert_frame_equal(a.history, b.history)
+    c = PlaygroundTrainer(PlaygroundConfig(batch_size=32, **SMALL))
+    c.step(5)
+    assert c.updates == 20
+    assert not a.history.equals(c.history)
+
+
+def test_budget_stops_early():
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    assert trainer.step(1000, budget_seconds=0.0) == 1
+
+
+def test_l2_matches_weight_decay_on_weights_only():
+    """One SGD step with L2: w ← w − lr·(∇w + l2·w); biases get no decay."""
+    config = PlaygroundConfig(optimizer="sgd", lr=0.1, l2=0.5, batch_size=0, **SMALL)
+    trainer = PlaygroundTrainer(config)
+    reference = playground.build_model(config)
+    x, y = trainer.data.x_train, trainer.data.y_train
+    logits = reference(x).squeeze(1)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
+    loss.backward()
+    trainer.step(1)
+    for (name, after), before in zip(
+        trainer.model.named_parameters(), reference.parameters(), strict=True
+    ):
+        decay = 0.5 * before.detach() if name.endswith("weight") else 0.0
+        expected = before.detach() - 0.1 * (before.grad + decay)
+        torch.testing.assert_close(after.detach(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_regression_learns_the_curve():
+    trainer = PlaygroundTrainer(PlaygroundConfig(dataset="abs", activation="relu", **SMALL))
+    trainer.step(100)
+    assert trainer.history["train_loss"].iloc[-1] < 0.01 * trainer.history["train_loss"].iloc[0]
+    assert trainer.history["train_accuracy"].isna().all()
+    curve = trainer.curve(41)
+    assert list(curve.columns) == ["x", "prediction"]
+    inside = curve[curve["x"].abs() <= 1]
+    np.testing.assert_allclose(inside["prediction"], inside["x"].abs(), atol=0.1)
+    with pytest.raises(ValueError, match="classification"):
+        trainer.surface()
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"optimizer": "sgd", "activation": "tanh"}, "stayed above 10×"),
+        ({"dataset": "sin", "optimizer": "sgd", "activation": "relu"}, "jumped to"),
+        ({"dataset": "square", "optimizer": "sgd", "batch_size": 8}, "became inf"),
+    ],
+)
+def test_learning_rate_ten_diverges_with_a_message(changes, reason):
+    trainer = PlaygroundTrainer(PlaygroundConfig(lr=10.0, **changes))
+    done = trainer.step(200)
+    assert trainer.diverged is not None and reason in trainer.diverged
+    assert "learning rate 10" in trainer.diverged
+    assert done < 200
+    assert trainer.step(5) == 0  # stays stopped until reset
+
+
+def test_retune_keeps_the_model_for_live_settings_only():
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    trainer.step(2)
+    faster = PlaygroundConfig(lr=0.1, l2=0.01, batch_size=16, **SMALL)
+    assert trainer.retune(faster)
+    assert trainer.config == faster and trainer.epoch == 2
+    assert trainer.optimizer.param_groups[0]["lr"] == 0.1
+    assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.01
+    assert trainer.optimizer.param_groups[1]["weight_decay"] == 0.0
+    trainer.step(1)
+    assert trainer.updates == 2 * 4 + 7  # 100 points: batches of 32, then of 16
+    assert not trainer.retune(PlaygroundConfig(activation="relu", **SMALL))
+    assert trainer.config == faster
+
+
+def test_surface_grid_and_points():
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    surface = trainer.surface(40)
+    assert len(surface) == 1600
+    assert surface["x1"].min() == pytest.approx(-trainer.extent + trainer.extent / 40)
+    assert ((surface["p"] >= 0) & (surface["p"] <= 1)).all()
+    widths = surface["x1_hi"] - surface["x1_lo"]
+    np.testing.assert_allclose(widths, 2 * trainer.extent / 40)
+    with torch.no_grad():
+        corner = torch.tensor([[surface["x1"].iloc[0], surface["x2"].iloc[0]]], dtype=torch.float32)
+        expected = torch.sigmoid(trainer.model(corner)).item()
+    assert surface["p"].iloc[0] == pytest.approx(expected, rel=1e-6)
+    points = trainer.points()
+    assert len(points) == 200
+    assert set(points["split"]) == {"train", "test"}
+    assert (points["correct"] == ((points["p"] > 0.5) == (points["label"] == 1))).all()
+    assert trainer.extent >= float(np.abs(points[["x1", "x2"]].to_numpy()).max())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"hidden": (8,) * 7}, "at most 6 hidden"),
+        ({"hidden": (17,)}, "1 to 16 units"),
+        ({"activation": "swish"}, "unknown activation"),
+        ({"lr": 0.0}, "learning rate"),
+        ({"lr": float("nan")}, "learning rate"),
+        ({"batch_size": -1}, "batch size"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"l2": 2.0}, "L2"),
+        ({"dataset": "moons"}, "unknown dataset"),
+        ({"noise": 3.0}, "noise"),
+    ],
+)
+def test_config_rejects_bad_values_by_name(changes, message):
+    with pytest.raises(ValueError, match=message):
+        PlaygroundConfig(**changes)
+
+
+def test_train_live_uses_one_thread_and_leaves_the_callers_setting():
+    before = torch.get_num_threads()
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    assert playground.train_live(trainer, 2, None) == 2
+    assert playground._single_threaded_worker().submit(torch.get_num_threads).result() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_thin_and_long_history():
+    history = pd.DataFrame(
+        {
+            "epoch": range(1000),
+            "updates": range(1000),
+            "train_loss": 1.0,
+            "test_loss": 2.0,
+            "train_accuracy": 0.5,
+            "test_accuracy": np.nan,
+        }
+    )
+    thin = playground.thin_history(history, 100)
+    assert len(thin) == 100 and thin["epoch"].iloc[0] == 0 and thin["epoch"].iloc[-1] == 999
+    long = playground.long_history(thin)
+    assert set(zip(long["metric"], long["split"], strict=True)) == {
+        ("loss", "train"),
+        ("loss", "test"),
+        ("accuracy", "train"),
+    }

@@ -352,8 +352,8 @@ def gradient_norms(
     ).norms
 
 
-def sigmoid_bound(norms: pd.DataFrame) -> pd.DataFrame:
-    """The reference line ``0.25^(L − l) · ‖∂L/∂W_L‖``, anchored at the last layer's norm.
+def sigmoid_bound(norms: pd.DataFrame, column: str = "norm") -> pd.DataFrame:
+    """The reference line ``0.25^(L − l) · n_L``, anchored at the last layer's ``column``.
 
     Between layer l and the last layer L the gradient passes L − l sigmoid derivatives, each at
     most 1/4; ignoring the weights (and the inputs' size), that alone scales it by 0.25^(L − l).
@@ -364,7 +364,7 @@ def sigmoid_bound(norms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "layer": layers,
-            "bound": float(last["norm"]) * SIGMOID_MAX_SLOPE ** (depth - layers).astype(float),
+            "bound": float(last[column]) * SIGMOID_MAX_SLOPE ** (depth - layers).astype(float),
         }
     )
 

@@ -376,3 +376,16 @@ def test_deep_sigmoid_does_not_learn_and_relu_with_he_init_does():
     sigmoid_run, relu_run = list(runs)
     assert accuracy[sigmoid_run] < 0.2 and loss[sigmoid_run] > 2.2
     assert accuracy[relu_run] > 0.7 and loss[relu_run] < 1.0
+
+
+def test_single_threaded_training_gives_the_same_snapshots_on_one_thread():
+    config = du.RunConfig(depth=3, width=16, steps=20, seed=2)
+    direct = list(du.train({"run": config}))
+    torch.set_num_threads(2)
+    threaded = list(du.train_single_threaded({"run": config}))
+    assert torch.get_num_threads() == 2  # the caller's setting is left alone
+    assert [s.step for s in threaded] == [s.step for s in direct]
+    pd.testing.assert_frame_equal(threaded[-1].curves, direct[-1].curves)
+    pd.testing.assert_frame_equal(threaded[-1].dead, direct[-1].dead)
+    worker_threads = du._single_threaded_worker().submit(torch.get_num_threads).result()
+    assert worker_threads == 1

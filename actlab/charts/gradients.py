@@ -3,40 +3,56 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
 
-BOUND_LABEL = "sigmoid reference 0.25^(L−l)·‖∂L/∂W_L‖"
+BOUND_LABEL = "sigmoid reference 0.25^(L−l) × last layer's norm"
+
+
+NORM_TITLES = {
+    "norm": "‖∂L/∂W_l‖ (weight gradient)",
+    "signal_norm": "‖∂L/∂z_l‖ (backpropagated signal)",
+}
+
+
+def plottable_on_log_axis(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows whose ``column`` is positive and finite (the others cannot sit on a log axis)."""
+    values = table[column]
+    return table[(values > 0) & np.isfinite(values)]
 
 
 def gradient_norm_chart(
-    norms: pd.DataFrame, bound: pd.DataFrame | None = None, height: int = 380
+    norms: pd.DataFrame,
+    bound: pd.DataFrame | None = None,
+    column: str = "norm",
+    height: int = 380,
 ) -> alt.LayerChart:
-    """‖∂L/∂W_l‖ against layer l on a log axis, one line per activation.
+    """``column`` (a norm per layer) against layer l on a log axis, one line per activation.
 
-    Rows with a zero or non-finite norm cannot sit on a log axis and are left out (the page
-    says so). ``bound`` (``layer``, ``bound``) adds the dashed sigmoid reference line.
+    Zero or non-finite norms are left out (the page says so). ``bound`` (``layer``, ``bound``)
+    adds the dashed sigmoid reference line.
     """
-    shown = norms[(norms["norm"] > 0) & (norms["norm"] < float("inf"))]
     selection = legend_selection("activation", name="norm_legend")
+    other = "signal_norm" if column == "norm" else "norm"
     lines = overlaid_lines(
-        shown,
+        plottable_on_log_axis(norms, column),
         x="layer",
-        y="norm",
+        y=column,
         series="activation",
         x_title="layer l (1 = next to the input)",
-        y_title="‖∂L/∂W_l‖ (Frobenius)",
+        y_title=NORM_TITLES[column],
         series_title="activation",
         log_y=True,
         height=height,
-        tooltip=["shape:N", "bias_norm:Q", "zero_share:Q"],
+        tooltip=["shape:N", f"{other}:Q", "zero_share:Q"],
         selection=selection,
     )
     if bound is None or bound.empty:
-        return alt.layer(lines)
+        return lines
     reference = (
-        alt.Chart(bound.assign(reference=BOUND_LABEL))
+        alt.Chart(plottable_on_log_axis(bound, "bound").assign(reference=BOUND_LABEL))
         .mark_line(strokeDash=[6, 4], color="black", strokeWidth=1.5)
         .encode(
             x="layer:Q",

@@ -1,0 +1,556 @@
+"""Gradients lesson: vanishing and exploding gradients in deep MLPs, and dead ReLU units."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from actlab import activations
+from actlab import dead_units as du
+from actlab import gradients as gr
+from actlab.charts.gradients import (
+    NORM_TITLES,
+    dead_unit_chart,
+    gradient_norm_chart,
+    histogram_chart,
+    layer_stat_chart,
+    plottable_on_log_axis,
+    training_curve_chart,
+)
+from ui.export import chart_with_downloads
+from ui.frame import guarded, lesson_header, predict_then_reveal
+
+TABS = ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]
+PROBE_BATCH = 256
+WIDTHS = [8, 16, 32, 64, 128, 256, 512]
+STDS = [0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
+STEP_CHOICES = [100, 200, 300, 500, 1000]
+COMPARISON_PAIRS = [
+    "sigmoid:pytorch_default",
+    "sigmoid:xavier",
+    "tanh:pytorch_default",
+    "tanh:xavier",
+    "relu:pytorch_default",
+    "relu:kaiming",
+    "leaky_relu:kaiming",
+    "gelu:kaiming",
+]
+BIAS_CHOICES = ["init", "-0.5", "-0.1", "0", "0.1", "0.5"]
+KEEP_FINISHED_RUNS = 32
+PROBE_TITLE = f"loss on {du.RunConfig().probe_size} held-out digits"
+
+lesson_header(
+    "Gradients that vanish, explode and die",
+    "Backpropagation multiplies the gradient by f′ once per layer. Watch the gradient norm per "
+    "layer: sigmoid's f′ ≤ 1/4 makes it collapse towards the input, the init's scale tilts or "
+    "shifts the curves, and a too-large learning rate switches ReLU units off for good.",
+)
+
+
+# --- cached computations ---------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_probe(
+    activation: str, depth: int, width: int, init: str, std: float, seed: int
+) -> gr.GradientProbe:
+    return gr.probe(activation, depth, width, init, seed, std=std, batch_size=PROBE_BATCH)
+
+
+@st.cache_resource
+def finished_runs() -> OrderedDict:
+    """Finished trainings by their configuration (they are seeded, so shareable)."""
+    return OrderedDict()
+
+
+def remember(key: tuple, snapshot: du.Snapshot) -> None:
+    store = finished_runs()
+    store[key] = snapshot
+    while len(store) > KEEP_FINISHED_RUNS:
+        store.popitem(last=False)
+
+
+def train_live(
+    runs: dict[str, du.RunConfig], draw: Callable[[du.Snapshot, bool], None]
+) -> du.Snapshot:
+    """Train, redrawing the curves into a placeholder about four times a second."""
+    bar = st.progress(0.0, text="Starting…")
+    area = st.empty()
+    drawn_at = 0.0
+    snapshot = None
+    for snapshot in du.train_single_threaded(runs):
+        bar.progress(
+            snapshot.step / snapshot.total_steps,
+            text=f"step {snapshot.step} / {snapshot.total_steps} · {snapshot.seconds:.1f} s",
+        )
+        if not snapshot.finished and time.perf_counter() - drawn_at > 0.25:
+            with area.container():
+                draw(snapshot, True)
+            drawn_at = time.perf_counter()
+    bar.empty()
+    area.empty()
+    return snapshot
+
+
+def training_section(
+    runs: dict[str, du.RunConfig], button_key: str, draw: Callable[[du.Snapshot, bool], None]
+) -> None:
+    """A Train button, live curves while it runs, and the finished result afterwards."""
+    key = tuple(runs.items())
+    if st.button("Train", key=button_key, type="primary", icon=":material/play_arrow:"):
+        remember(key, train_live(runs, draw))
+    result = finished_runs().get(key)
+    if result is None:
+        st.info("Press **Train**: the curves update live while it trains.")
+        return
+    for message in result.messages.values():
+        st.warning(message, icon=":material/warning:")
+    st.caption(f"Trained in {result.seconds:.1f} s.")
+    draw(result, False)
+
+
+def show_chart(chart, data: pd.DataFrame, name: str, live: bool) -> None:
+    """While training: the chart alone; finished: with PNG / SVG / CSV downloads."""
+    if live:
+        st.altair_chart(chart, width="stretch")
+    else:
+        chart_with_downloads(chart, data, name)
+
+
+# --- tab 1: vanishing and exploding ----------------------------------------------------------
+
+
+def clamp_state(key: str, high: int) -> None:
+    """Keep a layer choice valid when the depth shrinks (before its widget is drawn)."""
+    if key in st.session_state and st.session_state[key] > high:
+        st.session_state[key] = high
+
+
+def vanishing_and_exploding() -> None:
+    controls, chart_column = st.columns([1, 2], gap="large")
+    with controls:
+        chosen = st.multiselect(
+            "Activations",
+            activations.names(),
+            default=["sigmoid", "tanh", "relu"],
+            format_func=activations.display_name,
+            key="gr_act",
+            bind="query-params",
+        )
+        depth = st.slider(
+            "Depth L (weight layers)",
+            gr.MIN_DEPTH,
+            gr.MAX_DEPTH,
+            20,
+            key="gr_depth",
+            bind="query-params",
+        )
+        width = st.select_slider(
+            "Width (units per hidden layer)", WIDTHS, 128, key="gr_width", bind="query-params"
+        )
+        init = st.selectbox(
+            "Initialisation",
+            gr.INITS,
+            format_func=gr.INIT_LABELS.get,
+            key="gr_init",
+            bind="query-params",
+        )
+        std = st.select_slider(
+            "std (normal init)",
+            STDS,
+            0.05,
+            key="gr_std",
+            bind="query-params",
+            disabled=init != "normal",
+        )
+        measure = st.radio(
+            "Measure",
+            list(NORM_TITLES),
+            format_func=NORM_TITLES.get,
+            key="gr_measure",
+            bind="query-params",
+        )
+        show_bound = st.toggle("Sigmoid reference line", True, key="gr_bound", bind="query-params")
+        seed = st.number_input("Seed", 0, 9999, 0, key="gr_seed", bind="query-params")
+    if not chosen:
+        st.info("Choose at least one activation.")
+        return
+    std = std if init == "normal" else 0.05  # unused otherwise: keep the cache key stable
+    probes = guarded(lambda: [cached_probe(a, depth, width, init, std, int(seed)) for a in chosen])
+    if probes is None:
+        return
+    norms = pd.concat([p.norms for p in probes], ignore_index=True)
+    sigmoid = next((p for p in probes if p.activation == "Sigmoid"), None)
+    bound = gr.sigmoid_bound(sigmoid.norms, measure) if sigmoid and show_bound else None
+
+    with chart_column:
+        st.latex(
+            r"\delta_l = \frac{\partial L}{\partial z_l} = f'(z_l) \odot W_{l+1}^{\top}"
+            r"\delta_{l+1}, \qquad \frac{\partial L}{\partial W_l} = \delta_l\, h_{l-1}^{\top}"
+        )
+        data = (
+            norms
+            if bound is None
+            else norms.merge(
+                bound.rename(columns={"bound": "sigmoid_reference"}), on="layer", how="left"
+            )
+        )
+        chart_with_downloads(
+            gradient_norm_chart(norms, bound, column=measure), data, "gradient_norms"
+        )
+        left_out = len(norms) - len(plottable_on_log_axis(norms, measure))
+        if left_out:
+            st.caption(
+                f"{left_out} layer norm(s) are exactly 0 or not finite and cannot sit on the "
+                "log axis; they are in the CSV."
+            )
+        st.caption(
+            f"One batch of {PROBE_BATCH} bundled MNIST digits, cross-entropy loss, float64; "
+            f"network 784 → {width} × {depth - 1} → 10, the same initial weights for every "
+            "activation. "
+            + (
+                "Dashed: 0.25^(L − l) times Sigmoid's own last-layer norm, the shrinkage its "
+                "derivatives alone allow (weights ignored)."
+                if bound is not None
+                else "Add Sigmoid to see the 0.25^(L − l) reference line."
+            )
+        )
+    explain_norms(probes, depth)
+    layer_statistics(probes, depth)
+
+
+def explain_norms(probes: list[gr.GradientProbe], depth: int) -> None:
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.markdown("**What to notice**")
+        st.markdown(
+            "- **Sigmoid**: σ′(z) = σ(z)(1 − σ(z)) is at most **1/4**, so every layer can "
+            "shrink the gradient 4× or more; near the input it is orders of magnitude smaller "
+            "than at the output, and the first layers hardly learn.\n"
+            "- **Tanh**: tanh′(0) = **1**; around 0 it passes the gradient on intact, so "
+            "whether it vanishes depends on the weights' scale (try Xavier).\n"
+            "- **ReLU**: f′ is **0 or 1**. With He init (std √(2/fan_in)) the gradient keeps "
+            "its size through 50 layers; PyTorch's default (std 1/√(3·fan_in)) is too small "
+            "for ReLU and it shrinks too.\n"
+            "- **Init scale**: choose *normal* and move std. Sigmoid's curve gets less steep "
+            "as std grows; ReLU (no biases) is scale-free, so the whole curve moves up or down "
+            "by the same factor: every layer's gradient explodes or vanishes together."
+        )
+        st.latex(
+            r"\sigma'(z) = \sigma(z)\,(1-\sigma(z)) \le \tfrac14,\quad"
+            r"\tanh'(z) = 1-\tanh^2 z \le 1,\quad \mathrm{ReLU}'(z) \in \{0, 1\}"
+        )
+    with right:
+        first_last = pd.DataFrame(
+            {
+                "activation": [p.activation for p in probes],
+                "first layer": [p.norms["norm"].iloc[0] for p in probes],
+                "last layer": [p.norms["norm"].iloc[-1] for p in probes],
+                "loss": [p.loss for p in probes],
+            }
+        )
+        first_last["first / last"] = first_last["first layer"] / first_last["last layer"]
+        st.markdown("**Weight-gradient norm, first vs last layer**")
+        st.dataframe(
+            first_last,
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3e")
+                for c in ["first layer", "last layer", "first / last"]
+            }
+            | {"loss": st.column_config.NumberColumn(format="%.4f")},
+        )
+        st.caption(
+            f"0.25^{depth - 1} = {gr.SIGMOID_MAX_SLOPE ** (depth - 1):.3e}: the most the "
+            f"{depth - 1} sigmoid derivatives between layer 1 and layer {depth} can pass on. "
+            "Layer 1's weight gradient also carries its input, the image, which is larger than "
+            "any hidden layer's output: the backpropagated signal ‖∂L/∂z_l‖ shows the pure "
+            "shrinkage."
+        )
+        predict_then_reveal(
+            "with sigmoid and depth 20, how much smaller is layer 1's gradient than layer 20's?",
+            ["about 20× smaller", "about 1,000× smaller", "more than a billion times smaller"],
+            2,
+            "At PyTorch's default init each layer multiplies by σ′ ≤ 1/4 *and* by small "
+            "weights: the ratio is around 1e-15 (see the table).",
+            key="gr_quiz",
+        )
+
+
+def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
+    st.subheader("Inside the layers")
+    stats = pd.concat([p.stats for p in probes], ignore_index=True)
+    columns = st.columns(3)
+    for column, (field, title) in zip(
+        columns,
+        [
+            ("mean", "mean activation"),
+            ("std", "std of activations"),
+            ("saturated", f"share with |f′(z)| < {gr.SATURATED_SLOPE:g}"),
+        ],
+        strict=True,
+    ):
+        column.altair_chart(layer_stat_chart(stats, field, title, f"stat_{field}"), width="stretch")
+    st.caption(
+        f"Saturated: the unit passes back less than {gr.SATURATED_SLOPE:.0%} of its gradient "
+        "(for ReLU: every negative input). Statistics over all units and all digits of the batch."
+    )
+    st.download_button(
+        "Layer statistics (CSV)",
+        stats.to_csv(index=False),
+        file_name="layer_statistics.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        key="gr_stats_csv",
+    )
+    quantity = st.radio(
+        "Histogram of",
+        ["activation", "log10 |weight gradient|"],
+        horizontal=True,
+        key="gr_hq",
+        bind="query-params",
+    )
+    top = depth - 1 if quantity == "activation" else depth
+    clamp_state("gr_hl", top)
+    layer = st.slider("Layer", 1, top, min(3, top), key="gr_hl", bind="query-params")
+    histograms = pd.concat([p.histograms for p in probes], ignore_index=True)
+    rows = histograms[(histograms["layer"] == layer) & (histograms["quantity"] == quantity)]
+    x_title = "h = f(z)" if quantity == "activation" else "log10 |∂L/∂W| per weight"
+    chart_with_downloads(histogram_chart(rows, x_title, "hist_legend"), rows, "layer_histogram")
+    if quantity != "activation":
+        st.caption(
+            "A log axis, because the activations' gradients differ by many orders of magnitude. "
+            "Exactly-zero entries (no log) are left out: the bars then add up to less than 100%."
+        )
+
+
+# --- tab 2: does it learn? --------------------------------------------------------------------
+
+
+def pair_label(pair: str) -> str:
+    activation, init = pair.split(":")
+    return du.comparison_label(activation, init)
+
+
+def draw_learning(snapshot: du.Snapshot, live: bool) -> None:
+    loss_column, accuracy_column = st.columns(2)
+    with loss_column:
+        show_chart(
+            training_curve_chart(snapshot.curves, "loss", PROBE_TITLE, "l_loss"),
+            snapshot.curves,
+            "learning_loss",
+            live,
+        )
+    with accuracy_column:
+        show_chart(
+            training_curve_chart(snapshot.curves, "accuracy", "accuracy", "l_acc"),
+            snapshot.curves,
+            "learning_accuracy",
+            live,
+        )
+
+
+def does_it_learn() -> None:
+    st.markdown(
+        "The same deep net, the same data and batches, the same optimizer: only the activation "
+        "and the init differ. Chance level is a loss of ln 10 ≈ 2.30 and 10% accuracy."
+    )
+    controls = st.columns(3)
+    with controls[0]:
+        pairs = st.multiselect(
+            "Activation and init",
+            COMPARISON_PAIRS,
+            default=["sigmoid:pytorch_default", "relu:kaiming"],
+            format_func=pair_label,
+            key="gr_pairs",
+            bind="query-params",
+        )
+        depth = st.slider("Depth L", 2, 30, 10, key="gr_ldepth", bind="query-params")
+    with controls[1]:
+        width = st.select_slider("Width", [32, 64, 128], 64, key="gr_lwidth", bind="query-params")
+        optimizer = st.radio(
+            "Optimizer",
+            du.OPTIMIZERS,
+            format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
+            horizontal=True,
+            key="gr_lopt",
+            bind="query-params",
+        )
+    with controls[2]:
+        lr = st.select_slider(
+            "Learning rate", LEARNING_RATES, 0.1, key="gr_llr", bind="query-params"
+        )
+        steps = st.select_slider(
+            "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_lsteps", bind="query-params"
+        )
+        seed = st.number_input("Seed", 0, 9999, 0, key="gr_lseed", bind="query-params")
+    runs = guarded(
+        lambda: du.learning_comparison(
+            [tuple(p.split(":")) for p in pairs],
+            depth=depth,
+            width=width,
+            optimizer=optimizer,
+            lr=lr,
+            steps=steps,
+            seed=int(seed),
+        )
+    )
+    if runs is None:
+        return
+    training_section(runs, "gr_lgo", draw_learning)
+    st.caption(
+        "Why: in the first tab, set the same depth and init and compare the first layers' "
+        "gradients. Then try Adam, which divides each step by the gradient's running size: "
+        "does it rescue the sigmoid net?"
+    )
+
+
+# --- tab 3: dead ReLU -------------------------------------------------------------------------
+
+
+def draw_dead(snapshot: du.Snapshot, live: bool) -> None:
+    names = list(snapshot.curves["run"].unique()) or list(snapshot.dead["run"].unique())
+    columns = st.columns(max(len(names), 1))
+    for column, name in zip(columns, names, strict=False):
+        rows = snapshot.dead[snapshot.dead["run"] == name]
+        with column:
+            show_chart(
+                dead_unit_chart(rows, name, "dead_legend", snapshot.total_steps),
+                rows,
+                f"dead_units_{name.replace(' ', '_')}",
+                live,
+            )
+    loss_column, accuracy_column = st.columns(2)
+    with loss_column:
+        show_chart(
+            training_curve_chart(snapshot.curves, "loss", PROBE_TITLE, "d_loss"),
+            snapshot.curves,
+            "dead_relu_loss",
+            live,
+        )
+    with accuracy_column:
+        show_chart(
+            training_curve_chart(snapshot.curves, "accuracy", "accuracy", "d_acc"),
+            snapshot.curves,
+            "dead_relu_accuracy",
+            live,
+        )
+
+
+def final_dead_table(snapshot: du.Snapshot) -> pd.DataFrame:
+    dead = snapshot.dead
+    last = dead[dead["step"] == dead.groupby("run")["step"].transform("max")]
+    return last[["run", "step", "layer", "dead", "units", "fraction", "negative"]].rename(
+        columns={"fraction": "dead share", "negative": "negative on every probe digit"}
+    )
+
+
+def dead_relu() -> None:
+    controls = st.columns(3)
+    with controls[0]:
+        depth = st.slider(
+            "Depth L (L − 1 hidden ReLU layers)", 2, 8, 5, key="gr_ddepth", bind="query-params"
+        )
+        width = st.select_slider(
+            "Width", [32, 64, 128, 256], 128, key="gr_dwidth", bind="query-params"
+        )
+        init = st.selectbox(
+            "Initialisation",
+            [i for i in gr.INITS if i != "normal"],
+            format_func=gr.INIT_LABELS.get,
+            key="gr_dinit",
+            bind="query-params",
+        )
+    with controls[1]:
+        bias = st.select_slider(
+            "Hidden bias at the start",
+            BIAS_CHOICES,
+            "init",
+            format_func=lambda b: "from the init" if b == "init" else b,
+            key="gr_dbias",
+            bind="query-params",
+        )
+        optimizer = st.radio(
+            "Optimizer",
+            du.OPTIMIZERS,
+            index=1,
+            format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
+            horizontal=True,
+            key="gr_dopt",
+            bind="query-params",
+        )
+        lr = st.select_slider(
+            "Learning rate", LEARNING_RATES, 0.03, key="gr_dlr", bind="query-params"
+        )
+    with controls[2]:
+        steps = st.select_slider(
+            "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_dsteps", bind="query-params"
+        )
+        cures = st.pills(
+            "Cures to compare",
+            list(du.CURES),
+            selection_mode="multi",
+            format_func=du.CURES.get,
+            key="gr_cures",
+            bind="query-params",
+        )
+        seed = st.number_input("Seed", 0, 9999, 0, key="gr_dseed", bind="query-params")
+    st.latex(
+        r"\text{unit } j \text{ is dead} \iff \mathrm{ReLU}(z_j(x)) = 0 \ \ \forall x \in "
+        r"\text{probe} \;\Rightarrow\; \frac{\partial L}{\partial w_j} = 0 \text{ for every "
+        r"digit: nothing can revive it}"
+    )
+
+    def configs() -> dict[str, du.RunConfig]:
+        base = du.RunConfig(
+            depth=depth,
+            width=width,
+            init=init,
+            bias=None if bias == "init" else float(bias),
+            optimizer=optimizer,
+            lr=lr,
+            steps=steps,
+            seed=int(seed),
+        )
+        runs = {"as set": base}
+        if cures:
+            runs["with cures"] = base.cured(cures)
+        return runs
+
+    runs = guarded(configs)
+    if runs is None:
+        return
+    training_section(runs, "gr_dgo", draw_dead)
+    result = finished_runs().get(tuple(runs.items()))
+    if result is not None and not result.dead.empty:
+        st.dataframe(
+            final_dead_table(result),
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format="percent")
+                for c in ["dead share", "negative on every probe digit"]
+            },
+        )
+    st.markdown(
+        "**What to notice.** Dead: the unit outputs 0 for every one of 512 held-out digits, "
+        "so its weights get no gradient from them. With Adam every weight moves by about the "
+        "learning rate each step whatever its gradient, so a large rate shoves whole layers "
+        "(first the 784-input layer) into the negative region: compare 0.001 with 0.03 and "
+        "0.1. Then toggle the cures and read the measured curves: LeakyReLU's units never "
+        "output exactly 0 (its slope a = 0.01 keeps them trainable, though the table shows how "
+        "many sit in the negative region), while a lower rate keeps units alive; see whether "
+        "He init or a positive bias are enough on their own."
+    )
+
+
+tabs = st.tabs(TABS, key="gr_tab", bind="query-params")
+for tab, render in zip(tabs, [vanishing_and_exploding, does_it_learn, dead_relu], strict=True):
+    # Bound tabs track which one is open, so only the visible lesson is computed.
+    if tab.open:
+        with tab:
+            render()

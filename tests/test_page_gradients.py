@@ -1,0 +1,169 @@
+"""AppTest of the gradients lesson page: norms, statistics, and both trainings from the page."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from apptest_helpers import app_path, chart_frames, chart_specs
+from streamlit.testing.v1 import AppTest
+
+from actlab import dead_units as du
+from actlab import gradients as gr
+
+PAGE = app_path("pages/gradients.py")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def open_page(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def norm_rows(at: AppTest):
+    frames = chart_frames(at)[0]
+    return next(f for f in frames if "activation" in f.columns)
+
+
+def test_default_view_plots_the_measured_norms_and_the_sigmoid_reference():
+    at = open_page()
+    assert at.title[0].value == "Gradients that vanish, explode and die"
+    shown = norm_rows(at)
+    for name, display in [("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("relu", "ReLU")]:
+        expected = gr.gradient_norms(name, 20, 128, "pytorch_default", 0)
+        rows = shown[shown["activation"] == display].sort_values("layer")
+        assert rows["layer"].tolist() == list(range(1, 21))
+        assert rows["norm"].tolist() == pytest.approx(expected["norm"].tolist(), rel=1e-12)
+    reference = next(f for f in chart_frames(at)[0] if "bound" in f.columns)
+    sigmoid = gr.gradient_norms("sigmoid", 20, 128, "pytorch_default", 0)
+    assert reference["bound"].tolist() == pytest.approx(
+        (sigmoid["norm"].iloc[-1] * 0.25 ** (20 - np.arange(1, 21))).tolist(), rel=1e-12
+    )
+    spec = chart_specs(at)[0]
+    assert spec["layer"][0]["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
+    table = at.dataframe[0].value.set_index("activation")
+    assert table.loc["Sigmoid", "first / last"] < 1e-10
+    assert len(at.latex) >= 2
+    # Layer statistics (3 charts) and the histogram of layer 3 follow the norm chart.
+    stats = chart_frames(at)[1][0]
+    assert set(stats["activation"]) == {"Sigmoid", "Tanh", "ReLU"}
+    relu_zero_share = gr.probe("relu", 20, 128).stats["zero"]
+    assert 0.3 < relu_zero_share.iloc[0] < 0.7
+    histogram = chart_frames(at)[4][0]
+    assert set(histogram["layer"]) == {3} and set(histogram["quantity"]) == {"activation"}
+
+
+def test_controls_change_the_network_and_the_measure():
+    at = open_page()
+    at.slider(key="gr_depth").set_value(6)
+    at.multiselect(key="gr_act").set_value(["identity"])
+    at.selectbox(key="gr_init").set_value("orthogonal")
+    rerun(at)
+    rows = norm_rows(at)
+    assert rows["layer"].tolist() == [1, 2, 3, 4, 5, 6]
+    hidden = rows["norm"].to_numpy()[1:-1]
+    assert np.ptp(hidden) / hidden.mean() < 1e-10  # orthogonal identity net: flat
+    assert "Add Sigmoid" in " ".join(c.value for c in at.caption)
+    at.radio(key="gr_measure").set_value("signal_norm")
+    rerun(at)
+    assert chart_specs(at)[0]["layer"][0]["encoding"]["y"]["field"] == "signal_norm"
+
+
+def test_std_is_used_only_by_the_normal_init():
+    at = open_page()
+    assert at.select_slider(key="gr_std").disabled
+    at.selectbox(key="gr_init").set_value("normal")
+    at.multiselect(key="gr_act").set_value(["relu"])
+    rerun(at)
+    assert not at.select_slider(key="gr_std").disabled
+    at.select_slider(key="gr_std").set_value(0.3)
+    rerun(at)
+    expected = gr.gradient_norms("relu", 20, 128, "normal", 0, std=0.3)
+    assert norm_rows(at)["norm"].tolist() == pytest.approx(expected["norm"].tolist(), rel=1e-12)
+
+
+def test_histogram_layer_follows_a_shrinking_depth():
+    at = open_page(gr_hl="19", gr_hq="log10 |weight gradient|")
+    assert at.slider(key="gr_hl").value == 19
+    at.slider(key="gr_depth").set_value(4)
+    rerun(at)
+    assert at.slider(key="gr_hl").value == 4
+    at.radio(key="gr_hq").set_value("activation")
+    rerun(at)
+    assert at.slider(key="gr_hl").value == 3
+
+
+def test_no_activation_chosen_asks_for_one():
+    at = open_page()
+    at.multiselect(key="gr_act").set_value([])
+    rerun(at)
+    assert any("at least one activation" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
+
+
+def test_unusable_link_values_fall_back_without_a_traceback():
+    at = open_page(gr_depth="999", gr_init="he", gr_tab="Nope", gr_width="7")
+    assert at.slider(key="gr_depth").value == 20
+    assert at.selectbox(key="gr_init").value == "pytorch_default"
+
+
+def test_sigmoid_does_not_learn_and_relu_with_he_init_does_within_ten_seconds():
+    at = open_page(gr_tab="Does it learn?")
+    assert any("Press **Train**" in i.value for i in at.info)
+    started = time.perf_counter()
+    at.button(key="gr_lgo").click()
+    rerun(at)
+    assert time.perf_counter() - started < 10
+    curves = chart_frames(at)[1][0]
+    final = curves.sort_values("step").groupby("run")["accuracy"].last()
+    assert final["Sigmoid, PyTorch default (nn.Linear)"] < 0.2
+    assert final["ReLU, Kaiming/He normal"] > 0.7
+    # The finished run stays on the page across reruns.
+    rerun(at)
+    assert any(c.value.startswith("Trained in") for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_large_learning_rate_kills_relu_units_and_a_lower_one_cures_it():
+    # Bound widgets keep their shown labels in the URL, as a shared link would.
+    at = open_page(gr_tab="Dead ReLU", gr_cures=du.CURES["lower_lr"])
+    assert at.session_state["gr_cures"] == ["lower_lr"]
+    started = time.perf_counter()
+    at.button(key="gr_dgo").click()
+    rerun(at)
+    assert time.perf_counter() - started < 10
+    table = at.dataframe[0].value
+    as_set = table[table["run"] == "as set"].set_index("layer")["dead share"]
+    cured = table[table["run"] == "with cures"].set_index("layer")["dead share"]
+    assert as_set[1] > 0.6 and as_set.mean() > 0.5
+    assert cured.mean() < as_set.mean() / 2
+    assert len(at.get("vega_lite_chart")) == 4  # dead units per run, loss, accuracy
+
+
+def test_divergence_stops_with_a_message():
+    at = open_page(gr_tab="Dead ReLU", gr_dopt="SGD (plain)", gr_dlr="3.0")
+    assert (at.session_state["gr_dopt"], at.session_state["gr_dlr"]) == ("sgd", 3.0)
+    at.button(key="gr_dgo").click()
+    rerun(at)
+    assert any("diverged at step" in w.value for w in at.warning)

@@ -269,6 +269,22 @@ def classic_chain(
     )
 
 
+def affine_latex(w: float, b: float, variable: str = "x") -> str:
+    """``6x + 4``, ``-2x - 0.5``: an affine map as a student would write it."""
+    sign = "-" if b < 0 else "+"
+    return f"{w:g}{variable} {sign} {abs(b):g}"
+
+
+def classic_latex(w1: float, b1: float, w2: float, b2: float) -> str:
+    """The collapse worked out with the user's numbers, e.g. ``2(3x + 1) + 2 = 6x + 4``."""
+    w, b = collapse([(w1, b1), (w2, b2)])
+    sign = "-" if b2 < 0 else "+"
+    return (
+        rf"y_2 = w_2(w_1 x + b_1) + b_2 = {w2:g}\,({affine_latex(w1, b1)}) {sign} {abs(b2):g}"
+        rf" = {affine_latex(w, b)}"
+    )
+
+
 def _grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
     if not (math.isfinite(x_min) and math.isfinite(x_max)) or x_min >= x_max:
         raise ValueError(f"need a finite interval with x_min < x_max, got [{x_min}, {x_max}]")

@@ -14,6 +14,11 @@ def test_classic_example_collapses_to_six_x_plus_four():
     assert stacking.collapse([(3.0, 1.0), (2.0, 2.0), (0.5, -1.0)]) == (3.0, 1.0)
 
 
+def test_classic_latex_with_the_users_numbers():
+    assert stacking.classic_latex(3, 1, 2, 2).endswith(r"= 2\,(3x + 1) + 2 = 6x + 4")
+    assert stacking.classic_latex(-1, 0.5, 2, -3).endswith(r"= 2\,(-1x + 0.5) - 3 = -2x - 2")
+
+
 def test_collapse_of_matrices_matches_hand_product():
     w1 = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])
     b1 = torch.tensor([1.0, 0.0, -2.0])

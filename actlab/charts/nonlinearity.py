@@ -1,0 +1,210 @@
+"""Charts of the why-nonlinearity lesson and the playground: DataFrame in, Altair chart out."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
+
+CLASS_COLOURS = alt.Scale(domain=[0, 1], range=["#f59322", "#0877bd"])  # Playground's colours
+SPLIT_SHAPES = alt.Scale(domain=["train", "test"], range=["circle", "square"])
+
+
+def classic_chain_chart(table: pd.DataFrame, height: int = 320) -> alt.LayerChart:
+    """The two-layer chain, its collapsed single layer (dashed, lying on it) and the chain
+    with an activation between. ``table``: ``stacking.classic_chain`` output."""
+    curves = list(dict.fromkeys(table["curve"]))
+    selection = legend_selection("curve", name="nl_classic_legend")
+    base = alt.Chart(table).encode(
+        x=alt.X("x:Q", title="x"),
+        y=alt.Y("y:Q", title="output"),
+        color=alt.Color("curve:N", title="", scale=PALETTE, sort=curves),
+        strokeDash=alt.StrokeDash(
+            "curve:N", scale=alt.Scale(domain=curves, range=[[1, 0], [7, 5], [1, 0]]), legend=None
+        ),
+        opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
+        tooltip=[
+            alt.Tooltip("curve:N"),
+            alt.Tooltip("x:Q", format=".4g"),
+            alt.Tooltip("y:Q", format=".6g"),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=3).add_params(selection)
+    hover = base.mark_point(size=40, filled=True).encode(opacity=alt.value(0))
+    return alt.layer(lines, hover).properties(height=height)
+
+
+def affine_fit_scatter(scatter: pd.DataFrame, height: int = 340) -> alt.LayerChart:
+    """Network output against the best affine fit's prediction: on the diagonal means affine."""
+    selection = legend_selection("activation", name="nl_fit_legend")
+    points = (
+        alt.Chart(scatter)
+        .mark_circle(size=22)
+        .encode(
+            x=alt.X("best affine fit:Q", title="best affine fit ŷ (output 1)"),
+            y=alt.Y("network output:Q", title="network output y (output 1)"),
+            color=alt.Color("activation:N", title="between layers", scale=PALETTE),
+            opacity=alt.condition(selection, alt.value(0.75), alt.value(0.05)),
+            tooltip=[
+                alt.Tooltip("activation:N"),
+                alt.Tooltip("best affine fit:Q", format=".5g"),
+                alt.Tooltip("network output:Q", format=".5g"),
+            ],
+        )
+        .add_params(selection)
+    )
+    low = float(min(scatter["best affine fit"].min(), scatter["network output"].min()))
+    high = float(max(scatter["best affine fit"].max(), scatter["network output"].max()))
+    diagonal = (
+        alt.Chart(pd.DataFrame({"a": [low, high], "b": [low, high]}))
+        .mark_line(color="#64748b", strokeDash=[4, 4])
+        .encode(x="a:Q", y="b:Q")
+    )
+    return alt.layer(diagonal, points).properties(height=height)
+
+
+def pieces_chart(curves: pd.DataFrame, breakpoints: pd.DataFrame, height: int = 320):
+    """A random ReLU net and its linear twin, with a faint rule at every exact breakpoint."""
+    lines = overlaid_lines(
+        curves,
+        x="x",
+        y="y",
+        series="network",
+        y_title="network output",
+        height=height,
+        selection=legend_selection("network", name="nl_pieces_legend"),
+    )
+    if breakpoints.empty:
+        return lines
+    rules = (
+        alt.Chart(breakpoints)
+        .mark_rule(color="#94a3b8", strokeDash=[2, 3])
+        .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=".6g", title="breakpoint")])
+    )
+    return alt.layer(rules, lines)
+
+
+def pieces_vs_depth_chart(table: pd.DataFrame, height: int = 340) -> alt.LayerChart:
+    """Mean exact piece count against depth per network kind (log scale), min–max on hover."""
+    selection = legend_selection("network", name="nl_depth_legend")
+    base = alt.Chart(table).encode(
+        x=alt.X("depth:O", title="hidden layers (depth)"),
+        y=alt.Y("pieces:Q", title="linear pieces on [-3, 3] (mean over seeds)").scale(type="log"),
+        color=alt.Color("network:N", title="network", scale=PALETTE),
+        opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
+        tooltip=[
+            alt.Tooltip("network:N"),
+            alt.Tooltip("depth:O"),
+            alt.Tooltip("width:Q"),
+            alt.Tooltip("hidden units:Q"),
+            alt.Tooltip("pieces:Q", format=".1f", title="mean pieces"),
+            alt.Tooltip("min:Q", title="fewest"),
+            alt.Tooltip("max:Q", title="most"),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=2.5).add_params(selection)
+    points = base.mark_point(size=50, filled=True)
+    return alt.layer(lines, points).properties(height=height)
+
+
+def decision_surface_chart(
+    surface: pd.DataFrame, points: pd.DataFrame, extent: float, height: int = 420
+) -> alt.LayerChart:
+    """P(class 1) as a heatmap (``mark_rect`` cells) with the data on top.
+
+    Colours follow TensorFlow Playground: orange is class 0, blue class 1; circles are
+    training points, squares test points; a red ring marks a point the model gets wrong.
+    """
+    domain = [-extent, extent]
+    cells = (
+        alt.Chart(surface)
+        .mark_rect()
+        .encode(
+            x=alt.X("x1_lo:Q", title="x₁", scale=alt.Scale(domain=domain, nice=False)),
+            x2="x1_hi:Q",
+            y=alt.Y("x2_lo:Q", title="x₂", scale=alt.Scale(domain=domain, nice=False)),
+            y2="x2_hi:Q",
+            color=alt.Color(
+                "p:Q",
+                title="P(class 1)",
+                scale=alt.Scale(domain=[0, 1], range=["#f59322", "#e8eaeb", "#0877bd"]),
+            ),
+            tooltip=[
+                alt.Tooltip("x1:Q", format=".2f", title="x₁"),
+                alt.Tooltip("x2:Q", format=".2f", title="x₂"),
+                alt.Tooltip("p:Q", format=".3f", title="P(class 1)"),
+            ],
+        )
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=38, strokeWidth=1.2)
+        .encode(
+            x="x1:Q",
+            y="x2:Q",
+            fill=alt.Fill("label:N", title="class", scale=CLASS_COLOURS),
+            shape=alt.Shape("split:N", title="", scale=SPLIT_SHAPES),
+            stroke=alt.condition("datum.correct", alt.value("white"), alt.value("#dc2626")),
+            tooltip=[
+                alt.Tooltip("split:N"),
+                alt.Tooltip("label:N", title="class"),
+                alt.Tooltip("p:Q", format=".3f", title="P(class 1)"),
+                alt.Tooltip("correct:N"),
+                alt.Tooltip("x1:Q", format=".3f", title="x₁"),
+                alt.Tooltip("x2:Q", format=".3f", title="x₂"),
+            ],
+        )
+    )
+    return alt.layer(cells, dots).properties(height=height, width=height)
+
+
+def regression_fit_chart(
+    curve: pd.DataFrame, points: pd.DataFrame, extent: float, height: int = 420
+) -> alt.LayerChart:
+    """The network's current function over the data points (circles train, squares test)."""
+    domain = [-extent, extent]
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=30, opacity=0.7)
+        .encode(
+            x=alt.X("x1:Q", title="x", scale=alt.Scale(domain=domain, nice=False)),
+            y=alt.Y("y:Q", title="y"),
+            shape=alt.Shape("split:N", title="", scale=SPLIT_SHAPES),
+            color=alt.value("#0877bd"),
+            tooltip=[
+                alt.Tooltip("split:N"),
+                alt.Tooltip("x1:Q", format=".3f", title="x"),
+                alt.Tooltip("y:Q", format=".4f", title="target"),
+                alt.Tooltip("prediction:Q", format=".4f"),
+            ],
+        )
+    )
+    line = (
+        alt.Chart(curve)
+        .mark_line(color="#f59322", strokeWidth=3)
+        .encode(
+            x="x:Q",
+            y="prediction:Q",
+            tooltip=[
+                alt.Tooltip("x:Q", format=".3f"),
+                alt.Tooltip("prediction:Q", format=".4f", title="network"),
+            ],
+        )
+    )
+    return alt.layer(dots, line).properties(height=height)
+
+
+def learning_curve_chart(long: pd.DataFrame, metric: str, height: int = 200) -> alt.LayerChart:
+    """Train and test curves of one metric (``playground.long_history`` rows) against epoch."""
+    rows = long[long["metric"] == metric]
+    return overlaid_lines(
+        rows,
+        x="epoch",
+        y="value",
+        series="split",
+        y_title=metric,
+        series_title="data",
+        height=height,
+        selection=legend_selection("split", name=f"pg_{metric}_legend"),
+    )

@@ -1,0 +1,247 @@
+"""Why nonlinearity: linear layers collapse into one, activations stop the collapse."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from actlab import activations, stacking
+from actlab.charts.common import overlaid_lines
+from actlab.charts.nonlinearity import (
+    affine_fit_scatter,
+    classic_chain_chart,
+    pieces_chart,
+    pieces_vs_depth_chart,
+)
+from ui.export import chart_with_downloads
+from ui.frame import guarded, lesson_header, predict_then_reveal
+
+PIECE_RANGE = (-3.0, 3.0)
+TABLE_DEPTHS = range(0, 7)
+TABLE_WIDTHS = (2, 4, 8, 16)
+TABLE_SEEDS = range(5)
+
+lesson_header(
+    "Why nonlinearity",
+    "Stack as many linear layers as you like: the result is **still one affine map**. Watch the "
+    "two linear curves lie exactly on top of each other, the collapsed map match a deep network "
+    "to float32 rounding, and the piece count stay at 1 — until an activation goes in between.",
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_classic(w1: float, b1: float, w2: float, b2: float, between: str) -> pd.DataFrame:
+    return stacking.classic_chain(w1, b1, w2, b2, between)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_collapse(widths: tuple[int, ...], seed: int) -> stacking.CollapseReport:
+    return stacking.collapse_report(widths, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_affine_fit(widths: tuple[int, ...], seed: int, names: tuple[str, ...]):
+    return stacking.affine_fit_table(widths, seed, names)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_piece_curve(depth: int, width: int, seed: int):
+    curves, relu, linear = stacking.piece_curve(depth, width, seed, *PIECE_RANGE)
+    return curves, relu.breakpoints, relu.regions, linear.pieces
+
+
+@st.cache_data(show_spinner="Counting the pieces of 180 networks…")
+def cached_pieces_table() -> pd.DataFrame:
+    return stacking.pieces_table(TABLE_DEPTHS, TABLE_WIDTHS, TABLE_SEEDS, *PIECE_RANGE)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_comparison(hidden: int, seed: int) -> pd.DataFrame:
+    return stacking.activation_comparison(hidden=hidden, seed=seed)
+
+
+predict_then_reveal(
+    "ten linear layers of width 100, stacked. How many straight pieces does x ↦ y have?",
+    ["1", "10", "100", "2¹⁰"],
+    0,
+    "A composition of affine maps is affine: W₁₀⋯W₁x + b_eff is one straight line (one "
+    "hyperplane for several inputs), however many layers or units. Only a nonlinearity in "
+    "between can bend it.",
+    key="nl_quiz",
+)
+
+# --- 1. the classic example ---------------------------------------------------------------------
+st.header("1 · Two layers, one line")
+weights = st.columns(5)
+w1 = weights[0].number_input("w₁", -10.0, 10.0, 3.0, 0.5, key="nl_w1", bind="query-params")
+b1 = weights[1].number_input("b₁", -10.0, 10.0, 1.0, 0.5, key="nl_b1", bind="query-params")
+w2 = weights[2].number_input("w₂", -10.0, 10.0, 2.0, 0.5, key="nl_w2", bind="query-params")
+b2 = weights[3].number_input("b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2", bind="query-params")
+between = weights[4].selectbox(
+    "In between",
+    activations.names(),
+    index=activations.names().index("relu"),
+    format_func=activations.display_name,
+    key="nl_mid",
+    bind="query-params",
+)
+w_eff, b_eff = stacking.collapse([(w1, b1), (w2, b2)])
+st.latex(stacking.classic_latex(w1, b1, w2, b2))
+st.latex(
+    rf"\text{{with {activations.display_name(between)}: }}"
+    rf"y = w_2\, f(w_1 x + b_1) + b_2 = {w2:g}\, f({stacking.affine_latex(w1, b1)})"
+    rf" {'-' if b2 < 0 else '+'} {abs(b2):g}"
+)
+classic = cached_classic(w1, b1, w2, b2, between)
+chart_with_downloads(classic_chain_chart(classic), classic, "two_layers")
+kink = f" at x = −b₁/w₁ = {-b1 / w1:.4g}" if w1 != 0 else ""
+st.caption(
+    f"The dashed single layer (w = {w_eff:g}, b = {b_eff:g}) lies exactly on the two-layer "
+    f"curve. With {activations.display_name(between)} in between the chain bends{kink}; no "
+    "single straight line can follow a bend."
+)
+
+# --- 2. any depth -------------------------------------------------------------------------------
+st.header("2 · Any number of linear layers")
+left, right = st.columns([3, 1])
+widths_text = left.text_input(
+    "Widths: input, hidden…, output",
+    "4, 16, 8, 16, 3",
+    key="nl_widths",
+    bind="query-params",
+    help="Each consecutive pair is one nn.Linear(in, out); up to 12 layers, widths 1–256.",
+)
+seed = right.number_input("Seed", 0, 10_000, 0, key="nl_seed", bind="query-params")
+widths = guarded(lambda: stacking.parse_widths(widths_text))
+if widths is not None:
+    report = cached_collapse(widths, int(seed))
+    k = len(widths) - 1
+    st.latex(
+        rf"y = W_{{{k}}}(\cdots W_2(W_1x + b_1) + b_2 \cdots) + b_{{{k}}}"
+        rf" = \underbrace{{W_{{{k}}}\cdots W_1}}_{{W_\text{{eff}}}}\, x"
+        rf" + \underbrace{{\textstyle\sum_{{i=1}}^{{{k}}} W_{{{k}}}\cdots W_{{i+1}} b_i}}"
+        rf"_{{b_\text{{eff}}}}"
+    )
+    a, b, c = st.columns(3)
+    a.metric(
+        "max |net(x) − (W_eff x + b_eff)|",
+        f"{report.max_abs_error:.2e}",
+        help="Over 2,048 standard-normal inputs: the float32 network against the float64 "
+        f"collapsed map. Outputs are up to {report.output_scale:.3g} in size, so this is "
+        "float32 rounding (about 1e-7 relative), not a difference in the function.",
+    )
+    b.metric("rank(W_eff)", f"{report.rank}", help="Numerical rank of the collapsed matrix.")
+    c.metric(
+        "narrowest layer",
+        f"{report.min_width}",
+        help="rank(W_k⋯W_1) ≤ the smallest width: a bottleneck caps what a linear stack can do.",
+    )
+    with st.expander(f"W_eff ({report.w_eff.shape[0]} × {report.w_eff.shape[1]}) and b_eff"):
+        matrix = pd.DataFrame(
+            report.w_eff.numpy(),
+            columns=[f"x{j + 1}" for j in range(report.w_eff.shape[1])],
+            index=[f"y{i + 1}" for i in range(report.w_eff.shape[0])],
+        )
+        st.dataframe(matrix.assign(b_eff=report.b_eff.numpy()))
+
+    st.subheader("Now put an activation between the layers")
+    chosen = st.multiselect(
+        "Activations to insert (same weights)",
+        activations.names(),
+        default=["relu", "tanh", "sigmoid"],
+        format_func=activations.display_name,
+        key="nl_fit",
+        bind="query-params",
+    )
+    names = (stacking.LINEAR, *[n for n in chosen if n != stacking.LINEAR])
+    fit_table, scatter = cached_affine_fit(widths, int(seed), names)
+    st.latex(
+        r"\text{best affine fit: } \min_{W,b}\ \lVert y - (Wx + b)\rVert^2,\qquad"
+        r"\text{relative residual} = \frac{\lVert y - \hat y\rVert}{\lVert y - \bar y\rVert}"
+    )
+    st.dataframe(
+        fit_table,
+        hide_index=True,
+        column_config={
+            column: st.column_config.NumberColumn(format="%.2e")
+            for column in ["rms residual", "relative residual", "max |residual|"]
+        },
+    )
+    chart_with_downloads(affine_fit_scatter(scatter), scatter, "affine_fit")
+    st.caption(
+        "On the dashed diagonal the network *is* its best affine fit. Without an activation "
+        "every point lies on it (float64 here: residual ~1e-15). ReLU scatters the points: a "
+        "good part of what the network computes is not affine. Sigmoid and tanh are nearly "
+        "straight close to 0, so with small random weights they stay closer to the diagonal."
+    )
+
+# --- 3. linear pieces ---------------------------------------------------------------------------
+st.header("3 · Counting linear pieces")
+st.markdown(
+    "A ReLU network is piecewise linear. Each hidden unit's pre-activation is itself piecewise "
+    "linear in x, so its zero crossings — where the unit switches on or off — can be found "
+    "exactly, layer by layer. Below, every breakpoint is computed in closed form (no grid)."
+)
+cols = st.columns(3)
+depth = cols[0].slider("Hidden layers", 1, 8, 3, key="nl_pd", bind="query-params")
+width = cols[1].slider("Units per layer", 1, 32, 8, key="nl_pw", bind="query-params")
+piece_seed = cols[2].number_input("Seed", 0, 10_000, 0, key="nl_ps", bind="query-params")
+curves, breakpoints, regions, linear_pieces = cached_piece_curve(depth, width, int(piece_seed))
+a, b, c = st.columns(3)
+a.metric("ReLU network: linear pieces", f"{len(breakpoints) + 1}")
+b.metric(
+    "activation patterns along the line",
+    f"{regions}",
+    help="Regions where the on/off pattern of all units is constant. A pattern change that "
+    "does not bend the output (a unit whose effect is cancelled downstream) adds a region "
+    "but not a piece.",
+)
+c.metric("same weights, no activation", f"{linear_pieces} piece")
+chart_with_downloads(
+    pieces_chart(curves, pd.DataFrame({"x": breakpoints})),
+    curves,
+    "relu_pieces",
+)
+st.subheader("Pieces versus depth and width")
+table = cached_pieces_table()
+left, right = st.columns([3, 2])
+with left:
+    chart_with_downloads(pieces_vs_depth_chart(table), table, "pieces_vs_depth")
+with right:
+    st.latex(r"t(x) = 2\,\mathrm{ReLU}(x) - 4\,\mathrm{ReLU}(x - \tfrac12)")
+    st.latex(
+        r"\underbrace{t \circ t \circ \cdots \circ t}_{d\ \text{layers of width 2}}"
+        r"\ \text{has}\ 2^d\ \text{pieces on}\ [0, 1]"
+    )
+    st.caption(
+        "Random networks (torch's default init, 5 seeds each) gain pieces roughly in proportion "
+        "to their number of hidden units, and very narrow deep ones can even lose them (units "
+        "that are always off). A hand-built sawtooth shows what depth *can* do: the tent map t "
+        "composed d times doubles the count with every layer (Telgarsky, 2016). A linear "
+        "network always has exactly 1 piece."
+    )
+
+# --- 4. the comparison --------------------------------------------------------------------------
+st.header("4 · One model, five activations")
+cols = st.columns(2)
+hidden = cols[0].slider("Hidden units", 1, 64, 10, key="nl_ch", bind="query-params")
+compare_seed = cols[1].number_input("Seed", 0, 10_000, 0, key="nl_cs", bind="query-params")
+comparison = cached_comparison(hidden, int(compare_seed))
+st.latex(rf"y = W_2\, f(W_1 x + b_1) + b_2,\qquad W_1 \in \mathbb{{R}}^{{{hidden}\times 1}}")
+chart_with_downloads(
+    overlaid_lines(
+        comparison,
+        x="x",
+        y="y",
+        series="activation",
+        y_title="model output",
+        title="Same weights, x in [-1, 1]",
+    ),
+    comparison,
+    "same_model_five_activations",
+)
+st.caption(
+    "Only f differs between the curves. Without an activation the model is a straight line; "
+    "each activation bends the same weights in its own way — ReLU and LeakyReLU into kinks, "
+    "sigmoid and tanh into smooth curves."
+)

@@ -1,0 +1,254 @@
+"""Playground: train a small network on toy data and watch its decision surface, live."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actlab import activations, playground, toydata
+from actlab.charts.nonlinearity import (
+    decision_surface_chart,
+    learning_curve_chart,
+    regression_fit_chart,
+)
+from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+from ui.catalogue import activation_options
+from ui.frame import guarded, lesson_header
+
+# Session state (underscore keys: not widgets, so they stay out of the URL and presenter lists).
+TRAINER = "_pg_trainer"
+PLAYING = "_pg_playing"
+TICK_SECONDS = 0.3  # how often the live panel refreshes while playing
+TRAIN_BUDGET_SECONDS = 0.2  # training time per refresh at most, so the page stays responsive
+LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+BATCH_SIZES = [1, 8, 16, 32, 64, 128, 0]
+L2_STRENGTHS = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1]
+SEPARABLE_ONLY_BY_CURVES = {"circle", "xor", "spiral"}
+
+lesson_header(
+    "Playground: train it yourself",
+    "Pick **XOR** or **Circle**, set the activation to **linear** and press play: however long "
+    "it trains, the boundary stays one straight line. Switch to ReLU or tanh and it bends "
+    "around the data within a few dozen epochs.",
+)
+
+with st.sidebar:
+    st.header("Data")
+    dataset = st.selectbox(
+        "Dataset",
+        [*toydata.CLASSIFICATION, *toydata.REGRESSION],
+        format_func=toydata.DISPLAY_NAMES.get,
+        help="Circle, XOR, Two Gaussians and Spiral are 2-D classification sets; the others "
+        "are 1-D curves to fit (regression).",
+        key="pg_ds",
+        bind="query-params",
+    )
+    noise = st.slider("Noise", 0.0, 0.5, 0.0, 0.05, key="pg_noise", bind="query-params")
+    train_percent = st.slider(
+        "Training data (%)", 10, 90, 50, 10, key="pg_ratio", bind="query-params"
+    )
+    n_points = st.select_slider(
+        "Points", [100, 200, 400, 800], value=400, key="pg_n", bind="query-params"
+    )
+    data_seed = st.number_input("Data seed", 0, 10_000, 0, key="pg_dseed", bind="query-params")
+    st.header("Network")
+    layers = st.slider(
+        "Hidden layers", 0, playground.MAX_HIDDEN_LAYERS, 2, key="pg_layers", bind="query-params"
+    )
+    units = st.slider(
+        "Units per hidden layer", 1, playground.MAX_UNITS, 8, key="pg_units", bind="query-params"
+    )
+    activation = st.selectbox(
+        "Activation",
+        [playground.LINEAR, *activation_options()],
+        index=1 + activations.names().index("tanh"),
+        format_func=lambda n: (
+            "linear (none)" if n == playground.LINEAR else activations.display_name(n)
+        ),
+        key="pg_act",
+        bind="query-params",
+    )
+    st.header("Training")
+    lr = st.select_slider(
+        "Learning rate", LEARNING_RATES, value=0.03, key="pg_lr", bind="query-params"
+    )
+    batch_size = st.select_slider(
+        "Batch size",
+        BATCH_SIZES,
+        value=32,
+        format_func=lambda b: "full" if b == 0 else str(b),
+        key="pg_bs",
+        bind="query-params",
+    )
+    optimizer = st.radio(
+        "Optimizer",
+        playground.OPTIMIZERS,
+        index=1,
+        format_func={"sgd": "SGD", "adam": "Adam"}.get,
+        horizontal=True,
+        key="pg_opt",
+        bind="query-params",
+    )
+    l2 = st.select_slider(
+        "L2 regularisation", L2_STRENGTHS, value=0.0, key="pg_l2", bind="query-params"
+    )
+    seed = st.number_input("Weight seed", 0, 10_000, 0, key="pg_seed", bind="query-params")
+    speed = st.select_slider(
+        "Epochs per refresh",
+        [1, 2, 5, 10, 20],
+        value=5,
+        key="pg_speed",
+        bind="query-params",
+        help=f"While playing the view refreshes every {TICK_SECONDS:g} s; training stops early "
+        f"after {TRAIN_BUDGET_SECONDS:g} s so the page never stalls.",
+    )
+
+config = guarded(
+    lambda: PlaygroundConfig(
+        dataset=dataset,
+        noise=float(noise),
+        train_fraction=train_percent / 100,
+        n_points=int(n_points),
+        data_seed=int(data_seed),
+        hidden=(int(units),) * int(layers),
+        activation=activation,
+        lr=float(lr),
+        batch_size=int(batch_size),
+        optimizer=optimizer,
+        l2=float(l2),
+        seed=int(seed),
+    )
+)
+if config is None:
+    st.stop()
+
+trainer: PlaygroundTrainer | None = st.session_state.get(TRAINER)
+if trainer is None or not trainer.retune(config):
+    # Data, network or optimizer changed: a fresh run (learning rate, L2 and batch size are
+    # taken on the fly, as in TensorFlow Playground).
+    trainer = PlaygroundTrainer(config)
+    st.session_state[TRAINER] = trainer
+st.session_state.setdefault(PLAYING, False)
+
+
+def play() -> None:
+    st.session_state[PLAYING] = True
+
+
+def pause() -> None:
+    st.session_state[PLAYING] = False
+
+
+def step_once() -> None:
+    st.session_state[PLAYING] = False
+    playground.train_live(st.session_state[TRAINER], 1, None)
+
+
+def reset() -> None:
+    st.session_state[PLAYING] = False
+    st.session_state[TRAINER] = PlaygroundTrainer(st.session_state[TRAINER].config)
+
+
+playing = st.session_state[PLAYING] and trainer.diverged is None
+buttons = st.columns([1, 1, 1, 4])
+if playing:
+    buttons[0].button("Pause", key="pg_pause", icon=":material/pause:", on_click=pause)
+else:
+    buttons[0].button(
+        "Play",
+        key="pg_play",
+        icon=":material/play_arrow:",
+        type="primary",
+        on_click=play,
+        disabled=trainer.diverged is not None,
+    )
+buttons[1].button(
+    "Step",
+    key="pg_step",
+    icon=":material/skip_next:",
+    on_click=step_once,
+    disabled=trainer.diverged is not None,
+    help="Train one epoch and pause.",
+)
+buttons[2].button("Reset", key="pg_reset", icon=":material/restart_alt:", on_click=reset)
+buttons[3].download_button(
+    "History (CSV)",
+    lambda: st.session_state[TRAINER].history.to_csv(index=False),
+    file_name="playground_history.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="pg_csv",
+    type="tertiary",
+)
+
+linear_like = config.activation == playground.LINEAR or not config.hidden
+if linear_like and config.dataset in SEPARABLE_ONLY_BY_CURVES:
+    st.warning(
+        f"This network is linear (**{'no hidden layer' if not config.hidden else 'no activation'}"
+        f"**): whatever it learns, it computes one affine map of (x₁, x₂), so its boundary "
+        f"P = 0.5 is a single straight line. {toydata.DISPLAY_NAMES[config.dataset]} cannot be "
+        "split by one line: the loss stays near ln 2 ≈ 0.693 (a coin flip) and the accuracy "
+        "near what one straight cut can get.",
+        icon=":material/straighten:",
+    )
+
+
+def live_panel() -> None:
+    """Train a slice (while playing) and redraw; reruns alone, so the sidebar stays usable."""
+    trainer: PlaygroundTrainer = st.session_state[TRAINER]
+    if st.session_state[PLAYING] and trainer.diverged is None:
+        playground.train_live(trainer, speed, TRAIN_BUDGET_SECONDS)
+        if trainer.diverged is not None:
+            st.session_state[PLAYING] = False
+            st.rerun()  # the whole page: Play comes back and the refresh timer stops
+    latest = trainer.latest
+    classification = trainer.config.task == "classification"
+    metrics = st.columns(6 if classification else 4)
+    metrics[0].metric("epoch", f"{trainer.epoch:,}")
+    metrics[1].metric("updates", f"{trainer.updates:,}")
+    metrics[2].metric("train loss", f"{latest['train_loss']:.4f}")
+    metrics[3].metric("test loss", f"{latest['test_loss']:.4f}")
+    if classification:
+        metrics[4].metric("train accuracy", f"{latest['train_accuracy']:.1%}")
+        metrics[5].metric("test accuracy", f"{latest['test_accuracy']:.1%}")
+    if trainer.diverged:
+        st.error(trainer.diverged, icon=":material/trending_up:")
+    left, right = st.columns([5, 4])
+    with left:
+        if classification:
+            chart = decision_surface_chart(trainer.surface(40), trainer.points(), trainer.extent)
+        else:
+            chart = regression_fit_chart(trainer.curve(), trainer.points(), trainer.extent)
+        st.altair_chart(chart, width="stretch")
+    with right:
+        long = playground.long_history(playground.thin_history(trainer.history))
+        st.altair_chart(learning_curve_chart(long, "loss"), width="stretch")
+        if classification:
+            st.altair_chart(learning_curve_chart(long, "accuracy"), width="stretch")
+
+
+st.fragment(run_every=TICK_SECONDS if playing else None)(live_panel)()
+
+st.subheader("What is being trained")
+sizes = " \\to ".join(
+    ["2" if config.task == "classification" else "1", *map(str, config.hidden), "1"]
+)
+f_text = r"\mathrm{id}" if config.activation == playground.LINEAR else r"f"
+st.latex(rf"h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}")
+if config.task == "classification":
+    st.latex(
+        r"\text{loss} = \tfrac1n\textstyle\sum_i \log(1 + e^{z_i}) - y_i z_i"
+        r"\quad(\text{binary cross-entropy on the logit } z),\qquad P(\text{class 1}) = \sigma(z)"
+    )
+else:
+    st.latex(r"\text{loss} = \tfrac1n\textstyle\sum_i (\hat y_i - y_i)^2")
+if config.l2:
+    st.latex(
+        rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
+        r" \lVert W_\ell \rVert^2\ \text{(weights, not biases)}"
+    )
+st.caption(
+    "One epoch is one pass over the training points in shuffled mini-batches (one step for "
+    "full batch). Training stops by itself and says so if the loss turns non-finite, jumps "
+    f"above {playground.BLOW_UP_FACTOR:g}× its starting value, or stays above "
+    f"{playground.HIGH_FACTOR:g}× it for {playground.HIGH_PATIENCE} epochs."
+)

@@ -489,12 +489,19 @@ class _Evaluator:
         self.data, self.chunk = data, chunk
 
     @torch.no_grad()
-    def __call__(self, model: StackedMLP, outputs) -> tuple[Tensor, Tensor, Tensor]:
-        """``(mean loss [S, A], accuracy [S, A], softmax probabilities of seed 0 [A, N, C])``."""
+    def __call__(
+        self, model: StackedMLP, outputs, should_stop: Callable[[], bool] | None = None
+    ) -> tuple[Tensor, Tensor, Tensor] | None:
+        """``(mean loss [S, A], accuracy [S, A], softmax probabilities of seed 0 [A, N, C])``.
+
+        ``None`` when ``should_stop`` turned true between chunks, so a big model stops promptly.
+        """
         data, S = self.data, model.S
         loss_sum = correct = None
         probabilities = []
         for start in range(0, len(data.test_y), self.chunk):
+            if should_stop is not None and should_stop():
+                return None
             x = _to_float(data.test_x[start : start + self.chunk], data)
             y = data.test_y[start : start + self.chunk]
             logits = model(x.expand(S, -1, -1))
@@ -597,8 +604,12 @@ def train(
                 f"{step}; that run was stopped. Try a smaller learning rate.",
             )
 
-    def record(train_losses: np.ndarray) -> None:
-        test_loss, test_acc, probs = evaluate(model, outputs)
+    def record(train_losses: np.ndarray) -> bool:
+        """Evaluate and append history rows; ``False`` if a stop request cut the evaluation."""
+        evaluation = evaluate(model, outputs, should_stop)
+        if evaluation is None:
+            return False
+        test_loss, test_acc, probs = evaluation
         test_loss, test_acc = test_loss.double().cpu().numpy(), test_acc.cpu().numpy()
         check_divergence(train_losses)
         check_divergence(test_loss)
@@ -622,6 +633,7 @@ def train(
         for a in range(A):
             if alive[0, a]:
                 probabilities[a] = probs[a].float().cpu()
+        return True
 
     train_started = time.perf_counter()
     while step < total_steps and alive.any():
@@ -650,7 +662,9 @@ def train(
             mean_loss = (running_loss / running_steps).cpu().numpy()
             train_seconds += time.perf_counter() - train_started
             if step in eval_steps:
-                record(mean_loss)
+                if not record(mean_loss):
+                    stopped, train_started = True, time.perf_counter()
+                    break
                 running_loss.zero_()
                 running_steps = 0
                 report()

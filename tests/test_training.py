@@ -199,8 +199,10 @@ def test_stop_flag_keeps_partial_history():
     calls = {"n": 0}
 
     def stop_after_25_steps() -> bool:
+        # Polled once per step and once per 2,000-image test chunk (5 per evaluation):
+        # 10 steps + 5 + 10 steps + 5 + 5 steps = 35 calls.
         calls["n"] += 1
-        return calls["n"] > 25
+        return calls["n"] > 35
 
     config = small(activations=("relu",), evals_per_epoch=2, epochs=3)
     result = training.train(config, should_stop=stop_after_25_steps)
@@ -208,6 +210,19 @@ def test_stop_flag_keeps_partial_history():
     assert result.history["step"].tolist() == [10, 20]  # 20 steps per epoch, evals every 10
     assert result.samples_seen == 25 * 50
     assert training.summary_table(result)["status"].tolist() == ["stopped early"]
+
+
+def test_stop_during_an_evaluation_ends_it_between_chunks():
+    calls = {"n": 0}
+
+    def stop_inside_first_evaluation() -> bool:
+        calls["n"] += 1  # 20 step checks, then one per 2,000-image test chunk
+        return calls["n"] > 22
+
+    config = small(activations=("relu",), epochs=2)
+    result = training.train(config, should_stop=stop_inside_first_evaluation)
+    assert result.stopped and result.history.empty
+    assert calls["n"] == 23 and result.samples_seen == 20 * 50
 
 
 def test_torch_nn_tutorial_experiment_output_functions():

@@ -242,8 +242,9 @@ def explain_norms(probes: list[gr.GradientProbe], depth: int) -> None:
             "by the same factor: every layer's gradient explodes or vanishes together."
         )
         st.latex(
-            r"\sigma'(z) = \sigma(z)\,(1-\sigma(z)) \le \tfrac14,\quad"
-            r"\tanh'(z) = 1-\tanh^2 z \le 1,\quad \mathrm{ReLU}'(z) \in \{0, 1\}"
+            r"\begin{aligned} \sigma'(z) &= \sigma(z)\,(1-\sigma(z)) \le \tfrac14 \\"
+            r"\tanh'(z) &= 1-\tanh^2 z \le 1 \\ \mathrm{ReLU}'(z) &\in \{0, 1\}"
+            r"\end{aligned}"
         )
     with right:
         first_last = pd.DataFrame(
@@ -286,15 +287,16 @@ def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
     st.subheader("Inside the layers")
     stats = pd.concat([p.stats for p in probes], ignore_index=True)
     columns = st.columns(3)
-    for column, (field, title) in zip(
+    for column, (field, header, title) in zip(
         columns,
         [
-            ("mean", "mean activation"),
-            ("std", "std of activations"),
-            ("saturated", f"share with |f′(z)| < {gr.SATURATED_SLOPE:g}"),
+            ("mean", "Mean activation", "mean of h"),
+            ("std", "Spread of activations", "std of h"),
+            ("saturated", "Saturated units", f"share with |f′(z)| < {gr.SATURATED_SLOPE:g}"),
         ],
         strict=True,
     ):
+        column.markdown(f"**{header}**")
         column.altair_chart(layer_stat_chart(stats, field, title, f"stat_{field}"), width="stretch")
     st.caption(
         f"Saturated: the unit passes back less than {gr.SATURATED_SLOPE:.0%} of its gradient "
@@ -491,15 +493,15 @@ def dead_relu() -> None:
         steps = st.select_slider(
             "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_dsteps", bind="query-params"
         )
-        cures = st.pills(
-            "Cures to compare",
-            list(du.CURES),
-            selection_mode="multi",
-            format_func=du.CURES.get,
-            key="gr_cures",
-            bind="query-params",
-        )
         seed = st.number_input("Seed", 0, 9999, 0, key="gr_dseed", bind="query-params")
+    cures = st.pills(
+        "Cures: train a second copy with these changes, side by side",
+        list(du.CURES),
+        selection_mode="multi",
+        format_func=du.CURES.get,
+        key="gr_cures",
+        bind="query-params",
+    )
     st.latex(
         r"\text{unit } j \text{ is dead} \iff \mathrm{ReLU}(z_j(x)) = 0 \ \ \forall x \in "
         r"\text{probe} \;\Rightarrow\; \frac{\partial L}{\partial w_j} = 0 \text{ for every "
@@ -537,14 +539,16 @@ def dead_relu() -> None:
             },
         )
     st.markdown(
-        "**What to notice.** Dead: the unit outputs 0 for every one of 512 held-out digits, "
-        "so its weights get no gradient from them. With Adam every weight moves by about the "
-        "learning rate each step whatever its gradient, so a large rate shoves whole layers "
-        "(first the 784-input layer) into the negative region: compare 0.001 with 0.03 and "
-        "0.1. Then toggle the cures and read the measured curves: LeakyReLU's units never "
-        "output exactly 0 (its slope a = 0.01 keeps them trainable, though the table shows how "
-        "many sit in the negative region), while a lower rate keeps units alive; see whether "
-        "He init or a positive bias are enough on their own."
+        "**What to notice.** Dead: the unit outputs 0 for every one of 512 held-out digits, so "
+        "its weights get no gradient from them. Adam moves every weight by about the learning "
+        "rate each step, whatever its gradient, so a large rate shoves whole layers (first the "
+        "784-input layer) into the negative region. Compare 0.001 with 0.03, where the "
+        "survivors still carry the accuracy, and 0.1, where almost none are left and the loss "
+        "stays at chance.\n\n"
+        "Then toggle the cures and read the measured curves. LeakyReLU's units never output "
+        "exactly 0: its slope a = 0.01 keeps them trainable, though the table shows how many "
+        "sit in the negative region. A lower rate keeps units alive. Check whether He init or a "
+        "positive bias is enough on its own."
     )
 
 

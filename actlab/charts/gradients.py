@@ -76,7 +76,6 @@ def layer_stat_chart(stats: pd.DataFrame, column: str, title: str, name: str) ->
         series="activation",
         x_title="hidden layer",
         y_title=title,
-        title=title,
         height=240,
         selection=legend_selection("activation", name=name),
     )
@@ -135,7 +134,8 @@ def dead_unit_chart(dead: pd.DataFrame, title: str, name: str, total_steps: int)
 
 
 def training_curve_chart(curves: pd.DataFrame, column: str, title: str, name: str) -> alt.Chart:
-    """A probe metric (loss or accuracy) per run against the training step."""
+    """A probe metric (loss or accuracy) per run against the training step (long run names
+    are never truncated in the legend)."""
     return overlaid_lines(
         curves.dropna(subset=[column]),
         x="step",
@@ -146,4 +146,4 @@ def training_curve_chart(curves: pd.DataFrame, column: str, title: str, name: st
         title=title,
         height=280,
         selection=legend_selection("run", name=name),
-    )
+    ).configure_legend(labelLimit=0)

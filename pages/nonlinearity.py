@@ -169,8 +169,9 @@ if widths is not None:
     )
     chart_with_downloads(affine_fit_scatter(scatter), scatter, "affine_fit")
     st.caption(
-        "On the dashed diagonal the network *is* its best affine fit. Without an activation "
-        "every point lies on it (float64 here: residual ~1e-15). ReLU scatters the points: a "
+        "On the dashed diagonal the network *is* its best affine fit (each panel has its own "
+        "scale). Without an activation every point lies on it (float64 here: residual ~1e-15). "
+        "ReLU scatters the points: a "
         "good part of what the network computes is not affine. Sigmoid and tanh are nearly "
         "straight close to 0, so with small random weights they stay closer to the diagonal."
     )
@@ -242,6 +243,7 @@ chart_with_downloads(
 )
 st.caption(
     "Only f differs between the curves. Without an activation the model is a straight line; "
-    "each activation bends the same weights in its own way — ReLU and LeakyReLU into kinks, "
-    "sigmoid and tanh into smooth curves."
+    "each activation bends the same weights in its own way — ReLU and LeakyReLU into kinks "
+    "(they nearly coincide: LeakyReLU differs only by 0.01·z where a pre-activation z is "
+    "negative), sigmoid and tanh into smooth curves."
 )

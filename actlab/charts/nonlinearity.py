@@ -35,54 +35,60 @@ def classic_chain_chart(table: pd.DataFrame, height: int = 320) -> alt.LayerChar
     return alt.layer(lines, hover).properties(height=height)
 
 
-def affine_fit_scatter(scatter: pd.DataFrame, height: int = 340) -> alt.LayerChart:
-    """Network output against the best affine fit's prediction: on the diagonal means affine."""
-    selection = legend_selection("activation", name="nl_fit_legend")
-    points = (
-        alt.Chart(scatter)
-        .mark_circle(size=22)
-        .encode(
-            x=alt.X("best affine fit:Q", title="best affine fit ŷ (output 1)"),
-            y=alt.Y("network output:Q", title="network output y (output 1)"),
-            color=alt.Color("activation:N", title="between layers", scale=PALETTE),
-            opacity=alt.condition(selection, alt.value(0.75), alt.value(0.05)),
-            tooltip=[
-                alt.Tooltip("activation:N"),
-                alt.Tooltip("best affine fit:Q", format=".5g"),
-                alt.Tooltip("network output:Q", format=".5g"),
-            ],
+def affine_fit_scatter(scatter: pd.DataFrame, height: int = 200) -> alt.FacetChart:
+    """Network output against the best affine fit's prediction, one panel per activation
+    (each on its own scale): on the dashed diagonal means the network is affine."""
+    base = alt.Chart(scatter).encode(
+        x=alt.X("best affine fit:Q", title="best affine fit ŷ", scale=alt.Scale(zero=False))
+    )
+    diagonal = base.mark_line(color="#64748b", strokeDash=[4, 4]).encode(
+        y=alt.Y("best affine fit:Q", scale=alt.Scale(zero=False))
+    )
+    points = base.mark_circle(size=18, opacity=0.7).encode(
+        y=alt.Y("network output:Q", title="network output y", scale=alt.Scale(zero=False)),
+        color=alt.Color("activation:N", scale=PALETTE, legend=None),
+        tooltip=[
+            alt.Tooltip("activation:N"),
+            alt.Tooltip("best affine fit:Q", format=".5g"),
+            alt.Tooltip("network output:Q", format=".5g"),
+        ],
+    )
+    return (
+        alt.layer(diagonal, points)
+        .properties(height=height, width=height)
+        .facet(alt.Facet("activation:N", title="between the layers (output 1)"), columns=3)
+        .resolve_scale(x="independent", y="independent")
+    )
+
+
+def pieces_chart(
+    curves: pd.DataFrame, breakpoints: pd.DataFrame, height: int = 300
+) -> alt.HConcatChart:
+    """The random ReLU net with a faint rule at every exact breakpoint, and beside it the same
+    weights without ReLU (one straight line). Each on its own scale."""
+    panels = []
+    for index, (network, rows) in enumerate(curves.groupby("network", sort=False)):
+        colour = "#0877bd" if index == 0 else "#f59322"
+        line = (
+            alt.Chart(rows, title=network)
+            .mark_line(color=colour, strokeWidth=2.5)
+            .encode(
+                x=alt.X("x:Q", title="x"),
+                y=alt.Y("y:Q", title="network output", scale=alt.Scale(zero=False)),
+                tooltip=[alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".6g")],
+            )
         )
-        .add_params(selection)
-    )
-    low = float(min(scatter["best affine fit"].min(), scatter["network output"].min()))
-    high = float(max(scatter["best affine fit"].max(), scatter["network output"].max()))
-    diagonal = (
-        alt.Chart(pd.DataFrame({"a": [low, high], "b": [low, high]}))
-        .mark_line(color="#64748b", strokeDash=[4, 4])
-        .encode(x="a:Q", y="b:Q")
-    )
-    return alt.layer(diagonal, points).properties(height=height)
-
-
-def pieces_chart(curves: pd.DataFrame, breakpoints: pd.DataFrame, height: int = 320):
-    """A random ReLU net and its linear twin, with a faint rule at every exact breakpoint."""
-    lines = overlaid_lines(
-        curves,
-        x="x",
-        y="y",
-        series="network",
-        y_title="network output",
-        height=height,
-        selection=legend_selection("network", name="nl_pieces_legend"),
-    )
-    if breakpoints.empty:
-        return lines
-    rules = (
-        alt.Chart(breakpoints)
-        .mark_rule(color="#94a3b8", strokeDash=[2, 3])
-        .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=".6g", title="breakpoint")])
-    )
-    return alt.layer(rules, lines)
+        layers = [line]
+        if index == 0 and not breakpoints.empty:
+            rules = (
+                alt.Chart(breakpoints)
+                .mark_rule(color="#94a3b8", strokeDash=[2, 3])
+                .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=".6g", title="breakpoint")])
+            )
+            layers.insert(0, rules)
+        width = 460 if index == 0 else 260
+        panels.append(alt.layer(*layers).properties(height=height, width=width))
+    return alt.hconcat(*panels)
 
 
 def pieces_vs_depth_chart(table: pd.DataFrame, height: int = 340) -> alt.LayerChart:
@@ -91,7 +97,9 @@ def pieces_vs_depth_chart(table: pd.DataFrame, height: int = 340) -> alt.LayerCh
     base = alt.Chart(table).encode(
         x=alt.X("depth:O", title="hidden layers (depth)"),
         y=alt.Y("pieces:Q", title="linear pieces on [-3, 3] (mean over seeds)").scale(type="log"),
-        color=alt.Color("network:N", title="network", scale=PALETTE),
+        color=alt.Color(
+            "network:N", title="network", scale=PALETTE, legend=alt.Legend(labelLimit=320)
+        ),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         tooltip=[
             alt.Tooltip("network:N"),
@@ -128,7 +136,10 @@ def decision_surface_chart(
             color=alt.Color(
                 "p:Q",
                 title="P(class 1)",
-                scale=alt.Scale(domain=[0, 1], range=["#f59322", "#e8eaeb", "#0877bd"]),
+                # The class colours mixed with 45 % white: a light background for the points.
+                scale=alt.Scale(
+                    domain=[0, 1], range=["#fac486", "#f3f4f5", "#77b4db"], interpolate="rgb"
+                ),
             ),
             tooltip=[
                 alt.Tooltip("x1:Q", format=".2f", title="x₁"),
@@ -139,12 +150,22 @@ def decision_surface_chart(
     )
     dots = (
         alt.Chart(points)
-        .mark_point(filled=True, size=38, strokeWidth=1.2)
+        .mark_point(filled=True, size=40, strokeWidth=1.2)
         .encode(
             x="x1:Q",
             y="x2:Q",
-            fill=alt.Fill("label:N", title="class", scale=CLASS_COLOURS),
-            shape=alt.Shape("split:N", title="", scale=SPLIT_SHAPES),
+            fill=alt.Fill(
+                "label:N",
+                title="class",
+                scale=CLASS_COLOURS,
+                legend=alt.Legend(symbolStrokeColor="white", symbolType="circle"),
+            ),
+            shape=alt.Shape(
+                "split:N",
+                title="",
+                scale=SPLIT_SHAPES,
+                legend=alt.Legend(symbolFillColor="#64748b", symbolStrokeColor="white"),
+            ),
             stroke=alt.condition("datum.correct", alt.value("white"), alt.value("#dc2626")),
             tooltip=[
                 alt.Tooltip("split:N"),

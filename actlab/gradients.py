@@ -385,11 +385,15 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
     if not isinstance(probe_x, Tensor) or probe_x.ndim != 2 or len(probe_x) == 0:
         raise ValueError("probe must be a non-empty 2-D tensor [examples, features]")
     rows = []
-    h = probe_x.to(next(model.parameters()).dtype)
+    weights = [p for p in model.parameters() if p.is_floating_point()]
+    h = probe_x.to(weights[0].dtype) if weights else probe_x
     layer = 0
     with torch.no_grad():
         for module in model:
-            out = module(h)
+            try:
+                out = module(h)
+            except RuntimeError as err:
+                raise ValueError(f"the probe does not fit the model: {err}") from None
             if isinstance(module, nn.Linear):
                 layer += 1
             else:

@@ -276,6 +276,10 @@ def test_one_positive_example_keeps_a_unit_alive():
         (lambda: gr.gradient_norms("relu", 3, 8, batch_size=0), "batch size"),
         (lambda: gr.gradient_norms("leaky_relu", 3, 8, params={"slope": 1}), "slope"),
         (lambda: gr.dead_unit_fraction(nn.Linear(2, 2), torch.ones(1, 2)), "nn.Sequential"),
+        (
+            lambda: gr.dead_unit_fraction(nn.Sequential(nn.Linear(3, 2)), torch.ones(4, 5)),
+            "probe does not fit",
+        ),
         (lambda: du.RunConfig(lr=0.0), "learning rate"),
         (lambda: du.RunConfig(optimizer="rmsprop"), "optimizer"),
         (lambda: du.RunConfig(steps=10**6), "steps"),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from torch import Tensor, nn
 
 from actlab import activations, toydata
 
+T = TypeVar("T")
 LINEAR = "linear"  # no activation at all: the network is one affine map in disguise
 OPTIMIZERS = ("sgd", "adam")
 MAX_HIDDEN_LAYERS = 6
@@ -315,7 +318,8 @@ def _single_threaded_worker() -> ThreadPoolExecutor:
 
     The playground's matrices are tiny (at most 16 × 4096), so splitting them across threads
     only adds synchronisation, which on a busy 2-core server costs milliseconds per matrix
-    product (measured: a full-batch step 6.7 ms with 2 threads against 1.1 ms with 1).
+    product (measured with bench/bench_playground.py on a loaded 2-core machine: a batch-32
+    epoch 116 ms with torch's 2 threads against 3.5 ms with 1).
     ``torch.set_num_threads`` also sets the default for threads created later, so the calling
     thread restores that default at once; threads already running keep their own setting.
     """
@@ -341,9 +345,14 @@ def _use_one_thread() -> None:
     torch.get_num_threads()
 
 
+def run_single_threaded(function: Callable[..., T], *args: object) -> T:
+    """``function(*args)`` on the single-threaded worker: how a live page should run torch."""
+    return _single_threaded_worker().submit(function, *args).result()
+
+
 def train_live(trainer: PlaygroundTrainer, epochs: int, budget_seconds: float | None) -> int:
-    """``trainer.step`` on the single-threaded worker: what a live page should call."""
-    return _single_threaded_worker().submit(trainer.step, epochs, budget_seconds).result()
+    """``trainer.step`` on the single-threaded worker."""
+    return run_single_threaded(trainer.step, epochs, budget_seconds)
 
 
 def thin_history(history: pd.DataFrame, max_rows: int = 400) -> pd.DataFrame:

@@ -215,9 +215,15 @@ def live_panel() -> None:
     left, right = st.columns([5, 4])
     with left:
         if classification:
-            chart = decision_surface_chart(trainer.surface(40), trainer.points(), trainer.extent)
+            surface, points = playground.run_single_threaded(
+                lambda: (trainer.surface(40), trainer.points())
+            )
+            chart = decision_surface_chart(surface, points, trainer.extent)
         else:
-            chart = regression_fit_chart(trainer.curve(), trainer.points(), trainer.extent)
+            curve, points = playground.run_single_threaded(
+                lambda: (trainer.curve(), trainer.points())
+            )
+            chart = regression_fit_chart(curve, points, trainer.extent)
         st.altair_chart(chart, width="stretch")
     with right:
         long = playground.long_history(playground.thin_history(trainer.history))

@@ -189,8 +189,10 @@ def test_train_live_uses_one_thread_and_leaves_the_callers_setting():
     before = torch.get_num_threads()
     trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
     assert playground.train_live(trainer, 2, None) == 2
-    assert playground._single_threaded_worker().submit(torch.get_num_threads).result() == 1
+    assert playground.run_single_threaded(torch.get_num_threads) == 1
     assert torch.get_num_threads() == before
+    surface = playground.run_single_threaded(trainer.surface, 10)
+    assert len(surface) == 100
 
 
 def test_thin_and_long_history():
@@ -212,3 +214,25 @@ def test_thin_and_long_history():
         ("loss", "test"),
         ("accuracy", "train"),
     }
+
+
+def test_live_charts_reuse_their_encodings_but_carry_fresh_data():
+    from actlab.charts.nonlinearity import decision_surface_chart, learning_curve_chart
+
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    before = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
+    trainer.step(5)
+    after = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
+    first, second = before.to_dict(), after.to_dict()
+    assert [layer["encoding"] for layer in first["layer"]] == [
+        layer["encoding"] for layer in second["layer"]
+    ]
+    surface_rows = second["datasets"][second["layer"][0]["data"]["name"]]
+    assert [row["p"] for row in surface_rows] == pytest.approx(
+        trainer.surface(8)["p"].tolist(), rel=1e-6
+    )
+    assert first["datasets"] != second["datasets"]
+    long = playground.long_history(trainer.history)
+    loss = learning_curve_chart(long, "loss").to_dict()
+    rows = loss["datasets"][loss["data"]["name"]]
+    assert len(rows) == 2 * 6 and {row["metric"] for row in rows} == {"loss"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 
@@ -119,14 +121,27 @@ def pieces_vs_depth_chart(table: pd.DataFrame, height: int = 340) -> alt.LayerCh
 def decision_surface_chart(
     surface: pd.DataFrame, points: pd.DataFrame, extent: float, height: int = 420
 ) -> alt.LayerChart:
-    """P(class 1) as a heatmap (``mark_rect`` cells) with the data on top.
+    """P(class 1) as a heatmap (``mark_rect`` cells, ``playground.surface`` rows) with the
+    data (``playground.points`` rows) on top.
 
     Colours follow TensorFlow Playground: orange is class 0, blue class 1; circles are
     training points, squares test points; a red ring marks a point the model gets wrong.
     """
+    cells, dots = _surface_layers(extent)
+    return alt.layer(cells.properties(data=surface), dots.properties(data=points)).properties(
+        height=height, width=height
+    )
+
+
+# The live charts redraw several times a second. Parsing and validating their encodings costs
+# Altair ~20 ms per chart, so each is encoded once (per axis extent) and given fresh data.
+
+
+@lru_cache(maxsize=32)
+def _surface_layers(extent: float) -> tuple[alt.Chart, alt.Chart]:
     domain = [-extent, extent]
     cells = (
-        alt.Chart(surface)
+        alt.Chart()
         .mark_rect()
         .encode(
             x=alt.X("x1_lo:Q", title="x₁", scale=alt.Scale(domain=domain, nice=False)),
@@ -149,7 +164,7 @@ def decision_surface_chart(
         )
     )
     dots = (
-        alt.Chart(points)
+        alt.Chart()
         .mark_point(filled=True, size=40, strokeWidth=1.2)
         .encode(
             x="x1:Q",
@@ -177,16 +192,25 @@ def decision_surface_chart(
             ],
         )
     )
-    return alt.layer(cells, dots).properties(height=height, width=height)
+    return cells, dots
 
 
 def regression_fit_chart(
     curve: pd.DataFrame, points: pd.DataFrame, extent: float, height: int = 420
 ) -> alt.LayerChart:
-    """The network's current function over the data points (circles train, squares test)."""
+    """The network's current function (``playground.curve`` rows) over the data points
+    (``playground.points`` rows; circles train, squares test)."""
+    dots, line = _regression_layers(extent)
+    return alt.layer(dots.properties(data=points), line.properties(data=curve)).properties(
+        height=height
+    )
+
+
+@lru_cache(maxsize=32)
+def _regression_layers(extent: float) -> tuple[alt.Chart, alt.Chart]:
     domain = [-extent, extent]
     dots = (
-        alt.Chart(points)
+        alt.Chart()
         .mark_point(filled=True, size=30, opacity=0.7)
         .encode(
             x=alt.X("x1:Q", title="x", scale=alt.Scale(domain=domain, nice=False)),
@@ -202,7 +226,7 @@ def regression_fit_chart(
         )
     )
     line = (
-        alt.Chart(curve)
+        alt.Chart()
         .mark_line(color="#f59322", strokeWidth=3)
         .encode(
             x="x:Q",
@@ -213,14 +237,19 @@ def regression_fit_chart(
             ],
         )
     )
-    return alt.layer(dots, line).properties(height=height)
+    return dots, line
 
 
 def learning_curve_chart(long: pd.DataFrame, metric: str, height: int = 200) -> alt.LayerChart:
     """Train and test curves of one metric (``playground.long_history`` rows) against epoch."""
-    rows = long[long["metric"] == metric]
-    return overlaid_lines(
-        rows,
+    return _learning_curve_template(metric, height).properties(data=long[long["metric"] == metric])
+
+
+@lru_cache(maxsize=8)
+def _learning_curve_template(metric: str, height: int) -> alt.LayerChart:
+    empty = pd.DataFrame({"epoch": [], "value": [], "split": []})
+    chart = overlaid_lines(
+        empty,
         x="epoch",
         y="value",
         series="split",
@@ -229,3 +258,6 @@ def learning_curve_chart(long: pd.DataFrame, metric: str, height: int = 200) -> 
         height=height,
         selection=legend_selection("split", name=f"pg_{metric}_legend"),
     )
+    # overlaid_lines' layers share one data frame, which Altair keeps at the top: replaceable.
+    assert all(layer.data is alt.Undefined for layer in chart.layer)
+    return chart

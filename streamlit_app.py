@@ -10,7 +10,14 @@ from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
 
 # Each page's widget keys (and so its URL parameters) start with its prefix.
-PREFIXES = {"explorer": "ex_", "softmax": "sm_", "mnist": "mn_"}
+PREFIXES = {
+    "explorer": "ex_",
+    "nonlinearity": "nl_",
+    "playground": "pg_",
+    "gradients": "gr_",
+    "softmax": "sm_",
+    "mnist": "mn_",
+}
 
 PAGES = {
     "Start": [
@@ -22,6 +29,24 @@ PAGES = {
             title="Activation Explorer",
             icon=":material/show_chart:",
             url_path="explorer",
+        ),
+        st.Page(
+            "pages/nonlinearity.py",
+            title="Why nonlinearity",
+            icon=":material/stacked_line_chart:",
+            url_path="nonlinearity",
+        ),
+        st.Page(
+            "pages/playground.py",
+            title="Playground",
+            icon=":material/scatter_plot:",
+            url_path="playground",
+        ),
+        st.Page(
+            "pages/gradients.py",
+            title="Gradients: vanish, explode, die",
+            icon=":material/trending_down:",
+            url_path="gradients",
         ),
         st.Page(
             "pages/softmax.py",

@@ -21,6 +21,7 @@ from actlab.charts.gradients import (
     plottable_on_log_axis,
     training_curve_chart,
 )
+from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
 from ui.frame import guarded, lesson_header, predict_then_reveal
 
@@ -136,7 +137,7 @@ def vanishing_and_exploding() -> None:
     with controls:
         chosen = st.multiselect(
             "Activations",
-            activations.names(),
+            activation_options(),
             default=["sigmoid", "tanh", "relu"],
             format_func=activations.display_name,
             key="gr_act",

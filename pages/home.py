@@ -20,6 +20,27 @@ LESSONS = [
         "derivatives, with measured properties and the effect on a real MNIST digit.",
     ),
     (
+        "pages/nonlinearity.py",
+        "Why nonlinearity",
+        ":material/stacked_line_chart:",
+        "Stacked linear layers collapse to one affine map (3x+1 then 2x+2 is 6x+4); a ReLU in "
+        "between does not. Exact linear pieces versus depth and width.",
+    ),
+    (
+        "pages/playground.py",
+        "Playground",
+        ":material/scatter_plot:",
+        "Train a small network live on circle, XOR, spiral or a 1-D curve and watch the decision "
+        "surface: a linear network cannot bend it.",
+    ),
+    (
+        "pages/gradients.py",
+        "Gradients: vanish, explode, die",
+        ":material/trending_down:",
+        "Per-layer gradient norms versus depth, initialisation and activation on real MNIST; "
+        "dead ReLU units appearing when the learning rate is too large.",
+    ),
+    (
         "pages/softmax.py",
         "Softmax & losses",
         ":material/functions:",

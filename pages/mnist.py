@@ -6,6 +6,7 @@ import streamlit as st
 
 from actlab import activations, datasets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
+from ui.catalogue import activation_options
 from ui.frame import guarded, lesson_header
 
 PRESET_NAMES = ["custom", *training.PRESETS]
@@ -118,7 +119,7 @@ with st.sidebar:
     )
     chosen = st.multiselect(
         "Activations",
-        [*training.OUTPUT_FUNCTIONS, *activations.names()],
+        [*training.OUTPUT_FUNCTIONS, *activation_options()],
         default=default["mn_act"],
         format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
         key="mn_act",

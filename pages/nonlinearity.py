@@ -13,6 +13,7 @@ from actlab.charts.nonlinearity import (
     pieces_chart,
     pieces_vs_depth_chart,
 )
+from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
 from ui.frame import guarded, lesson_header, predict_then_reveal
 
@@ -147,7 +148,7 @@ if widths is not None:
     st.subheader("Now put an activation between the layers")
     chosen = st.multiselect(
         "Activations to insert (same weights)",
-        activations.names(),
+        activation_options(),
         default=["relu", "tanh", "sigmoid"],
         format_func=activations.display_name,
         key="nl_fit",

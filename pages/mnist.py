@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, datasets, training
+from actlab import activations, datasets, snippets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
 from ui.catalogue import activation_options
 from ui.frame import guarded, lesson_header
@@ -207,6 +207,8 @@ config = guarded(
 )
 if config is None:
     st.stop()
+with st.expander(":material/code: PyTorch code for this configuration"):
+    st.code(snippets.mnist_snippet(config), language="python")
 summary = guarded(lambda: dataset_summary(config.dataset, config.source, config.folder))
 if summary is None:
     st.stop()

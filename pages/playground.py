@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, playground, toydata
+from actlab import activations, playground, snippets, toydata
 from actlab.charts.nonlinearity import (
     decision_surface_chart,
     learning_curve_chart,
@@ -120,6 +120,8 @@ config = guarded(
 )
 if config is None:
     st.stop()
+with st.expander(":material/code: PyTorch code for this configuration"):
+    st.code(snippets.playground_snippet(config), language="python")
 
 trainer: PlaygroundTrainer | None = st.session_state.get(TRAINER)
 if trainer is None or not trainer.retune(config):

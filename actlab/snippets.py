@@ -1,0 +1,223 @@
+"""Copy-paste PyTorch that reproduces what a page shows, outside actlab.
+
+The snippets use plain torch + torchvision, the way a student would write the experiment; they
+are generated from the same configuration objects the pages train with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from actlab import activations
+
+# Catalogue ids whose functional form is not simply F.<id>(x, **params).
+_SPECIAL_FORMS = {
+    "sigmoid": "torch.sigmoid(x)",
+    "tanh": "torch.tanh(x)",
+    "identity": "x",
+    "gelu_tanh": 'F.gelu(x, approximate="tanh")',
+}
+_FORMULA_FUNCTIONS = {
+    "exp": "torch.exp",
+    "log": "torch.log",
+    "log1p": "torch.log1p",
+    "sqrt": "torch.sqrt",
+    "abs": "torch.abs",
+    "sin": "torch.sin",
+    "cos": "torch.cos",
+    "tanh": "torch.tanh",
+    "sigmoid": "torch.sigmoid",
+    "relu": "torch.relu",
+    "softplus": "F.softplus",
+    "erf": "torch.erf",
+    "minimum": "torch.minimum",
+    "maximum": "torch.maximum",
+    "clamp": "torch.clamp",
+    "where": "torch.where",
+    "pi": "math.pi",
+    "e": "math.e",
+}
+
+
+def activation_expression(name: str, params: Mapping[str, float] | None = None) -> str:
+    """A torch expression in ``x`` for a catalogue id or typed formula, parameters filled in."""
+    resolved = activations.resolve_params(name, params)
+    if activations.is_custom(name):
+        formula = name.removeprefix(activations.CUSTOM_PREFIX)
+
+        def substitute(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word in resolved:
+                return repr(resolved[word])
+            return _FORMULA_FUNCTIONS.get(word, word)
+
+        # The formula has passed the whitelist parser, so its names are only x, parameters,
+        # constants and whitelisted functions; numbers are left alone by the word boundary.
+        return re.sub(r"(?<![\w.])[A-Za-z_]\w*", substitute, formula)
+    if name in _SPECIAL_FORMS:
+        return _SPECIAL_FORMS[name]
+    if name == "prelu":
+        return f"F.prelu(x, torch.tensor([{resolved['weight']!r}], dtype=x.dtype))"
+    if name == "rrelu":
+        args = f"lower={resolved['lower']!r}, upper={resolved['upper']!r}"
+        return f"F.rrelu(x, {args}, training=torch.is_grad_enabled())"
+    args = "".join(f", {key}={value!r}" for key, value in resolved.items())
+    return f"F.{name}(x{args})"
+
+
+def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
+    """A standalone script training the page's configuration with a plain torch loop."""
+    sizes = (28 * 28, *config.hidden, 10)
+    members = []
+    for spec in config.activations:
+        if config.compare_at == "output":
+            output = {
+                "log_softmax": "F.log_softmax(x, dim=-1)",
+                "softmax": "F.softmax(x, dim=-1)",
+            }.get(spec.name) or activation_expression(spec.name, dict(spec.params))
+            members.append((spec.title, "F.relu(x)", output))
+        else:
+            hidden = activation_expression(spec.name, dict(spec.params))
+            members.append((spec.title, hidden, "F.log_softmax(x, dim=-1)"))
+    optimizer = (
+        f"torch.optim.Adam(model.parameters(), lr={config.lr!r})"
+        if config.optimizer == "adam"
+        else f"torch.optim.SGD(model.parameters(), lr={config.lr!r}, momentum={config.momentum!r})"
+    )
+    scaling = (
+        "x = images.float().div(255).flatten(1)"
+        if config.input_scaling == "divide_by_255"
+        else "x = ((images.float() / 255 - 0.1307) / 0.3081).flatten(1)"
+    )
+    limit = (
+        f"train = torch.utils.data.Subset(train, torch.randperm(len(train))[:{config.train_limit}])"
+        if config.train_limit
+        else "# (the full training set)"
+    )
+    member_lines = "\n".join(
+        f"    ({title!r}, lambda x: {hidden}, lambda x: {output}),"
+        for title, hidden, output in members
+    )
+    return f"""# Reproduces actlab's MNIST page: {", ".join(config.titles)}
+import math
+
+import torch
+import torch.nn.functional as F
+from torchvision import datasets, transforms
+
+torch.manual_seed({config.seeds[0]})
+to_tensor = transforms.PILToTensor()
+train = datasets.{"FashionMNIST" if config.dataset == "fashion" else "MNIST"}(
+    "data", train=True, download=True, transform=to_tensor
+)
+test = datasets.{"FashionMNIST" if config.dataset == "fashion" else "MNIST"}(
+    "data", train=False, download=True, transform=to_tensor
+)
+{limit}
+
+MEMBERS = [  # (name, hidden activation, output function fed to nll_loss)
+{member_lines}
+]
+SIZES = {sizes!r}
+
+
+class MLP(torch.nn.Module):
+    def __init__(self, hidden_activation, output_function):
+        super().__init__()
+        self.layers = torch.nn.ModuleList(
+            torch.nn.Linear(a, b) for a, b in zip(SIZES[:-1], SIZES[1:])
+        )
+        self.hidden_activation, self.output_function = hidden_activation, output_function
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = self.hidden_activation(layer(x))
+        return self.output_function(self.layers[-1](x))
+
+
+def evaluate(model):
+    loader = torch.utils.data.DataLoader(test, batch_size=1000)
+    correct = 0
+    with torch.no_grad():
+        for images, labels in loader:
+            {scaling}
+            correct += (model(x).argmax(1) == labels).sum().item()
+    return correct / len(test)
+
+
+for name, hidden_activation, output_function in MEMBERS:
+    torch.manual_seed({config.seeds[0]})  # the same initial weights and batches for every member
+    model = MLP(hidden_activation, output_function)
+    optimizer = {optimizer}
+    loader = torch.utils.data.DataLoader(train, batch_size={config.batch_size}, shuffle=True)
+    for epoch in range({config.epochs}):
+        for images, labels in loader:
+            {scaling}
+            loss = F.nll_loss(model(x), labels)
+            if not math.isfinite(loss.item()):
+                raise SystemExit(f"{{name}}: loss became {{loss.item()}}, training diverged")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    print(f"{{name}}: test accuracy {{evaluate(model):.4f}}")
+"""
+
+
+def playground_snippet(config) -> str:  # config: actlab.playground.PlaygroundConfig
+    """The playground's network and loop in plain torch (the data comes from actlab.toydata)."""
+    inputs = 2 if config.task == "classification" else 1
+    sizes = [inputs, *config.hidden, 1]
+    layers = []
+    for index in range(len(sizes) - 1):
+        if index > 0 and config.activation != "linear":
+            layers.append(f"    Activation(),  # {activations.display_name(config.activation)}")
+        layers.append(f"    torch.nn.Linear({sizes[index]}, {sizes[index + 1]}),")
+    expression = "x" if config.activation == "linear" else activation_expression(config.activation)
+    loss = (
+        "F.binary_cross_entropy_with_logits(model(x).squeeze(1), y)"
+        if config.task == "classification"
+        else "F.mse_loss(model(x).squeeze(1), y)"
+    )
+    optimizer_class = "Adam" if config.optimizer == "adam" else "SGD"
+    batch = config.batch_size or "len(data.x_train)"
+    return f"""# Reproduces actlab's playground: {config.dataset}, hidden {list(config.hidden)}
+import math
+
+import torch
+import torch.nn.functional as F
+
+from actlab import toydata
+
+data = toydata.make({config.dataset!r}, n_points={config.n_points}, noise={config.noise!r},
+                    train_fraction={config.train_fraction!r}, seed={config.data_seed})
+
+
+class Activation(torch.nn.Module):
+    def forward(self, x):
+        return {expression}
+
+
+torch.manual_seed({config.seed})
+model = torch.nn.Sequential(
+{chr(10).join(layers)}
+)
+weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+optimizer = torch.optim.{optimizer_class}(
+    [{{"params": weights, "weight_decay": {config.l2!r}}}, {{"params": biases}}], lr={config.lr!r}
+)
+for epoch in range(200):
+    order = torch.randperm(len(data.x_train))
+    for start in range(0, len(order), {batch}):
+        index = order[start : start + {batch}]
+        x, y = data.x_train[index], data.y_train[index]
+        loss = {loss}
+        if not math.isfinite(loss.item()):
+            raise SystemExit(f"epoch {{epoch}}: loss became {{loss.item()}}, training diverged")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    if epoch % 20 == 0:
+        print(epoch, loss.item())
+"""

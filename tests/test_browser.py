@@ -152,7 +152,13 @@ def test_every_page_renders_without_exception(server, page, path):
     page.goto(f"{server}/{path}")
     wait_until_idle(page)
     assert_rendered_cleanly(page)
-    if path:
+    if path == "mnist":  # its charts come from a training run: start one and watch it live
+        page.get_by_role("button", name="Train").click()
+        assert chart_count(page, timeout_ms=180_000) > 0, "no live training chart on /mnist"
+        wait_until_idle(page, timeout=240)
+        assert_rendered_cleanly(page)
+        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=120_000)
+    elif path:
         assert chart_count(page) > 0, f"no chart rendered on /{path}"
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from actlab import activations, bundled, explorer, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
 from ui.catalogue import custom_activation_id, widget_slug
-from ui.export import chart_with_downloads
+from ui.export import cacheable_spec, chart_with_downloads
 from ui.frame import guarded, lesson_header, predict_then_reveal
 
 DEFAULT_SELECTION = ["relu", "sigmoid", "tanh", "leaky_relu"]
@@ -23,6 +23,18 @@ lesson_header(
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_curves(selection: dict, x_min: float, x_max: float, points: int):
     return explorer.curves(selection, x_min, x_max, points)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_chart_spec(
+    kind: str, selection: dict, x_min: float, x_max: float, points: int, threshold: float
+) -> dict:
+    """The Vega-Lite spec of one Explorer chart, built once per view (Altair validation is slow)."""
+    table, _ = explorer.split_undefined(cached_curves(selection, x_min, x_max, points))
+    if kind == "check":
+        return cacheable_spec(derivative_check_chart(table))
+    zones = explorer.saturation_zones(table, threshold) if threshold > 0 and kind != "d2f" else None
+    return cacheable_spec(curve_chart(table, kind, zones))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -108,7 +120,7 @@ table = guarded(lambda: cached_curves(selection, x_min, x_max, points))
 if table is None:
     st.stop()
 table, undefined = explorer.split_undefined(table)
-zones = explorer.saturation_zones(table, threshold) if threshold > 0 else None
+view = (selection, x_min, x_max, points, threshold)
 if not undefined.empty:
     st.warning(
         "Undefined (NaN or ±∞) on part of the range, left out of the charts: "
@@ -126,12 +138,12 @@ predict_then_reveal(
 )
 
 st.subheader("f(x)")
-chart_with_downloads(curve_chart(table, "f", zones), table, "activations_f")
+chart_with_downloads(cached_chart_spec("f", *view), table, "activations_f")
 st.subheader("f′(x) — the factor a gradient is multiplied by")
-chart_with_downloads(curve_chart(table, "df", zones), table, "activations_df")
+chart_with_downloads(cached_chart_spec("df", *view), table, "activations_df")
 if show_second:
     st.subheader("f″(x) — curvature (autograd with create_graph)")
-    chart_with_downloads(curve_chart(table, "d2f"), table, "activations_d2f")
+    chart_with_downloads(cached_chart_spec("d2f", *view), table, "activations_d2f")
 
 st.subheader("Does autograd agree with the formula?")
 st.caption(
@@ -141,7 +153,7 @@ st.caption(
 check = explorer.derivative_check(selection, table)
 left, right = st.columns([3, 2])
 with left:
-    chart_with_downloads(derivative_check_chart(table), table, "derivative_check")
+    chart_with_downloads(cached_chart_spec("check", *view), table, "derivative_check")
 right.dataframe(
     check,
     hide_index=True,
@@ -204,7 +216,7 @@ for i, (name, picture) in enumerate(pictures.items(), start=1):
 
 st.download_button(
     "Download plotted data (CSV)",
-    table.to_csv(index=False).encode(),
+    lambda: table.to_csv(index=False).encode(),  # made on click, not on every rerun
     file_name="activations.csv",
     mime="text/csv",
     icon=":material/download:",

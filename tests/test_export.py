@@ -33,3 +33,13 @@ def test_png_is_a_png_at_the_requested_scale(chart):
     )
     with pytest.raises(ValueError, match="10"):
         chart_png(chart, scale=10)
+
+
+def test_cached_streamlit_spec_exports_the_same_drawing(chart):
+    from ui.export import cacheable_spec
+
+    spec = cacheable_spec(chart)
+    assert all(isinstance(rows, bytes) for rows in spec["datasets"].values())
+    svg = chart_svg(spec)
+    assert "ReLU" in svg and "Tanh" in svg
+    assert chart_png(spec, scale=1)[:8] == b"\x89PNG\r\n\x1a\n"

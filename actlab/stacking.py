@@ -208,10 +208,13 @@ def affine_fit_table(
         model = random_stack(widths, seed, name, dtype=torch.float64)
         with torch.no_grad():
             y = model(x)
+        label = activations.display_name(name) if name != LINEAR else "none (linear)"
+        if not bool(torch.isfinite(y).all()):
+            # Only typed formulas can do this (log of a negative pre-activation, say).
+            raise ValueError(f"{label} makes the network output NaN or ±inf: no affine fit exists")
         _, prediction = best_affine_fit(x, y)
         residual = y - prediction
         spread = y - y.mean(dim=0)
-        label = activations.display_name(name) if name != LINEAR else "none (linear)"
         rows.append(
             {
                 "activation": label,

@@ -155,7 +155,10 @@ if widths is not None:
         bind="query-params",
     )
     names = (stacking.LINEAR, *[n for n in chosen if n != stacking.LINEAR])
-    fit_table, scatter = cached_affine_fit(widths, int(seed), names)
+    fitted = guarded(lambda: cached_affine_fit(widths, int(seed), names))
+    if fitted is None:
+        st.stop()
+    fit_table, scatter = fitted
     st.latex(
         r"\text{best affine fit: } \min_{W,b}\ \lVert y - (Wx + b)\rVert^2,\qquad"
         r"\text{relative residual} = \frac{\lVert y - \hat y\rVert}{\lVert y - \bar y\rVert}"

@@ -206,3 +206,11 @@ def test_piece_curve_and_table():
     assert (table[table["network"].str.startswith("no activation")]["pieces"] == 1).all()
     one_layer = table[(table["depth"] == 1) & (table["network"] == "ReLU, width 4")]
     assert one_layer["max"].item() <= 5  # a width-4 layer has at most 4 kinks
+
+
+def test_affine_fit_of_an_undefined_typed_activation_is_a_value_error():
+    from actlab import activations
+
+    name = activations.custom_id("log(x)")
+    with pytest.raises(ValueError, match=r"Custom: log\(x\) makes the network output NaN"):
+        stacking.affine_fit_table([4, 4, 4], 0, ["relu", name])

@@ -274,9 +274,12 @@ def probe(
             captured.append((module, h, out))
         h = out
     loss = F.cross_entropy(h, y)
+    name = activations.display_name(activation)
+    if not bool(torch.isfinite(loss)):
+        # float64 throughout, so only a typed formula (log of a negative value, say) gets here.
+        raise ValueError(f"{name} makes the loss {loss.item()} at depth {depth}: no gradients")
     loss.backward()
 
-    name = activations.display_name(activation)
     norms = pd.DataFrame(
         [
             {

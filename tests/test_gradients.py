@@ -393,3 +393,10 @@ def test_single_threaded_training_gives_the_same_snapshots_on_one_thread():
     pd.testing.assert_frame_equal(threaded[-1].dead, direct[-1].dead)
     worker_threads = du._single_threaded_worker().submit(torch.get_num_threads).result()
     assert worker_threads == 1
+
+
+def test_a_typed_activation_that_breaks_the_loss_is_a_value_error():
+    from actlab import activations
+
+    with pytest.raises(ValueError, match=r"Custom: log\(x\) makes the loss nan"):
+        gr.gradient_norms(activations.custom_id("log(x)"), 4, 16, seed=0)

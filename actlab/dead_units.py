@@ -13,11 +13,9 @@ test digits (the same for every run and seed), so curves are smooth and comparab
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -39,6 +37,7 @@ from actlab.gradients import (
     mnist_batch,
     standardised,
 )
+from actlab.single_thread import run_single_threaded
 
 OPTIMIZERS = ("sgd", "adam")
 MAX_STEPS = 2000
@@ -283,25 +282,6 @@ def train(runs: Mapping[str, RunConfig]) -> Iterator[Snapshot]:
     yield snapshot(step, True)
 
 
-_worker: ThreadPoolExecutor | None = None
-_worker_lock = threading.Lock()
-
-
-def _one_thread(task, *args):
-    """Run ``task`` with torch on one CPU thread (a per-thread setting: callers keep theirs)."""
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    return task(*args)
-
-
-def _single_threaded_worker() -> ThreadPoolExecutor:
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="actlab-dead-units")
-        return _worker
-
-
 def train_single_threaded(runs: Mapping[str, RunConfig]) -> Iterator[Snapshot]:
     """``train(runs)``, computed on a long-lived worker thread whose torch uses one CPU thread.
 
@@ -310,8 +290,7 @@ def train_single_threaded(runs: Mapping[str, RunConfig]) -> Iterator[Snapshot]:
     "does it learn?" comparison took 11-48 s with 2 threads and 1.1 s with 1.
     """
     steps = train(runs)
-    worker = _single_threaded_worker()
-    while (snapshot := worker.submit(_one_thread, next, steps, None).result()) is not None:
+    while (snapshot := run_single_threaded(next, steps, None)) is not None:
         yield snapshot
 
 

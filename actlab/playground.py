@@ -9,10 +9,7 @@ stops itself and says why in ``diverged``, so a page can show a message instead 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -23,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from actlab import activations, toydata
+from actlab.single_thread import run_single_threaded
 
 T = TypeVar("T")
 LINEAR = "linear"  # no activation at all: the network is one affine map in disguise
@@ -305,49 +303,6 @@ class PlaygroundTrainer:
                 frame["prediction"] = output.numpy()
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
-
-
-# --- one CPU thread for tiny models ---------------------------------------------------------------
-
-_worker: ThreadPoolExecutor | None = None
-_worker_lock = threading.Lock()
-
-
-def _single_threaded_worker() -> ThreadPoolExecutor:
-    """A long-lived thread whose torch runs on one CPU thread.
-
-    The playground's matrices are tiny (at most 16 × 4096), so splitting them across threads
-    only adds synchronisation, which on a busy 2-core server costs milliseconds per matrix
-    product (measured with bench/bench_playground.py on a loaded 2-core machine: a batch-32
-    epoch 116 ms with torch's 2 threads against 3.5 ms with 1).
-    ``torch.set_num_threads`` also sets the default for threads created later, so the calling
-    thread restores that default at once; threads already running keep their own setting.
-    """
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            before = torch.get_num_threads()
-            worker = ThreadPoolExecutor(
-                max_workers=1,
-                thread_name_prefix="actlab-playground",
-                initializer=_use_one_thread,
-            )
-            worker.submit(int).result()  # start the thread (and its initializer) now
-            torch.set_num_threads(before)
-            _worker = worker
-        return _worker
-
-
-def _use_one_thread() -> None:
-    torch.set_num_threads(1)
-    # torch reads the process default into a thread's own setting on the thread's first
-    # parallel call; make that happen now, while the default is 1.
-    torch.get_num_threads()
-
-
-def run_single_threaded(function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` on the single-threaded worker: how a live page should run torch."""
-    return _single_threaded_worker().submit(function, *args).result()
 
 
 def train_live(trainer: PlaygroundTrainer, epochs: int, budget_seconds: float | None) -> int:

@@ -14,6 +14,7 @@ from torch import nn
 
 from actlab import dead_units as du
 from actlab import gradients as gr
+from actlab.single_thread import run_single_threaded
 
 
 @pytest.fixture(autouse=True)
@@ -391,7 +392,7 @@ def test_single_threaded_training_gives_the_same_snapshots_on_one_thread():
     assert [s.step for s in threaded] == [s.step for s in direct]
     pd.testing.assert_frame_equal(threaded[-1].curves, direct[-1].curves)
     pd.testing.assert_frame_equal(threaded[-1].dead, direct[-1].dead)
-    worker_threads = du._single_threaded_worker().submit(torch.get_num_threads).result()
+    worker_threads = run_single_threaded(torch.get_num_threads)
     assert worker_threads == 1
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,6 @@ from torch import Tensor, nn
 from actlab import activations, toydata
 from actlab.single_thread import run_single_threaded
 
-T = TypeVar("T")
 LINEAR = "linear"  # no activation at all: the network is one affine map in disguise
 OPTIMIZERS = ("sgd", "adam")
 MAX_HIDDEN_LAYERS = 6

@@ -56,6 +56,11 @@ LESSONS = [
     ),
 ]
 
+st.caption(
+    "Want to try your own function, say x·sigmoid(1.702x)? Type it under *Your own activation* "
+    "in the sidebar: it joins every activation list, with its parameters as sliders."
+)
+
 for path, title, icon, blurb in LESSONS:
     with st.container(border=True):
         st.page_link(path, label=title, icon=icon)

@@ -340,22 +340,22 @@ def pair_label(pair: str) -> str:
     return du.comparison_label(activation, init)
 
 
+def loss_and_accuracy(snapshot: du.Snapshot, live: bool, name: str, selection: str) -> None:
+    """Probe loss and accuracy side by side; ``selection`` keeps each chart's legend apart."""
+    for column, (metric, title) in zip(
+        st.columns(2), [("loss", PROBE_TITLE), ("accuracy", "accuracy")], strict=True
+    ):
+        with column:
+            show_chart(
+                training_curve_chart(snapshot.curves, metric, title, f"{selection}_{metric[:3]}"),
+                snapshot.curves,
+                f"{name}_{metric}",
+                live,
+            )
+
+
 def draw_learning(snapshot: du.Snapshot, live: bool) -> None:
-    loss_column, accuracy_column = st.columns(2)
-    with loss_column:
-        show_chart(
-            training_curve_chart(snapshot.curves, "loss", PROBE_TITLE, "l_loss"),
-            snapshot.curves,
-            "learning_loss",
-            live,
-        )
-    with accuracy_column:
-        show_chart(
-            training_curve_chart(snapshot.curves, "accuracy", "accuracy", "l_acc"),
-            snapshot.curves,
-            "learning_accuracy",
-            live,
-        )
+    loss_and_accuracy(snapshot, live, "learning", "l")
 
 
 def does_it_learn() -> None:
@@ -428,21 +428,7 @@ def draw_dead(snapshot: du.Snapshot, live: bool) -> None:
                 f"dead_units_{name.replace(' ', '_')}",
                 live,
             )
-    loss_column, accuracy_column = st.columns(2)
-    with loss_column:
-        show_chart(
-            training_curve_chart(snapshot.curves, "loss", PROBE_TITLE, "d_loss"),
-            snapshot.curves,
-            "dead_relu_loss",
-            live,
-        )
-    with accuracy_column:
-        show_chart(
-            training_curve_chart(snapshot.curves, "accuracy", "accuracy", "d_acc"),
-            snapshot.curves,
-            "dead_relu_accuracy",
-            live,
-        )
+    loss_and_accuracy(snapshot, live, "dead_relu", "d")
 
 
 def final_dead_table(snapshot: du.Snapshot) -> pd.DataFrame:

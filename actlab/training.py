@@ -355,13 +355,19 @@ def initial_weights(sizes: Sequence[int], seed: int) -> list[tuple[Tensor, Tenso
 
 
 class StackedMLP(torch.nn.Module):
-    """``S`` seeds × ``A`` activations MLPs in stacked tensors.
+    """``S`` seeds × ``A`` activations MLPs in stacked tensors, laid out for few, large GEMMs.
 
-    Layer 1 holds most of the work, so it is one wide GEMM per seed: ``[S, B, D] @ [S, D, A·H]``
-    puts the ``A`` members of a seed side by side (each seed sees its own batch). Member ``a``
-    then reads its columns as a strided view, applies its own activation, and its later layers
-    are ``bmm`` over the seeds with its slice of the stacked ``[S, A, in, out]`` weights. Views
-    instead of stacking keep every activation's output written once, forward and backward.
+    Layer 1 holds most of the work, so it is one GEMM per seed: the ``A`` members' weight
+    matrices are stacked row-wise in ``[S, A·H, D']`` and multiplied by the batch's transposed
+    inputs ``[S, D', B]``. Three choices make that GEMM fast and the rest cheap:
+
+    - features-by-batch outputs ``[S, A·H, B]``: each member's block ``[H, B]`` is contiguous,
+      so its activation runs on dense memory and the stacked result feeds one ``bmm`` over all
+      ``S·A`` members for every later layer;
+    - the layer-1 bias is a weight column multiplying a constant-1 input feature, so the GEMM
+      adds it, and its gradient comes out of the weight-gradient GEMM instead of a reduction;
+    - ``D' = D + 1`` rounded up to a multiple of 16 (zero features, whose weights get zero
+      gradient and stay put), because an aligned inner dimension runs the GEMM faster.
     """
 
     def __init__(
@@ -374,43 +380,54 @@ class StackedMLP(torch.nn.Module):
         self.sizes = tuple(sizes)
         self.functions = list(hidden_functions)
         self.S, self.A = len(seeds), len(self.functions)
+        self.input_width = self.sizes[0]
+        self.padded_width = padded_input_width(self.input_width)
         per_seed = [initial_weights(sizes, seed) for seed in seeds]
-        first_w = torch.stack([w.T.repeat(1, self.A) for (w, _), *_ in per_seed])
-        first_b = torch.stack([b.repeat(self.A)[None, :] for (_, b), *_ in per_seed])
-        self.weights = torch.nn.ParameterList([torch.nn.Parameter(first_w)])
-        self.biases = torch.nn.ParameterList([torch.nn.Parameter(first_b)])
+        first = torch.zeros(self.S, self.A * self.sizes[1], self.padded_width)
+        for s, ((weight, bias), *_) in enumerate(per_seed):
+            first[s, :, : self.input_width] = weight.repeat(self.A, 1)
+            first[s, :, self.input_width] = bias.repeat(self.A)
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(first)])
+        self.biases = torch.nn.ParameterList()
         for layer in range(1, len(sizes) - 1):
-            w = torch.stack([torch.stack([p[layer][0].T] * self.A) for p in per_seed])
-            b = torch.stack([torch.stack([p[layer][1][None, :]] * self.A) for p in per_seed])
-            self.weights.append(torch.nn.Parameter(w))  # [S, A, in, out]
-            self.biases.append(torch.nn.Parameter(b))  # [S, A, 1, out]
+            w = torch.stack([p[layer][0] for p in per_seed for _ in range(self.A)])
+            b = torch.stack([p[layer][1][:, None] for p in per_seed for _ in range(self.A)])
+            self.weights.append(torch.nn.Parameter(w))  # [S·A, out, in]
+            self.biases.append(torch.nn.Parameter(b))  # [S·A, out, 1]
+
+    def pad(self, x: Tensor) -> Tensor:
+        """``[..., D]`` → ``[..., D']``: the constant-1 bias feature, then zeros."""
+        padded = x.new_zeros(*x.shape[:-1], self.padded_width)
+        padded[..., : self.input_width] = x
+        padded[..., self.input_width] = 1.0
+        return padded
 
     def forward(self, x: Tensor) -> Tensor:
-        """``x`` ``[S, B, D]`` float → logits ``[S, A, B, C]``."""
+        """``x`` ``[S, B, D]`` (or already padded ``[S, B, D']``) → logits ``[S, A, B, C]``."""
+        if x.shape[-1] == self.input_width:
+            x = self.pad(x)
         S, A, B = self.S, self.A, x.shape[1]
-        first = torch.baddbmm(self.biases[0], x, self.weights[0])  # [S, B, A·H1]
-        members = first.view(S, B, A, self.sizes[1]).unbind(dim=2)  # A × [S, B, H1] views
-        later = [
-            (w.unbind(dim=1), b.unbind(dim=1))
-            for w, b in zip(list(self.weights)[1:], list(self.biases)[1:], strict=True)
-        ]
-        outputs = []
-        for a, (f, h) in enumerate(zip(self.functions, members, strict=True)):
-            for weights, biases in later:
-                h = torch.baddbmm(biases[a], f(h), weights[a])
-            outputs.append(h)
-        return torch.stack(outputs, dim=1)
+        z = torch.bmm(self.weights[0], x.transpose(1, 2))  # [S, A·H1, B]
+        for weights, biases in zip(list(self.weights)[1:], self.biases, strict=True):
+            members = z.view(S, A, -1, B).unbind(dim=1)  # A × [S, H, B]
+            h = torch.stack([f(m) for f, m in zip(self.functions, members, strict=True)], 1)
+            z = torch.baddbmm(biases, weights, h.view(S * A, -1, B))  # [S·A, out, B]
+        return z.view(S, A, -1, B).transpose(2, 3)
 
     def member_weights(self, seed_index: int, member: int) -> list[tuple[Tensor, Tensor]]:
         """One member's ``[(W [out, in], b [out])]``, comparable with ``initial_weights``."""
-        width = self.sizes[1]
-        columns = slice(member * width, (member + 1) * width)
-        layers = [
-            (self.weights[0][seed_index][:, columns].T, self.biases[0][seed_index][0, columns])
-        ]
-        for w, b in zip(list(self.weights)[1:], list(self.biases)[1:], strict=True):
-            layers.append((w[seed_index, member].T, b[seed_index, member][0]))
+        width, d = self.sizes[1], self.input_width
+        rows = self.weights[0][seed_index, member * width : (member + 1) * width]
+        layers = [(rows[:, :d], rows[:, d])]
+        index = seed_index * self.A + member
+        for w, b in zip(list(self.weights)[1:], self.biases, strict=True):
+            layers.append((w[index], b[index, :, 0]))
         return [(w.detach(), b.detach()) for w, b in layers]
+
+
+def padded_input_width(width: int) -> int:
+    """Input features plus the bias feature, rounded up to a multiple of 16 floats (64 bytes)."""
+    return -(-(width + 1) // 16) * 16
 
 
 def member_losses(
@@ -502,7 +519,7 @@ class _Evaluator:
         for start in range(0, len(data.test_y), self.chunk):
             if should_stop is not None and should_stop():
                 return None
-            x = _to_float(data.test_x[start : start + self.chunk], data)
+            x = _to_float(data.test_x[start : start + self.chunk], data, model)
             y = data.test_y[start : start + self.chunk]
             logits = model(x.expand(S, -1, -1))
             losses, out = member_losses(logits, y.expand(S, -1), outputs)
@@ -514,8 +531,16 @@ class _Evaluator:
         return loss_sum / n, correct.double() / n, torch.cat(probabilities, dim=1)
 
 
-def _to_float(x: Tensor, data: TensorData) -> Tensor:
-    return x.float().sub_(data.shift).mul_(data.scale)
+def _to_float(x: Tensor, data: TensorData, model: StackedMLP | None = None) -> Tensor:
+    """uint8 rows ``[N, D]`` → scaled floats; with ``model``, straight into its padded
+    ``[N, D']`` input layout (bias feature and zeros), one buffer and no extra copy."""
+    d = x.shape[1]
+    out = torch.empty(len(x), d if model is None else model.padded_width, device=x.device)
+    out[:, :d].copy_(x).sub_(data.shift).mul_(data.scale)
+    if model is not None:
+        out[:, d] = 1.0
+        out[:, d + 1 :] = 0.0
+    return out
 
 
 def _schedule(n_train: int, config: TrainingConfig) -> tuple[int, int, set[int]]:
@@ -648,7 +673,7 @@ def train(
             permutation = permutation.to(device, non_blocking=True)
         batch = permutation[:, position * config.batch_size : (position + 1) * config.batch_size]
         picked = batch.reshape(-1)  # index_select copies whole rows: faster than fancy indexing
-        x = _to_float(data.train_x.index_select(0, picked), data).view(S, -1, sizes[0])
+        x = _to_float(data.train_x.index_select(0, picked), data, model).view(S, -1, model.padded_width)
         y = data.train_y.index_select(0, picked).view(S, -1)
         losses, _ = member_losses(model(x), y, outputs)
         optimizer.zero_grad(set_to_none=True)

@@ -435,17 +435,23 @@ def member_losses(
 ) -> tuple[Tensor, Tensor]:
     """Mean loss ``[S, A]`` and the model outputs ``[S, A, B, C]`` whose argmax is the guess.
 
-    Without ``outputs`` the loss is cross-entropy on the logits; with them each member's output
-    function is applied to its logits and the result goes to nll_loss: ``-mean(out[y])``.
+    Without ``outputs`` the loss is cross-entropy on the logits (and the logits are returned:
+    same argmax); with them each member's output function is applied to its logits and the
+    result goes to nll_loss: ``-mean(out[y])``.
     """
+    S, A, B, C = logits.shape
     if outputs is None:
-        out = F.log_softmax(logits, dim=-1)
-    elif len(outputs) == 1:
+        # One fused cross_entropy over all members, classes in dim 1: [S·A, C, B] is the layout
+        # StackedMLP computes, so this reshape is a view and log-softmax needs no transpose.
+        scores = logits.transpose(2, 3).reshape(S * A, C, B)
+        targets = labels[:, None].expand(S, A, B).reshape(S * A, B)
+        loss = F.cross_entropy(scores, targets, reduction="none")
+        return loss.mean(dim=1).view(S, A), logits
+    if len(outputs) == 1:
         out = outputs[0](logits)
     else:
         out = torch.stack([g(logits[:, a]) for a, g in enumerate(outputs)], dim=1)
-    S, A, B, _ = out.shape
-    index = labels.view(labels.shape[0], 1, B, 1).expand(S, A, B, 1)
+    index = labels.view(S, 1, B, 1).expand(S, A, B, 1)
     return -out.gather(3, index).squeeze(3).mean(dim=2), out
 
 

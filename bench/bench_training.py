@@ -1,5 +1,7 @@
 """How fast is actlab.training? One epoch on full-size Fashion-MNIST against two yardsticks.
 
+Each model shape (hidden widths × batch size, several per run) is timed against:
+
 1. The FLOP limit: the epoch's matrix-multiply work divided by the machine's measured GEMM rate
    (float32 ``torch.mm`` of large square matrices, best of several runs). The fraction of that
    rate the training reaches is its efficiency.
@@ -7,24 +9,30 @@
    a ``DataLoader`` over a ``TensorDataset`` (float images prepared beforehand), same sizes,
    batch size, optimizer and initial weights.
 
-Both are timed in the same run, so the ratios are comparable even on a busy machine.
+All are timed in the same run, so the ratios are comparable even on a busy machine. The
+tutorial loop's own share of the GEMM rate is printed too: it bounds the speed-up any
+implementation can reach, since an epoch at 100 % of the GEMM rate is 1 / that share faster.
 
 Usage (from the repository root):
 
-    python bench/bench_training.py                      # defaults below, Debian's copy
+    python bench/bench_training.py                      # default shapes, Debian's copy
     python bench/bench_training.py --data /path/to/fashion-mnist --device cuda
-    python bench/bench_training.py --activations relu,gelu --hidden 1024 --batch 256
+    python bench/bench_training.py --activations relu,gelu --shapes 1024x256,256-256x512
+    python bench/bench_training.py --quick              # the first shape only
 
-Prints one block of results: GEMM rate, epoch times, the two ratios, accuracies and peak RSS.
+Prints the GEMM rate, then a Markdown table (one row per shape: epoch times, the two ratios,
+whether both targets are met), accuracies of both sides and peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import resource
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
@@ -36,6 +44,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from actlab import activations, training
 
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
+# hidden x batch: the wide model of the earlier runs, a medium one, and the page's default.
+DEFAULT_SHAPES = "512x256,256x512,128x64"
 
 
 def synchronize(device: torch.device) -> None:
@@ -114,78 +124,159 @@ def tutorial_epochs(
     return seconds, accuracy
 
 
+@dataclass
+class Measurement:
+    """One model shape's timings, each the best of the repeats."""
+
+    hidden: tuple[int, ...]
+    batch: int
+    flops: float
+    actlab: training.TrainingResult
+    tutorial_seconds: float
+    tutorial_accuracy: dict[str, float]
+
+
+def parse_shapes(text: str) -> list[tuple[tuple[int, ...], int]]:
+    """``"512x256,256x512"`` → ``[((512,), 256), ((256,), 512)]``; hidden widths joined by ``-``."""
+    shapes = []
+    for item in text.split(","):
+        hidden, _, batch = item.strip().partition("x")
+        if not batch:
+            raise SystemExit(f"--shapes entries look like 512x256 (hidden x batch), got {item!r}")
+        shapes.append((training.parse_hidden(hidden.replace("-", ",")), int(batch)))
+    return shapes
+
+
+def measure(
+    base: training.TrainingConfig, hidden: tuple[int, ...], batch: int, data, repeats: int, gemm
+) -> Measurement:
+    """Alternate actlab epochs, tutorial epochs and GEMM-rate samples; keep each one's best."""
+    config = dataclasses.replace(base, hidden=hidden, batch_size=batch)
+    sizes = (data.train_x.shape[1], *config.hidden, len(data.class_names))
+    members = len(config.activations) * len(config.seeds)
+    training.train(config, data=data)  # warm-up: first-call imports, kernel selection
+    ours, tutorial = [], []
+    for _ in range(repeats):
+        gemm()
+        ours.append(training.train(config, data=data))
+        tutorial.append(tutorial_epochs(config, data, sizes))
+    return Measurement(
+        hidden=hidden,
+        batch=batch,
+        flops=epoch_flops(sizes, len(data.train_y), members),
+        actlab=min(ours, key=lambda r: r.train_seconds),
+        tutorial_seconds=sum(min(t[0][title] for t in tutorial) for title in config.titles),
+        tutorial_accuracy=tutorial[0][1],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DEFAULT_DATA, help="folder with Fashion-MNIST IDX files")
     parser.add_argument("--activations", default="relu,tanh,gelu,silu")
-    parser.add_argument("--hidden", default="512")
-    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument(
+        "--shapes",
+        default=DEFAULT_SHAPES,
+        help="model shapes to measure, as hidden x batch (hidden layers joined by -): "
+        "'512x256,256-256x512'",
+    )
     parser.add_argument("--optimizer", default="adam", choices=training.OPTIMIZERS)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="auto", choices=training.DEVICES)
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per side (best)")
     parser.add_argument("--gemm-size", type=int, default=0, help="0: 2048 on CPU, 8192 on GPU")
+    parser.add_argument("--quick", action="store_true", help="the first shape only, 2 repeats")
     args = parser.parse_args()
+    shapes = parse_shapes(args.shapes)
+    if args.quick:
+        shapes, args.repeats = shapes[:1], min(args.repeats, 2)
 
-    config = training.TrainingConfig(
+    base = training.TrainingConfig(
         dataset="fashion-mnist",
         source="folder",
         folder=str(Path(args.data)),
         activations=tuple(args.activations.split(",")),
-        hidden=training.parse_hidden(args.hidden),
         optimizer=args.optimizer,
         lr=args.lr,
-        batch_size=args.batch,
         epochs=1,
         evals_per_epoch=1,
         device=args.device,
     )
-    device = training.resolve_device(config.device)
-    data = training.tensor_data(config, device)
-    n_train = len(data.train_y)
-    sizes = (data.train_x.shape[1], *config.hidden, len(data.class_names))
-    members = len(config.activations) * len(config.seeds)
+    device = training.resolve_device(base.device)
+    data = training.tensor_data(base, device)
     gemm_n = args.gemm_size or (8192 if device.type == "cuda" else 2048)
+    rates: list[float] = []
 
+    def gemm() -> None:
+        rates.append(gemm_rate(device, gemm_n))
+
+    # Peak memory of loading plus training, before the tutorial loop's float copy of the data.
+    training.train(
+        dataclasses.replace(base, hidden=shapes[0][0], batch_size=shapes[0][1]), data=data
+    )
+    actlab_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Repeats alternate the three measurements, and each keeps its best, so that load from
     # other processes at one moment does not favour one side.
-    training.train(config, data=data)  # warm-up: first-call imports, kernel selection
-    # Peak memory of loading plus training, before the tutorial loop's float copy of the data.
-    actlab_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rates, ours, tutorial = [], [], []
-    for _ in range(args.repeats):
-        rates.append(gemm_rate(device, gemm_n))
-        ours.append(training.train(config, data=data))
-        tutorial.append(tutorial_epochs(config, data, sizes))
+    results = [measure(base, hidden, batch, data, args.repeats, gemm) for hidden, batch in shapes]
     rate = max(rates)
-    best = min(ours, key=lambda r: r.train_seconds)
-    tutorial_seconds = sum(min(t[0][title] for t in tutorial) for title in config.titles)
-    tutorial_accuracy = tutorial[0][1]
-    flops = epoch_flops(sizes, n_train, members)
-    limit_seconds = flops / rate
 
     threads = torch.get_num_threads()
-    of = f"best of {args.repeats}"
-    lines = [
-        ("device", f"{device} ({threads} CPU threads), torch {torch.__version__}"),
-        ("data", data.description),
-        ("model", f"{' -> '.join(map(str, sizes))} × {members} ({', '.join(config.titles)})"),
-        ("training", f"batch {config.batch_size}, {config.optimizer}, lr {config.lr:g}"),
-        ("GEMM rate", f"{rate / 1e9:,.1f} GFLOP/s (float32 {gemm_n}³ torch.mm, {of})"),
-        ("epoch matmul work", f"{flops / 1e9:,.1f} GFLOP"),
-        ("FLOP-limited epoch", f"{limit_seconds:,.2f} s"),
-        ("actlab epoch", f"{best.train_seconds:,.2f} s (all models at once, {of})"),
-        ("tutorial-loop epoch", f"{tutorial_seconds:,.2f} s (one model at a time, {of} each)"),
-        ("share of GEMM rate", f"{limit_seconds / best.train_seconds:.0%} (target >= 60%)"),
-        ("speed-up vs tutorial", f"{tutorial_seconds / best.train_seconds:.2f}× (target >= 2×)"),
-    ]
-    lines += [
-        (f"accuracy {title}", f"actlab {best.test_accuracy[title]:.4f}, tutorial {acc:.4f}")
-        for title, acc in tutorial_accuracy.items()
-    ]
-    lines.append(("peak RSS", f"{actlab_rss:,.0f} MB loading + one actlab epoch (whole process)"))
-    for name, value in lines:
-        print(f"{name:<22}{value}")
+    print(f"device     {device} ({threads} CPU threads), torch {torch.__version__}")
+    print(f"data       {data.description}")
+    print(
+        f"models     {len(base.titles)} side by side: {', '.join(base.titles)}; "
+        f"{base.optimizer}, lr {base.lr:g}; one epoch, times are the best of {args.repeats}"
+    )
+    print(
+        f"GEMM rate  {rate / 1e9:,.1f} GFLOP/s (float32 {gemm_n}³ torch.mm, best of "
+        f"{len(rates)} samples taken between the epochs)"
+    )
+    print()
+    header = (
+        "model",
+        "batch",
+        "GFLOP",
+        "limit s",
+        "actlab s",
+        "tutorial s",
+        "actlab/GEMM",
+        "tutorial/GEMM",
+        "speed-up",
+        "targets",
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for m in results:
+        limit = m.flops / rate
+        ours, theirs = m.actlab.train_seconds, m.tutorial_seconds
+        met = limit / ours >= 0.60 and theirs / ours >= 2.0
+        model = " -> ".join(map(str, (data.train_x.shape[1], *m.hidden, len(data.class_names))))
+        row = (
+            model,
+            m.batch,
+            f"{m.flops / 1e9:,.0f}",
+            f"{limit:.2f}",
+            f"{ours:.2f}",
+            f"{theirs:.2f}",
+            f"{limit / ours:.0%}",
+            f"{limit / theirs:.0%}",
+            f"{theirs / ours:.2f}×",
+            "both met" if met else "missed",
+        )
+        print("| " + " | ".join(map(str, row)) + " |")
+    print()
+    print("targets: actlab/GEMM >= 60 % and speed-up >= 2×. tutorial/GEMM bounds the speed-up: an")
+    print("epoch at 100 % of the GEMM rate is at most 1 / (tutorial/GEMM) times the tutorial's.")
+    for m in results:
+        gaps = [abs(m.actlab.test_accuracy[t] - a) for t, a in m.tutorial_accuracy.items()]
+        accuracies = ", ".join(
+            f"{t} {m.actlab.test_accuracy[t]:.3f}/{a:.3f}" for t, a in m.tutorial_accuracy.items()
+        )
+        print(
+            f"accuracy {m.hidden}x{m.batch} actlab/tutorial: {accuracies} "
+            f"(largest gap {max(gaps):.3f})"
+        )
+    print(f"peak RSS   {actlab_rss:,.0f} MB loading + one actlab epoch (whole process)")
 
 
 if __name__ == "__main__":

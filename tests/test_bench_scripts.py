@@ -19,6 +19,7 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_training
 import load_test
 import run_all
 
@@ -269,6 +270,27 @@ def test_summary_markdown_holds_every_measured_part():
 def test_ratio_guards_zero():
     assert run_all.ratio(1.0, 0.5) == "2.0×"
     assert run_all.ratio(1.0, 0.0) == "n/a"
+
+
+# ---------------------------------------------------------------- bench_training helpers
+
+
+def test_epoch_flops_counted_by_hand():
+    # 784 -> 512 -> 10: layer 1 forward + weight gradient (no input gradient), layer 2 all three.
+    per_sample = 2 * 784 * 512 * 2 + 2 * 512 * 10 * 3
+    assert per_sample == 1_636_352
+    assert bench_training.epoch_flops((784, 512, 10), 60_000, 4) == per_sample * 60_000 * 4
+    assert bench_training.epoch_flops((784, 10), 100, 1) == 2 * 784 * 10 * 2 * 100
+
+
+def test_shapes_parse_hidden_layers_and_batch():
+    assert bench_training.parse_shapes("512x256, 256-128x512") == [((512,), 256), ((256, 128), 512)]
+    with pytest.raises(SystemExit, match="512x256"):
+        bench_training.parse_shapes("512")
+
+
+def test_default_shapes_parse():
+    assert len(bench_training.parse_shapes(bench_training.DEFAULT_SHAPES)) == 3
 
 
 # ---------------------------------------------------------------- end to end (opt-in)

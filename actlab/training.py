@@ -679,7 +679,8 @@ def train(
             permutation = permutation.to(device, non_blocking=True)
         batch = permutation[:, position * config.batch_size : (position + 1) * config.batch_size]
         picked = batch.reshape(-1)  # index_select copies whole rows: faster than fancy indexing
-        x = _to_float(data.train_x.index_select(0, picked), data, model).view(S, -1, model.padded_width)
+        x = _to_float(data.train_x.index_select(0, picked), data, model)
+        x = x.view(S, -1, model.padded_width)
         y = data.train_y.index_select(0, picked).view(S, -1)
         losses, _ = member_losses(model(x), y, outputs)
         optimizer.zero_grad(set_to_none=True)

@@ -2,7 +2,7 @@
 
 Every activation (and every seed) is one *member* of a single batched model: the members'
 weights are stacked so one wide GEMM computes the first layer of all of them at once and one
-``bmm`` each later layer. The members share the initial weights of their seed, the order of
+``bmm`` over all members each later layer. The members share the initial weights of their seed, the order of
 the data and the number of steps, so the only difference between them is the activation.
 Their losses are summed before ``backward``; as the members share no parameter, each one gets
 exactly the gradient it would get alone, and the elementwise optimizers (SGD with momentum,

@@ -1,6 +1,7 @@
 """How fast is actlab.training? One epoch on full-size Fashion-MNIST against two yardsticks.
 
-Each model shape (hidden widths × batch size, several per run) is timed against:
+Each case (number of activations, hidden widths, batch size; several per run) is timed
+against:
 
 1. The FLOP limit: the epoch's matrix-multiply work divided by the machine's measured GEMM rate
    (float32 ``torch.mm`` of large square matrices, best of several runs). The fraction of that
@@ -15,12 +16,12 @@ implementation can reach, since an epoch at 100 % of the GEMM rate is 1 / that s
 
 Usage (from the repository root):
 
-    python bench/bench_training.py                      # default shapes, Debian's copy
+    python bench/bench_training.py                      # default cases, Debian's copy
     python bench/bench_training.py --data /path/to/fashion-mnist --device cuda
-    python bench/bench_training.py --activations relu,gelu --shapes 1024x256,256-256x512
-    python bench/bench_training.py --quick              # the first shape only
+    python bench/bench_training.py --activations relu,gelu --cases 1024x256,256-256x512
+    python bench/bench_training.py --quick              # the first case only
 
-Prints the GEMM rate, then a Markdown table (one row per shape: epoch times, the two ratios,
+Prints the GEMM rate, then a Markdown table (one row per case: epoch times, the two ratios,
 whether both targets are met), accuracies of both sides and peak RSS.
 """
 
@@ -44,8 +45,11 @@ from torch.utils.data import DataLoader, TensorDataset
 from actlab import activations, training
 
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
-# hidden x batch: the wide model of the earlier runs, a medium one, and the page's default.
-DEFAULT_SHAPES = "512x256,256x512,128x64"
+# Eight activations side by side, as a lecture compares them; the cases take the first N.
+DEFAULT_ACTIVATIONS = "relu,tanh,gelu,silu,leaky_relu,elu,mish,softplus"
+# [activations @] hidden x batch: all eight in a narrow model; four in a wide, a medium and the
+# MNIST page's default model.
+DEFAULT_CASES = "8@128x512,4@512x256,4@256x512,4@128x64"
 
 
 def synchronize(device: torch.device) -> None:
@@ -124,34 +128,55 @@ def tutorial_epochs(
     return seconds, accuracy
 
 
-@dataclass
-class Measurement:
-    """One model shape's timings, each the best of the repeats."""
+@dataclass(frozen=True)
+class Case:
+    """One measured setting: the first ``members`` activations of the list, hidden widths, batch."""
 
+    members: int | None  # None: every listed activation
     hidden: tuple[int, ...]
     batch: int
+
+
+@dataclass
+class Measurement:
+    """One case's timings, each the best of the repeats."""
+
+    config: training.TrainingConfig
     flops: float
     actlab: training.TrainingResult
     tutorial_seconds: float
     tutorial_accuracy: dict[str, float]
 
 
-def parse_shapes(text: str) -> list[tuple[tuple[int, ...], int]]:
-    """``"512x256,256x512"`` → ``[((512,), 256), ((256,), 512)]``; hidden widths joined by ``-``."""
-    shapes = []
+def parse_cases(text: str) -> list[Case]:
+    """``"8@128x512,512x256"``: [activation count @] hidden widths (joined by ``-``) x batch."""
+    cases = []
     for item in text.split(","):
-        hidden, _, batch = item.strip().partition("x")
-        if not batch:
-            raise SystemExit(f"--shapes entries look like 512x256 (hidden x batch), got {item!r}")
-        shapes.append((training.parse_hidden(hidden.replace("-", ",")), int(batch)))
-    return shapes
+        count, _, shape = item.strip().rpartition("@")
+        hidden, _, batch = shape.partition("x")
+        if not (batch.isdigit() and (count.isdigit() or not count)):
+            raise SystemExit(
+                f"--cases entries look like 8@128x512 or 512x256 ([activations @] hidden x "
+                f"batch), got {item!r}"
+            )
+        hidden_widths = training.parse_hidden(hidden.replace("-", ","))
+        cases.append(Case(int(count) if count else None, hidden_widths, int(batch)))
+    return cases
 
 
-def measure(
-    base: training.TrainingConfig, hidden: tuple[int, ...], batch: int, data, repeats: int, gemm
-) -> Measurement:
+def case_config(base: training.TrainingConfig, case: Case) -> training.TrainingConfig:
+    if case.members is not None and not 1 <= case.members <= len(base.activations):
+        raise SystemExit(f"case {case} asks for more activations than --activations lists")
+    return dataclasses.replace(
+        base,
+        activations=base.activations[: case.members],
+        hidden=case.hidden,
+        batch_size=case.batch,
+    )
+
+
+def measure(config: training.TrainingConfig, data, repeats: int, gemm) -> Measurement:
     """Alternate actlab epochs, tutorial epochs and GEMM-rate samples; keep each one's best."""
-    config = dataclasses.replace(base, hidden=hidden, batch_size=batch)
     sizes = (data.train_x.shape[1], *config.hidden, len(data.class_names))
     members = len(config.activations) * len(config.seeds)
     training.train(config, data=data)  # warm-up: first-call imports, kernel selection
@@ -161,8 +186,7 @@ def measure(
         ours.append(training.train(config, data=data))
         tutorial.append(tutorial_epochs(config, data, sizes))
     return Measurement(
-        hidden=hidden,
-        batch=batch,
+        config=config,
         flops=epoch_flops(sizes, len(data.train_y), members),
         actlab=min(ours, key=lambda r: r.train_seconds),
         tutorial_seconds=sum(min(t[0][title] for t in tutorial) for title in config.titles),
@@ -170,26 +194,68 @@ def measure(
     )
 
 
+def table(results: list[Measurement], rate: float, data) -> list[str]:
+    """The Markdown table: one row per case, both ratios and whether the targets are met."""
+    header = (
+        "activations",
+        "model",
+        "batch",
+        "GFLOP",
+        "limit s",
+        "actlab s",
+        "tutorial s",
+        "actlab/GEMM",
+        "tutorial/GEMM",
+        "speed-up",
+        "targets",
+    )
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for m in results:
+        limit = m.flops / rate
+        ours, theirs = m.actlab.train_seconds, m.tutorial_seconds
+        met = limit / ours >= 0.60 and theirs / ours >= 2.0
+        sizes = (data.train_x.shape[1], *m.config.hidden, len(data.class_names))
+        row = (
+            len(m.config.activations),
+            "→".join(map(str, sizes)),
+            m.config.batch_size,
+            f"{m.flops / 1e9:,.0f}",
+            f"{limit:.2f}",
+            f"{ours:.2f}",
+            f"{theirs:.2f}",
+            f"{limit / ours:.0%}",
+            f"{limit / theirs:.0%}",
+            f"{theirs / ours:.2f}×",
+            "both met" if met else "missed",
+        )
+        lines.append("| " + " | ".join(map(str, row)) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DEFAULT_DATA, help="folder with Fashion-MNIST IDX files")
-    parser.add_argument("--activations", default="relu,tanh,gelu,silu")
     parser.add_argument(
-        "--shapes",
-        default=DEFAULT_SHAPES,
-        help="model shapes to measure, as hidden x batch (hidden layers joined by -): "
-        "'512x256,256-256x512'",
+        "--activations",
+        default=DEFAULT_ACTIVATIONS,
+        help="catalogue names, comma-separated; a case trains the first N of them",
+    )
+    parser.add_argument(
+        "--cases",
+        default=DEFAULT_CASES,
+        help="what to measure: [activation count @] hidden x batch, hidden layers joined by -, "
+        "e.g. '8@128x512,512x256,256-256x512' (no count: all activations)",
     )
     parser.add_argument("--optimizer", default="adam", choices=training.OPTIMIZERS)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="auto", choices=training.DEVICES)
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per side (best)")
     parser.add_argument("--gemm-size", type=int, default=0, help="0: 2048 on CPU, 8192 on GPU")
-    parser.add_argument("--quick", action="store_true", help="the first shape only, 2 repeats")
+    parser.add_argument("--quick", action="store_true", help="the first case only, 2 repeats")
     args = parser.parse_args()
-    shapes = parse_shapes(args.shapes)
+    cases = parse_cases(args.cases)
     if args.quick:
-        shapes, args.repeats = shapes[:1], min(args.repeats, 2)
+        cases, args.repeats = cases[:1], min(args.repeats, 2)
 
     base = training.TrainingConfig(
         dataset="fashion-mnist",
@@ -202,6 +268,7 @@ def main() -> None:
         evals_per_epoch=1,
         device=args.device,
     )
+    configs = [case_config(base, case) for case in cases]
     device = training.resolve_device(base.device)
     data = training.tensor_data(base, device)
     gemm_n = args.gemm_size or (8192 if device.type == "cuda" else 2048)
@@ -211,70 +278,38 @@ def main() -> None:
         rates.append(gemm_rate(device, gemm_n))
 
     # Peak memory of loading plus training, before the tutorial loop's float copy of the data.
-    training.train(
-        dataclasses.replace(base, hidden=shapes[0][0], batch_size=shapes[0][1]), data=data
-    )
+    training.train(configs[0], data=data)
     actlab_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Repeats alternate the three measurements, and each keeps its best, so that load from
     # other processes at one moment does not favour one side.
-    results = [measure(base, hidden, batch, data, args.repeats, gemm) for hidden, batch in shapes]
+    results = [measure(config, data, args.repeats, gemm) for config in configs]
     rate = max(rates)
 
     threads = torch.get_num_threads()
     print(f"device     {device} ({threads} CPU threads), torch {torch.__version__}")
     print(f"data       {data.description}")
-    print(
-        f"models     {len(base.titles)} side by side: {', '.join(base.titles)}; "
-        f"{base.optimizer}, lr {base.lr:g}; one epoch, times are the best of {args.repeats}"
-    )
+    print(f"activations {', '.join(base.titles)} (a case with N trains the first N)")
+    print(f"training   {base.optimizer}, lr {base.lr:g}; one epoch; times: best of {args.repeats}")
     print(
         f"GEMM rate  {rate / 1e9:,.1f} GFLOP/s (float32 {gemm_n}³ torch.mm, best of "
         f"{len(rates)} samples taken between the epochs)"
     )
     print()
-    header = (
-        "model",
-        "batch",
-        "GFLOP",
-        "limit s",
-        "actlab s",
-        "tutorial s",
-        "actlab/GEMM",
-        "tutorial/GEMM",
-        "speed-up",
-        "targets",
-    )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for m in results:
-        limit = m.flops / rate
-        ours, theirs = m.actlab.train_seconds, m.tutorial_seconds
-        met = limit / ours >= 0.60 and theirs / ours >= 2.0
-        model = " -> ".join(map(str, (data.train_x.shape[1], *m.hidden, len(data.class_names))))
-        row = (
-            model,
-            m.batch,
-            f"{m.flops / 1e9:,.0f}",
-            f"{limit:.2f}",
-            f"{ours:.2f}",
-            f"{theirs:.2f}",
-            f"{limit / ours:.0%}",
-            f"{limit / theirs:.0%}",
-            f"{theirs / ours:.2f}×",
-            "both met" if met else "missed",
-        )
-        print("| " + " | ".join(map(str, row)) + " |")
+    print("\n".join(table(results, rate, data)))
     print()
     print("targets: actlab/GEMM >= 60 % and speed-up >= 2×. tutorial/GEMM bounds the speed-up: an")
     print("epoch at 100 % of the GEMM rate is at most 1 / (tutorial/GEMM) times the tutorial's.")
     for m in results:
         gaps = [abs(m.actlab.test_accuracy[t] - a) for t, a in m.tutorial_accuracy.items()]
-        accuracies = ", ".join(
-            f"{t} {m.actlab.test_accuracy[t]:.3f}/{a:.3f}" for t, a in m.tutorial_accuracy.items()
-        )
+        hidden = "-".join(map(str, m.config.hidden))
         print(
-            f"accuracy {m.hidden}x{m.batch} actlab/tutorial: {accuracies} "
-            f"(largest gap {max(gaps):.3f})"
+            f"accuracy {len(gaps)}@{hidden}x{m.config.batch_size}: largest actlab/tutorial gap "
+            f"{max(gaps):.3f} ("
+            + ", ".join(
+                f"{t} {m.actlab.test_accuracy[t]:.3f}/{a:.3f}"
+                for t, a in m.tutorial_accuracy.items()
+            )
+            + ")"
         )
     print(f"peak RSS   {actlab_rss:,.0f} MB loading + one actlab epoch (whole process)")
 

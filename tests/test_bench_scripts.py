@@ -283,14 +283,28 @@ def test_epoch_flops_counted_by_hand():
     assert bench_training.epoch_flops((784, 10), 100, 1) == 2 * 784 * 10 * 2 * 100
 
 
-def test_shapes_parse_hidden_layers_and_batch():
-    assert bench_training.parse_shapes("512x256, 256-128x512") == [((512,), 256), ((256, 128), 512)]
-    with pytest.raises(SystemExit, match="512x256"):
-        bench_training.parse_shapes("512")
+def test_cases_parse_activation_count_hidden_layers_and_batch():
+    case = bench_training.Case
+    assert bench_training.parse_cases("8@128x512, 256-128x64") == [
+        case(8, (128,), 512),
+        case(None, (256, 128), 64),
+    ]
+    for bad in ("512", "x@128x512", "128x"):
+        with pytest.raises(SystemExit, match="8@128x512"):
+            bench_training.parse_cases(bad)
 
 
-def test_default_shapes_parse():
-    assert len(bench_training.parse_shapes(bench_training.DEFAULT_SHAPES)) == 3
+def test_default_cases_take_the_first_activations():
+    base = bench_training.training.TrainingConfig(
+        activations=tuple(bench_training.DEFAULT_ACTIVATIONS.split(","))
+    )
+    cases = bench_training.parse_cases(bench_training.DEFAULT_CASES)
+    configs = [bench_training.case_config(base, c) for c in cases]
+    assert [len(c.activations) for c in configs] == [8, 4, 4, 4]
+    assert configs[1].titles == ["ReLU", "Tanh", "GELU", "SiLU / Swish"]
+    assert (configs[1].hidden, configs[1].batch_size) == ((512,), 256)
+    with pytest.raises(SystemExit, match="more activations"):
+        bench_training.case_config(base, bench_training.Case(9, (8,), 8))
 
 
 # ---------------------------------------------------------------- end to end (opt-in)

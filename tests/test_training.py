@@ -174,6 +174,47 @@ def test_batched_training_equals_training_each_activation_alone():
     assert seeds[0] != seeds[5]  # the seeds really differ (weights and data order)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_batched_training_matches_a_plain_nn_linear_loop(optimizer):
+    """An independent reference: textbook nn.Sequential models fed the same batches.
+
+    The batched model folds the first bias into its GEMM and pads the input; none of that may
+    change what a member learns.
+    """
+    config = small(activations=("relu", "gelu"), optimizer=optimizer, lr=0.05, train_limit=600)
+    result = training.train(config)
+    data = training.tensor_data(config)
+    sizes = (784, 32, 10)
+    # train() draws each epoch's order from this stream (seed 0 -> 2**32).
+    order = torch.randperm(600, generator=torch.Generator().manual_seed(2**32))
+    for member, name in enumerate(("relu", "gelu")):
+        layers = training.initial_weights(sizes, seed=0)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(784, 32), training.activations.module(name), torch.nn.Linear(32, 10)
+        )
+        with torch.no_grad():
+            for linear, (w, b) in zip((model[0], model[2]), layers, strict=True):
+                linear.weight.copy_(w)
+                linear.bias.copy_(b)
+        if optimizer == "sgd":
+            opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        else:
+            opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        for start in range(0, 600, 50):
+            index = order[start : start + 50]
+            x = (data.train_x[index].double() - data.shift) * data.scale
+            loss = F.cross_entropy(model(x.float()), data.train_y[index])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        want = [model[0].weight, model[0].bias, model[2].weight, model[2].bias]
+        for got, expected in zip(weights_of(result, 0, member), want, strict=True):
+            torch.testing.assert_close(got, expected.detach(), rtol=0, atol=2e-5)
+    first = result.model.weights[0]
+    assert first.shape == (1, 2 * 32, 800)  # 784 pixels, the bias feature, 15 zero features
+    assert first[..., 785:].abs().max() == 0  # padding weights get no gradient: still zero
+
+
 def test_nan_loss_stops_only_that_activation():
     exploding = ActivationSpec(
         "exploding", function=lambda x: torch.exp(100 * x), label="exp(100x)"

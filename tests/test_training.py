@@ -209,7 +209,10 @@ def test_batched_training_matches_a_plain_nn_linear_loop(optimizer):
             opt.step()
         want = [model[0].weight, model[0].bias, model[2].weight, model[2].bias]
         for got, expected in zip(weights_of(result, 0, member), want, strict=True):
-            torch.testing.assert_close(got, expected.detach(), rtol=0, atol=2e-5)
+            # float32 sums in another order; Adam divides by sqrt(v), so pixels that rarely get
+            # a gradient amplify that to ~3e-5 (one wrong step would be off by ~lr = 0.05).
+            atol = 1e-6 if optimizer == "sgd" else 3e-4
+            torch.testing.assert_close(got, expected.detach(), rtol=1e-3, atol=atol)
     first = result.model.weights[0]
     assert first.shape == (1, 2 * 32, 800)  # 784 pixels, the bias feature, 15 zero features
     assert first[..., 785:].abs().max() == 0  # padding weights get no gradient: still zero

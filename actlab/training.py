@@ -2,8 +2,9 @@
 
 Every activation (and every seed) is one *member* of a single batched model: the members'
 weights are stacked so one wide GEMM computes the first layer of all of them at once and one
-``bmm`` over all members each later layer. The members share the initial weights of their seed, the order of
-the data and the number of steps, so the only difference between them is the activation.
+``bmm`` over all members each later layer. The members share the initial weights of their
+seed, the order of the data and the number of steps, so the only difference between them is
+the activation.
 Their losses are summed before ``backward``; as the members share no parameter, each one gets
 exactly the gradient it would get alone, and the elementwise optimizers (SGD with momentum,
 Adam) update each one exactly as alone.
@@ -19,6 +20,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +32,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from actlab import activations, datasets
+from actlab import activations, datasets, memory
 
 OPTIMIZERS = ("sgd", "adam")
 SITES = ("hidden", "output")
 INPUT_SCALINGS = ("standardize", "divide_by_255")
 DEVICES = ("auto", "cpu", "cuda")
-MAX_PARAMETERS = 10_000_000  # all members together: keeps a run's memory far below 1 GB
+# Memory caps of one run, all members together (two runs at once must fit a small server):
+# weights (each with gradient and two Adam moments, 16 bytes) and the widest layer's outputs of
+# one step, samples × units (a handful of such float32 tensors are alive at once).
+MAX_PARAMETERS = 4_000_000
+MAX_STEP_UNITS = 2**21  # e.g. 4 activations × 512 units × batch 1024
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
 HISTORY_COLUMNS = [
     "step",
@@ -202,12 +208,25 @@ class TrainingConfig:
                 f"{weights:,} weights in all models together is over the {MAX_PARAMETERS:,} "
                 "this server allows: use fewer or narrower layers, activations or seeds"
             )
+        units = self.batch_size * self.widest_layer_units
+        if units > MAX_STEP_UNITS:
+            raise ValueError(
+                f"batch {self.batch_size} × {self.widest_layer_units:,} units in the widest layer "
+                f"of all models is {units:,} values per step, over the {MAX_STEP_UNITS:,} this "
+                "server allows: use a smaller batch or fewer/narrower layers, activations or seeds"
+            )
         if self.train_limit is not None:
             set_(self, "train_limit", _positive_int("train_limit", self.train_limit, 10))
 
     @property
     def titles(self) -> list[str]:
         return [spec.title for spec in self.activations]
+
+    @property
+    def widest_layer_units(self) -> int:
+        """Outputs of the widest layer for one sample, all members together."""
+        widths = (*self.hidden, datasets.NUM_CLASSES)
+        return max(widths) * len(self.activations) * len(self.seeds)
 
 
 # Ready-made experiments (``TrainingConfig`` keyword arguments).
@@ -319,7 +338,15 @@ def tensor_data(config: TrainingConfig, device: torch.device | None = None) -> T
         shift, scale = 0.0, 1.0 / 255.0
 
     def flat(array: np.ndarray) -> Tensor:
-        return torch.from_numpy(np.array(array.reshape(len(array), -1))).to(device)
+        """``[N, 784]`` uint8 sharing the dataset cache's memory (no copy per run on the CPU).
+
+        The cached arrays are read-only and training only ever reads them (``index_select``),
+        so torch's warning about non-writable arrays does not apply.
+        """
+        rows = np.ascontiguousarray(array.reshape(len(array), -1))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            return torch.from_numpy(rows).to(device)
 
     return TensorData(
         train_x=flat(images),
@@ -508,8 +535,10 @@ class TrainingResult:
 class _Evaluator:
     """Test loss and accuracy of all members, in chunks so memory stays small."""
 
-    def __init__(self, data: TensorData, chunk: int = 2000) -> None:
-        self.data, self.chunk = data, chunk
+    def __init__(self, data: TensorData, config: TrainingConfig, chunk: int = 2000) -> None:
+        # A chunk never holds more layer outputs than a training step may.
+        self.data = data
+        self.chunk = max(1, min(chunk, MAX_STEP_UNITS // config.widest_layer_units))
 
     @torch.no_grad()
     def __call__(
@@ -592,7 +621,7 @@ def train(
         )
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
-    evaluate = _Evaluator(data)
+    evaluate = _Evaluator(data, config)
     titles, S, A = config.titles, len(config.seeds), len(functions)
     n_train = len(data.train_y)
     steps_per_epoch, total_steps, eval_steps = _schedule(n_train, config)
@@ -944,6 +973,7 @@ class TrainingRun:
             self._set(status="failed", error=f"{type(err).__name__}: {err}")
         finally:
             self._slots.release()
+            memory.release_freed_memory()  # the run's optimizer state and batches are gone now
 
 
 class RunRegistry:

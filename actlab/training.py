@@ -42,7 +42,7 @@ DEVICES = ("auto", "cpu", "cuda")
 # weights (each with gradient and two Adam moments, 16 bytes) and the widest layer's outputs of
 # one step, samples × units (a handful of such float32 tensors are alive at once).
 MAX_PARAMETERS = 4_000_000
-MAX_STEP_UNITS = 2**21  # e.g. 4 activations × 512 units × batch 1024
+MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
 HISTORY_COLUMNS = [
     "step",

@@ -5,9 +5,9 @@
    properties and charts are recomputed), then as many reruns with nothing changed (cache hits).
 2. Cold start (a fresh ``streamlit run`` and headless Chromium): process start to the home page's
    title on screen and the app idle; then opening /explorer to its first chart drawn.
-3. The other scripts in ``bench/`` (training throughput, playground, gradients) where they
-   exist, as subprocesses with their output passed through; ``--quick`` is handed on to those
-   that accept it.
+3. The other scripts in ``bench/`` (training throughput and memory, playground, gradients)
+   where they exist, as subprocesses with their output passed through; ``--quick`` is handed
+   on to those that accept it.
 
 From the repository root:
 
@@ -49,7 +49,12 @@ CHROMIUM_ARGS = [
 ]
 SIX_FUNCTIONS = ["relu", "leaky_relu", "elu", "gelu", "silu", "tanh"]
 MOVED_SLIDER = "ex_leaky_relu_negative_slope"
-SUB_BENCHMARKS = ["bench_training.py", "bench_playground.py", "bench_gradients.py"]
+SUB_BENCHMARKS = [
+    "bench_training.py",
+    "bench_memory.py",
+    "bench_playground.py",
+    "bench_gradients.py",
+]
 QUIET_SECONDS = 1.0  # no running indicator for this long counts as idle
 TAIL_LINES = 30  # of each sub-benchmark's output, copied into the summary
 

@@ -125,6 +125,12 @@ def test_bad_input_is_a_message_not_a_traceback():
     assert "choose at least one activation" in at.error[0].value
     at = set_widgets(run_page(PAGE), {"mn_act": ["log_softmax"]})
     assert "use compare_at='output'" in at.error[0].value
+    # Over the server's memory caps: said before anything is trained, with the numbers.
+    at = set_widgets(run_page(PAGE), {"mn_hid": "1024", "mn_bs": 1024})
+    assert "batch 1024 × 4,096 units" in at.error[0].value
+    assert "use a smaller batch" in at.error[0].value
+    at = set_widgets(run_page(PAGE), {"mn_hid": "2048, 2048"})
+    assert "weights in all models together is over the 4,000,000" in at.error[0].value
 
 
 def test_offline_download_falls_back_to_bundled(monkeypatch):

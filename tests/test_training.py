@@ -56,7 +56,7 @@ def weights_of(result: training.TrainingResult, seed_index: int, member: int) ->
                 "batch_size": 1024,
             },
             r"batch 1024 × 4,096 units in the widest layer of all models is 4,194,304 values per "
-            r"step, over the 2,097,152 this server allows",
+            r"step, over the 1,048,576 this server allows",
         ),
     ],
 )
@@ -68,8 +68,10 @@ def test_bad_config_values_are_named(changes, message):
 def test_memory_caps_admit_their_limits_exactly():
     widest = TrainingConfig(activations=("relu", "tanh", "gelu", "silu"), hidden=(512,))
     assert widest.widest_layer_units == 2048
+    with pytest.raises(ValueError, match="over the 1,048,576"):
+        TrainingConfig(activations=("relu", "tanh", "gelu", "silu"), hidden=(512,), batch_size=1024)
     at_cap = TrainingConfig(
-        activations=("relu", "tanh", "gelu", "silu"), hidden=(512,), batch_size=1024
+        activations=("relu", "tanh", "gelu", "silu"), hidden=(256,), batch_size=1024
     )
     assert at_cap.batch_size * at_cap.widest_layer_units == training.MAX_STEP_UNITS
     seeds = TrainingConfig(activations=("relu",), hidden=(64, 300), seeds=(0, 1, 2))
@@ -84,7 +86,7 @@ def test_memory_caps_admit_their_limits_exactly():
 def test_evaluation_chunks_hold_no_more_than_a_training_step():
     data = training.tensor_data(small())
     wide = TrainingConfig(activations=("relu", "tanh"), hidden=(1500,), batch_size=16)
-    assert training._Evaluator(data, wide).chunk == training.MAX_STEP_UNITS // 3000 == 699
+    assert training._Evaluator(data, wide).chunk == training.MAX_STEP_UNITS // 3000 == 349
     assert training._Evaluator(data, small()).chunk == 2000
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import streamlit as st
 
 from actlab import activations, datasets, snippets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
 from ui.catalogue import activation_options
+from ui.export import cacheable_spec, chart_with_downloads
 from ui.frame import guarded, lesson_header
 
 PRESET_NAMES = ["custom", *training.PRESETS]
@@ -242,18 +246,42 @@ if run is None:
     st.stop()
 
 
-def draw_curves(history) -> None:
+@st.cache_data(show_spinner=False, max_entries=64)
+def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFrame, str]]:
+    """Loss and accuracy charts of a history: cached Vega-Lite spec, its data, a file name.
+
+    The live view refreshes twice a second but the history only grows at evaluations: building
+    the two Altair charts costs ~90 ms of the server's CPU (and GIL) that the training needs.
+    """
     loss = training.seed_bands(history, ["train_loss", "test_loss"])
     accuracy = training.seed_bands(history, ["test_accuracy"])
-    chart_left, chart_right = st.columns(2)
-    chart_left.altair_chart(
-        learning_curves(loss, "loss", "mn_loss_legend", title="Loss: test (solid), train (dashed)"),
-        width="stretch",
-    )
-    chart_right.altair_chart(
-        learning_curves(accuracy, "test accuracy", "mn_acc_legend", title="Test accuracy"),
-        width="stretch",
-    )
+    title = "Loss: test (solid), train (dashed)"
+    return [
+        (
+            cacheable_spec(learning_curves(loss, "loss", "mn_loss_legend", title=title)),
+            loss,
+            "loss",
+        ),
+        (
+            cacheable_spec(
+                learning_curves(accuracy, "test accuracy", "mn_acc_legend", title="Test accuracy")
+            ),
+            accuracy,
+            "accuracy",
+        ),
+    ]
+
+
+def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
+    """Side by side; with PNG / SVG / CSV buttons once the run is over (not while it redraws)."""
+    for column, (spec, data, name) in zip(
+        st.columns(2), learning_curve_charts(history), strict=True
+    ):
+        with column:
+            if downloads:
+                chart_with_downloads(spec, data, f"mnist_{name}")
+            else:
+                st.vega_lite_chart(spec, width="stretch")
 
 
 @st.fragment(run_every=0.5)
@@ -307,7 +335,7 @@ st.caption(
 )
 if result.history.empty:
     st.stop()
-draw_curves(result.history)
+draw_curves(result.history, downloads=True)
 
 st.subheader("Results")
 st.dataframe(
@@ -326,9 +354,13 @@ st.dataframe(
 st.subheader("Where the mistakes are")
 picked = st.selectbox("Activation", list(result.test_probabilities), key="mn_cm")
 matrix_column, gallery_column = st.columns([3, 2])
-matrix_column.altair_chart(
-    confusion_heatmap(training.confusion_matrix(result, picked)), width="stretch"
-)
+with matrix_column:
+    matrix = training.confusion_matrix(result, picked)
+    chart_with_downloads(
+        confusion_heatmap(matrix),
+        matrix,
+        f"mnist_confusion_{re.sub(r'[^A-Za-z0-9]+', '_', picked)}",
+    )
 with gallery_column:
     st.caption("The most confident mistakes on the test set (first seed's model):")
     mistakes = training.misclassified(result, picked, limit=12)

@@ -98,8 +98,9 @@ def test_tiny_training_runs_live_and_shows_results():
     cells = chart_rows(at, 2, "count")
     assert cells["count"].sum() == 10000
     assert len(at.get("image")) == 12  # the gallery of the most confident mistakes
-    csv = at.get("download_button")[0].proto
-    assert csv.label.startswith("Download the training history")
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("CSV") == 3  # each chart
+    assert labels[-1] == "Download the training history (CSV)"
     # A second viewer with the same settings sees the shared result without training again.
     again = set_widgets(run_page(PAGE), TINY | {"mn_act": ["relu", "tanh"], "mn_seeds": 2})
     assert finished(again) and training.RUNS.find(config).state().result is result

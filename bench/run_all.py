@@ -5,9 +5,10 @@
    properties and charts are recomputed), then as many reruns with nothing changed (cache hits).
 2. Cold start (a fresh ``streamlit run`` and headless Chromium): process start to the home page's
    title on screen and the app idle; then opening /explorer to its first chart drawn.
-3. The other scripts in ``bench/`` (training throughput and memory, playground, gradients)
-   where they exist, as subprocesses with their output passed through; ``--quick`` is handed
-   on to those that accept it.
+3. The other scripts in ``bench/`` (training throughput and memory, training inside the server,
+   playground, gradients) where they exist, as subprocesses with their output passed through;
+   ``--quick`` is handed on to those that accept it (``--skip-browser`` leaves out the server
+   training, which drives Chromium).
 
 From the repository root:
 
@@ -52,9 +53,11 @@ MOVED_SLIDER = "ex_leaky_relu_negative_slope"
 SUB_BENCHMARKS = [
     "bench_training.py",
     "bench_memory.py",
+    "bench_server_training.py",
     "bench_playground.py",
     "bench_gradients.py",
 ]
+BROWSER_BENCHMARKS = {"bench_server_training.py"}  # left out by --skip-browser
 QUIET_SECONDS = 1.0  # no running indicator for this long counts as idle
 TAIL_LINES = 30  # of each sub-benchmark's output, copied into the summary
 
@@ -357,7 +360,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     if not args.skip_benches:
         print("3. Other benchmarks ...", flush=True)
-        scripts = [BENCH / name for name in SUB_BENCHMARKS if (BENCH / name).exists()]
+        names = [n for n in SUB_BENCHMARKS if not (args.skip_browser and n in BROWSER_BENCHMARKS)]
+        scripts = [BENCH / name for name in names if (BENCH / name).exists()]
         results["benches"] = [run_bench(s, args.quick, args.bench_timeout) for s in scripts]
 
     results["machine"] += f"; load average {load_average()} at end"

@@ -265,6 +265,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def preload_optimizers() -> None:
+    """Import what constructing a torch optimizer imports on first use (``torch._dynamo``,
+    ~1 s), so a page can pay it in the background while its user is still choosing settings."""
+    import torch._dynamo  # noqa: F401
+
+
 def resolve_device(device: str) -> torch.device:
     """``auto`` means CUDA when torch sees a GPU, else the CPU."""
     if device == "auto":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -25,12 +26,23 @@ SOURCE_LABELS = {
     "bundled": "bundled MNIST (5,000 + 10,000)",
 }
 
+
+@st.cache_resource(show_spinner=False)
+def optimizers_preloading() -> threading.Thread:
+    """Once per server: the first training's one-time imports, while the user picks settings."""
+    thread = threading.Thread(target=training.preload_optimizers, name="actlab-preload")
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
 lesson_header(
     "MNIST: activations side by side",
     "Every activation trains from the **same initial weights on the same batches** for the same "
     "number of steps, so the curves differ only because of the activation. Watch how fast each "
     "loss falls, where the accuracies end up, and which digits each model gets wrong.",
 )
+optimizers_preloading()
 
 
 def widget_values(preset: dict) -> dict:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,7 @@ import torch.nn.functional as F
 from actlab import datasets, training
 from actlab.training import ActivationSpec, TrainingConfig
 
+ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"train_limit": 1000, "hidden": (32,), "batch_size": 50, "device": "cpu"}
 
 
@@ -463,3 +467,26 @@ def test_learning_curves_draw_bands_only_for_several_seeds():
         }
     )
     assert confusion_heatmap(counts).to_dict()["layer"][1]["mark"]["type"] == "text"
+
+
+def _modules_imported_by_first_optimizer(preload: bool) -> list[str]:
+    code = (
+        "import sys, torch\n"
+        "from actlab import training\n"
+        f"if {preload}: training.preload_optimizers()\n"
+        "before = set(sys.modules)\n"
+        "torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], fused=True)\n"
+        "new = set(sys.modules) - before\n"
+        "print(len(new), any(m.startswith('torch._dynamo') for m in new))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return run.stdout.split()
+
+
+def test_preloading_leaves_the_first_optimizer_nothing_heavy_to_import():
+    count, dynamo = _modules_imported_by_first_optimizer(preload=False)
+    assert dynamo == "True" and int(count) > 100  # what a page's first Train click would wait for
+    count, dynamo = _modules_imported_by_first_optimizer(preload=True)
+    assert dynamo == "False" and int(count) < 10

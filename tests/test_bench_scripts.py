@@ -19,6 +19,7 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_server_training
 import bench_training
 import load_test
 import run_all
@@ -305,6 +306,18 @@ def test_default_cases_take_the_first_activations():
     assert (configs[1].hidden, configs[1].batch_size) == ((512,), 256)
     with pytest.raises(SystemExit, match="more activations"):
         bench_training.case_config(base, bench_training.Case(9, (8,), 8))
+
+
+def test_server_training_reads_the_mnist_pages_own_caption():
+    page = (Path(__file__).resolve().parents[1] / "pages" / "mnist.py").read_text()
+    assert "training samples/s per model." in page  # the caption the bench parses
+    caption = "device cpu · 4.9 s in all · 19,455 training samples/s per model."
+    assert bench_server_training.SAMPLES.search(caption).group(1) == "19,455"
+    query = bench_server_training.page_query(
+        bench_server_training.argparse.Namespace(hidden="256", batch=256), evaluations=3
+    )
+    assert "mn_ds=Fashion-MNIST" in query and "mn_src=system+copy" in query
+    assert "mn_lim=all" in query and "mn_ev=3" in query
 
 
 # ---------------------------------------------------------------- end to end (opt-in)

@@ -167,12 +167,15 @@ def parse_cases(text: str) -> list[Case]:
 def case_config(base: training.TrainingConfig, case: Case) -> training.TrainingConfig:
     if case.members is not None and not 1 <= case.members <= len(base.activations):
         raise SystemExit(f"case {case} asks for more activations than --activations lists")
-    return dataclasses.replace(
-        base,
-        activations=base.activations[: case.members],
-        hidden=case.hidden,
-        batch_size=case.batch,
-    )
+    try:  # the server's memory caps apply here too
+        return dataclasses.replace(
+            base,
+            activations=base.activations[: case.members],
+            hidden=case.hidden,
+            batch_size=case.batch,
+        )
+    except ValueError as err:
+        raise SystemExit(f"case {case}: {err}") from None
 
 
 def measure(config: training.TrainingConfig, data, repeats: int, gemm) -> Measurement:

@@ -306,6 +306,8 @@ def test_default_cases_take_the_first_activations():
     assert (configs[1].hidden, configs[1].batch_size) == ((512,), 256)
     with pytest.raises(SystemExit, match="more activations"):
         bench_training.case_config(base, bench_training.Case(9, (8,), 8))
+    with pytest.raises(SystemExit, match="over the 1,048,576 this server allows"):
+        bench_training.case_config(base, bench_training.Case(4, (1024,), 512))
 
 
 def test_server_training_reads_the_mnist_pages_own_caption():

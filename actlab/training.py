@@ -428,12 +428,19 @@ class StackedMLP(torch.nn.Module):
             self.weights.append(torch.nn.Parameter(w))  # [S·A, out, in]
             self.biases.append(torch.nn.Parameter(b))  # [S·A, out, 1]
 
+    def input_buffer(self, rows: int, device: torch.device | str) -> Tensor:
+        """``[rows, D']`` float32 for inputs: the bias feature (1) and padding (0) filled in,
+        the ``D`` input columns left for the caller to write."""
+        buffer = torch.empty(rows, self.padded_width, device=device)
+        buffer[:, self.input_width] = 1.0
+        buffer[:, self.input_width + 1 :] = 0.0
+        return buffer
+
     def pad(self, x: Tensor) -> Tensor:
         """``[..., D]`` → ``[..., D']``: the constant-1 bias feature, then zeros."""
-        padded = x.new_zeros(*x.shape[:-1], self.padded_width)
-        padded[..., : self.input_width] = x
-        padded[..., self.input_width] = 1.0
-        return padded
+        padded = self.input_buffer(x[..., 0].numel(), x.device).to(x.dtype)
+        padded[:, : self.input_width] = x.reshape(-1, self.input_width)
+        return padded.view(*x.shape[:-1], self.padded_width)
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` ``[S, B, D]`` (or already padded ``[S, B, D']``) → logits ``[S, A, B, C]``."""
@@ -576,11 +583,12 @@ def _to_float(x: Tensor, data: TensorData, model: StackedMLP | None = None) -> T
     """uint8 rows ``[N, D]`` → scaled floats; with ``model``, straight into its padded
     ``[N, D']`` input layout (bias feature and zeros), one buffer and no extra copy."""
     d = x.shape[1]
-    out = torch.empty(len(x), d if model is None else model.padded_width, device=x.device)
+    out = (
+        torch.empty(len(x), d, device=x.device)
+        if model is None
+        else model.input_buffer(len(x), x.device)
+    )
     out[:, :d].copy_(x).sub_(data.shift).mul_(data.scale)
-    if model is not None:
-        out[:, d] = 1.0
-        out[:, d + 1 :] = 0.0
     return out
 
 

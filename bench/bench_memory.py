@@ -14,14 +14,16 @@ resident memory before, the peak, and what is left after the runs (freed memory 
 from __future__ import annotations
 
 import argparse
-import re
+import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling load_test script
 
 import altair  # noqa: F401  (the server's imports, for a realistic baseline)
+import load_test  # a sibling script
 import pandas  # noqa: F401
 import streamlit  # noqa: F401
 
@@ -31,10 +33,9 @@ DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 
 
 def resident_mb() -> tuple[float, float]:
-    """(current, peak) resident memory of this process in MB, from /proc."""
-    status = Path("/proc/self/status").read_text()
-    now, peak = (int(re.search(rf"{k}:\s+(\d+) kB", status).group(1)) for k in ("VmRSS", "VmHWM"))
-    return now / 1024, peak / 1024
+    """(current, peak) resident memory of this process in MB."""
+    now = load_test.parse_vmrss_kib(Path("/proc/self/status").read_text()) or 0
+    return now / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def largest_configs(folder: str, limit: int | None) -> list[training.TrainingConfig]:

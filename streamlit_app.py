@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from ui import bound
 from ui.catalogue import custom_activation_field
-from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
+from ui.frame import (
+    ROUTER_ACTIVE,
+    PageEnd,
+    notice_unusable_link_values,
+    presenter_controls,
+    presenter_toggle,
+    unexpected_error,
+    url_state,
+)
 
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
 
@@ -66,13 +77,22 @@ PAGES = {
 page = st.navigation(PAGES)
 prefix = PREFIXES.get(page.url_path, "")
 link_state = url_state()
+bound.start_run()
+st.session_state[ROUTER_ACTIVE] = True
 
-presenter_sidebar(prefix)
+presenter_panel, presenting = presenter_toggle(st.sidebar.container())
 custom_activation_field()
 with st.sidebar:
     st.caption("actlab · activation functions, seen. MNIST: LeCun, Cortes & Burges (bundled).")
 
-page.run()
+try:
+    page.run()
+except PageEnd:
+    pass  # the page ended early on purpose (ui.frame.end_page); the frame is still drawn
+except Exception:  # never a traceback or a server path on a public server
+    logging.getLogger("actlab").exception("page %s failed", page.url_path)
+    unexpected_error()
 
+refused_hide = presenter_controls(presenter_panel, presenting, prefix)
 if prefix:
-    notice_dropped_url_values(link_state, prefix)
+    notice_unusable_link_values(link_state, prefix, refused_hide)

@@ -6,9 +6,11 @@ import streamlit as st
 
 from actlab import activations, bundled, explorer, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
+from ui.bound import bound
 from ui.catalogue import custom_activation_id, widget_slug
 from ui.export import cacheable_spec, chart_with_downloads
-from ui.frame import guarded, lesson_header, predict_then_reveal
+from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
+from ui.safe_text import literal
 
 DEFAULT_SELECTION = ["relu", "sigmoid", "tanh", "leaky_relu"]
 
@@ -58,48 +60,46 @@ def parameter_controls(name: str) -> dict[str, float]:
     entry = activations.get(name)
     values = {}
     for spec in entry.params:
-        values[spec.name] = st.slider(
-            f"{entry.display_name} · {spec.name}",
+        values[spec.name] = bound(
+            st.slider,
+            f"{literal(entry.display_name)} · {spec.name}",
             min_value=float(spec.low),
             max_value=float(spec.high),
             value=float(spec.default),
             step=float(spec.step),
             help=spec.help,
             key=f"ex_{widget_slug(name)}_{spec.name}",
-            bind="query-params",
         )
     return values
 
 
 with st.sidebar:
     st.header("Explorer controls")
-    chosen = st.multiselect(
+    chosen = bound(
+        st.multiselect,
         "Activations",
         activations.names(),
         default=DEFAULT_SELECTION,
         format_func=activations.display_name,
         key="ex_fns",
-        bind="query-params",
     )
-    x_min, x_max = st.slider(
-        "x range", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="ex_x", bind="query-params"
-    )
-    points = st.select_slider(
+    x_min, x_max = bound(st.slider, "x range", -20.0, 20.0, (-6.0, 6.0), step=0.5, key="ex_x")
+    points = bound(
+        st.select_slider,
         "Resolution (points)",
         options=[101, 201, 401, 801, 1601, 3201],
         value=801,
         key="ex_n",
-        bind="query-params",
     )
-    threshold = st.select_slider(
+    threshold = bound(
+        st.select_slider,
         "Shade where |f′| <",
         options=[0.0, 0.001, 0.01, 0.05, 0.1, 0.2],
         value=0.05,
         help="The vanishing-gradient zone: the slope a gradient is multiplied by is below this.",
         key="ex_sat",
-        bind="query-params",
     )
-    show_second = st.toggle("Show f″ (second derivative)", key="ex_d2", bind="query-params")
+    show_second = bound(st.toggle, "Show f″ (second derivative)", key="ex_d2")
     custom = custom_activation_id()
     if custom:  # the formula typed in the sidebar is always drawn alongside
         chosen = [*chosen, custom]
@@ -114,17 +114,19 @@ if not chosen:
         "*Your own activation*.",
         icon=":material/touch_app:",
     )
-    st.stop()
+    end_page()
 
 table = guarded(lambda: cached_curves(selection, x_min, x_max, points))
 if table is None:
-    st.stop()
+    end_page()
 table, undefined = explorer.split_undefined(table)
 view = (selection, x_min, x_max, points, threshold)
 if not undefined.empty:
     st.warning(
         "Undefined (NaN or ±∞) on part of the range, left out of the charts: "
-        + "; ".join(f"{r.activation} at {r.points} points" for r in undefined.itertuples()),
+        + "; ".join(
+            f"{literal(r.activation)} at {r.points} points" for r in undefined.itertuples()
+        ),
         icon=":material/warning:",
     )
 
@@ -190,14 +192,16 @@ st.dataframe(
 st.subheader("Formulas")
 for name in chosen:
     entry = activations.get(name)
-    with st.expander(f"{entry.display_name} — {entry.description}", expanded=len(chosen) <= 2):
+    with st.expander(
+        f"{literal(entry.display_name)} — {entry.description}", expanded=len(chosen) <= 2
+    ):
         if entry.latex_f:
             st.latex(rf"f(x) = {entry.latex_f}")
             st.latex(rf"f'(x) = {entry.latex_df}")
         else:
             st.code(f"f(x) = {name.removeprefix(activations.CUSTOM_PREFIX)}", language=None)
             st.caption("f′ and f″ come from autograd: a typed formula has no closed form.")
-        st.markdown(f"`{entry.torch_call}` · *{entry.origin}*")
+        st.markdown(f"{literal(entry.torch_call)} · *{entry.origin}*")
         if entry.note:
             st.info(entry.note)
 
@@ -206,7 +210,7 @@ st.caption(
     "An MNIST test digit normalised to zero mean and unit variance (what a network sees), then "
     "each activation applied pixel by pixel. Red is positive, blue negative, white zero."
 )
-index = st.number_input("Test digit #", 0, 9999, 0, key="ex_digit", bind="query-params")
+index = bound(st.number_input, "Test digit #", 0, 9999, 0, key="ex_digit")
 image, pictures, ranges = cached_image_outputs(int(index), selection)
 columns = st.columns(min(len(pictures) + 1, 6))
 columns[0].image(explorer.diverging_rgb(image), caption="input (normalised)")

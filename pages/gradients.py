@@ -21,9 +21,11 @@ from actlab.charts.gradients import (
     plottable_on_log_axis,
     training_curve_chart,
 )
+from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
 from ui.frame import guarded, lesson_header, predict_then_reveal
+from ui.safe_text import literal
 
 TABS = ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]
 PROBE_BATCH = 256
@@ -110,7 +112,7 @@ def training_section(
         st.info("Press **Train**: the curves update live while it trains.")
         return
     for message in result.messages.values():
-        st.warning(message, icon=":material/warning:")
+        st.warning(literal(message), icon=":material/warning:")
     st.caption(f"Trained in {result.seconds:.1f} s.")
     draw(result, False)
 
@@ -135,49 +137,49 @@ def clamp_state(key: str, high: int) -> None:
 def vanishing_and_exploding() -> None:
     controls, chart_column = st.columns([1, 2], gap="large")
     with controls:
-        chosen = st.multiselect(
+        chosen = bound(
+            st.multiselect,
             "Activations",
             activation_options(),
             default=["sigmoid", "tanh", "relu"],
             format_func=activations.display_name,
             key="gr_act",
-            bind="query-params",
         )
-        depth = st.slider(
+        depth = bound(
+            st.slider,
             "Depth L (weight layers)",
             gr.MIN_DEPTH,
             gr.MAX_DEPTH,
             20,
             key="gr_depth",
-            bind="query-params",
         )
-        width = st.select_slider(
-            "Width (units per hidden layer)", WIDTHS, 128, key="gr_width", bind="query-params"
+        width = bound(
+            st.select_slider, "Width (units per hidden layer)", WIDTHS, 128, key="gr_width"
         )
-        init = st.selectbox(
+        init = bound(
+            st.selectbox,
             "Initialisation",
             gr.INITS,
             format_func=gr.INIT_LABELS.get,
             key="gr_init",
-            bind="query-params",
         )
-        std = st.select_slider(
+        std = bound(
+            st.select_slider,
             "std (normal init)",
             STDS,
             0.05,
             key="gr_std",
-            bind="query-params",
             disabled=init != "normal",
         )
-        measure = st.radio(
+        measure = bound(
+            st.radio,
             "Measure",
             list(NORM_TITLES),
             format_func=NORM_TITLES.get,
             key="gr_measure",
-            bind="query-params",
         )
-        show_bound = st.toggle("Sigmoid reference line", True, key="gr_bound", bind="query-params")
-        seed = st.number_input("Seed", 0, 9999, 0, key="gr_seed", bind="query-params")
+        show_bound = bound(st.toggle, "Sigmoid reference line", True, key="gr_bound")
+        seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_seed")
     if not chosen:
         st.info("Choose at least one activation.")
         return
@@ -187,7 +189,7 @@ def vanishing_and_exploding() -> None:
         return
     norms = pd.concat([p.norms for p in probes], ignore_index=True)
     sigmoid = next((p for p in probes if p.activation == "Sigmoid"), None)
-    bound = gr.sigmoid_bound(sigmoid.norms, measure) if sigmoid and show_bound else None
+    reference = gr.sigmoid_bound(sigmoid.norms, measure) if sigmoid and show_bound else None
 
     with chart_column:
         st.latex(
@@ -196,13 +198,13 @@ def vanishing_and_exploding() -> None:
         )
         data = (
             norms
-            if bound is None
+            if reference is None
             else norms.merge(
-                bound.rename(columns={"bound": "sigmoid_reference"}), on="layer", how="left"
+                reference.rename(columns={"bound": "sigmoid_reference"}), on="layer", how="left"
             )
         )
         chart_with_downloads(
-            gradient_norm_chart(norms, bound, column=measure), data, "gradient_norms"
+            gradient_norm_chart(norms, reference, column=measure), data, "gradient_norms"
         )
         left_out = len(norms) - len(plottable_on_log_axis(norms, measure))
         if left_out:
@@ -217,7 +219,7 @@ def vanishing_and_exploding() -> None:
             + (
                 "Dashed: 0.25^(L − l) times Sigmoid's own last-layer norm, the shrinkage its "
                 "derivatives alone allow (weights ignored)."
-                if bound is not None
+                if reference is not None
                 else "Add Sigmoid to see the 0.25^(L − l) reference line."
             )
         )
@@ -311,16 +313,16 @@ def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
         icon=":material/table:",
         key="gr_stats_csv",
     )
-    quantity = st.radio(
+    quantity = bound(
+        st.radio,
         "Histogram of",
         ["activation", "log10 |weight gradient|"],
         horizontal=True,
         key="gr_hq",
-        bind="query-params",
     )
     top = depth - 1 if quantity == "activation" else depth
     clamp_state("gr_hl", top)
-    layer = st.slider("Layer", 1, top, min(3, top), key="gr_hl", bind="query-params")
+    layer = bound(st.slider, "Layer", 1, top, min(3, top), key="gr_hl")
     histograms = pd.concat([p.histograms for p in probes], ignore_index=True)
     rows = histograms[(histograms["layer"] == layer) & (histograms["quantity"] == quantity)]
     x_title = "h = f(z)" if quantity == "activation" else "log10 |∂L/∂W| per weight"
@@ -365,33 +367,29 @@ def does_it_learn() -> None:
     )
     controls = st.columns(3)
     with controls[0]:
-        pairs = st.multiselect(
+        pairs = bound(
+            st.multiselect,
             "Activation and init",
             COMPARISON_PAIRS,
             default=["sigmoid:pytorch_default", "relu:kaiming"],
             format_func=pair_label,
             key="gr_pairs",
-            bind="query-params",
         )
-        depth = st.slider("Depth L", 2, 30, 10, key="gr_ldepth", bind="query-params")
+        depth = bound(st.slider, "Depth L", 2, 30, 10, key="gr_ldepth")
     with controls[1]:
-        width = st.select_slider("Width", [32, 64, 128], 64, key="gr_lwidth", bind="query-params")
-        optimizer = st.radio(
+        width = bound(st.select_slider, "Width", [32, 64, 128], 64, key="gr_lwidth")
+        optimizer = bound(
+            st.radio,
             "Optimizer",
             du.OPTIMIZERS,
             format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
             horizontal=True,
             key="gr_lopt",
-            bind="query-params",
         )
     with controls[2]:
-        lr = st.select_slider(
-            "Learning rate", LEARNING_RATES, 0.1, key="gr_llr", bind="query-params"
-        )
-        steps = st.select_slider(
-            "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_lsteps", bind="query-params"
-        )
-        seed = st.number_input("Seed", 0, 9999, 0, key="gr_lseed", bind="query-params")
+        lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, 0.1, key="gr_llr")
+        steps = bound(st.select_slider, "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_lsteps")
+        seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_lseed")
     runs = guarded(
         lambda: du.learning_comparison(
             [tuple(p.split(":")) for p in pairs],
@@ -442,52 +440,44 @@ def final_dead_table(snapshot: du.Snapshot) -> pd.DataFrame:
 def dead_relu() -> None:
     controls = st.columns(3)
     with controls[0]:
-        depth = st.slider(
-            "Depth L (L − 1 hidden ReLU layers)", 2, 8, 5, key="gr_ddepth", bind="query-params"
-        )
-        width = st.select_slider(
-            "Width", [32, 64, 128, 256], 128, key="gr_dwidth", bind="query-params"
-        )
-        init = st.selectbox(
+        depth = bound(st.slider, "Depth L (L − 1 hidden ReLU layers)", 2, 8, 5, key="gr_ddepth")
+        width = bound(st.select_slider, "Width", [32, 64, 128, 256], 128, key="gr_dwidth")
+        init = bound(
+            st.selectbox,
             "Initialisation",
             [i for i in gr.INITS if i != "normal"],
             format_func=gr.INIT_LABELS.get,
             key="gr_dinit",
-            bind="query-params",
         )
     with controls[1]:
-        bias = st.select_slider(
+        bias = bound(
+            st.select_slider,
             "Hidden bias at the start",
             BIAS_CHOICES,
             "init",
             format_func=lambda b: "from the init" if b == "init" else b,
             key="gr_dbias",
-            bind="query-params",
         )
-        optimizer = st.radio(
+        optimizer = bound(
+            st.radio,
             "Optimizer",
             du.OPTIMIZERS,
             index=1,
             format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
             horizontal=True,
             key="gr_dopt",
-            bind="query-params",
         )
-        lr = st.select_slider(
-            "Learning rate", LEARNING_RATES, 0.03, key="gr_dlr", bind="query-params"
-        )
+        lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, 0.03, key="gr_dlr")
     with controls[2]:
-        steps = st.select_slider(
-            "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_dsteps", bind="query-params"
-        )
-        seed = st.number_input("Seed", 0, 9999, 0, key="gr_dseed", bind="query-params")
-    cures = st.pills(
+        steps = bound(st.select_slider, "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_dsteps")
+        seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_dseed")
+    cures = bound(
+        st.pills,
         "Cures: train a second copy with these changes, side by side",
         list(du.CURES),
         selection_mode="multi",
         format_func=du.CURES.get,
         key="gr_cures",
-        bind="query-params",
     )
     st.latex(
         r"\text{unit } j \text{ is dead} \iff \mathrm{ReLU}(z_j(x)) = 0 \ \ \forall x \in "
@@ -539,7 +529,7 @@ def dead_relu() -> None:
     )
 
 
-tabs = st.tabs(TABS, key="gr_tab", bind="query-params")
+tabs = bound(st.tabs, TABS, key="gr_tab", control_label="Lesson")
 for tab, render in zip(tabs, [vanishing_and_exploding, does_it_learn, dead_relu], strict=True):
     # Bound tabs track which one is open, so only the visible lesson is computed.
     if tab.open:

@@ -10,9 +10,11 @@ import streamlit as st
 
 from actlab import activations, datasets, snippets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
+from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import cacheable_spec, chart_with_downloads
-from ui.frame import guarded, lesson_header
+from ui.frame import end_page, guarded, lesson_header
+from ui.safe_text import literal
 
 PRESET_NAMES = ["custom", *training.PRESETS]
 DEFAULTS = training.PRESETS["quick comparison"]
@@ -89,12 +91,12 @@ def download_with_progress(dataset: str) -> None:
         source = datasets.download(dataset, timeout=20, on_progress=show)
     except datasets.DownloadError as err:
         bar.empty()
-        st.error(f"Download failed: {err}", icon=":material/cloud_off:")
+        st.error(f"Download failed: {literal(err)}", icon=":material/cloud_off:")
         st.info("Training uses the bundled MNIST (5,000 training digits) instead.")
         return
     bar.progress(1.0, text="Done")
     dataset_summary.clear()
-    st.success(f"Saved and verified: {source.describe()}")
+    st.success(f"Saved and verified: {literal(source.describe())}")
 
 
 # Widget defaults show the quick comparison; choosing a preset overwrites them through
@@ -104,19 +106,19 @@ with st.sidebar:
     st.header("Experiment")
     st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
     with st.expander("Data", expanded=False):
-        dataset = st.selectbox(
+        dataset = bound(
+            st.selectbox,
             "Dataset",
             list(datasets.DATASETS),
             format_func=lambda d: datasets.DATASETS[d].display_name,
             key="mn_ds",
-            bind="query-params",
         )
-        source = st.selectbox(
+        source = bound(
+            st.selectbox,
             "Source",
             list(SOURCE_LABELS),
             format_func=SOURCE_LABELS.get,
             key="mn_src",
-            bind="query-params",
         )
         folder = st.text_input(
             "My folder (IDX files, or torchvision's root with MNIST/raw)",
@@ -125,81 +127,79 @@ with st.sidebar:
         )
         if st.button("Download the full dataset", key="mn_dl", icon=":material/download:"):
             download_with_progress(dataset)
-    compare_at = st.radio(
+    compare_at = bound(
+        st.radio,
         "Compare activations at",
         training.SITES,
         index=training.SITES.index(default["mn_at"]),
         format_func={"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}.get,
         key="mn_at",
-        bind="query-params",
     )
-    chosen = st.multiselect(
+    chosen = bound(
+        st.multiselect,
         "Activations",
         [*training.OUTPUT_FUNCTIONS, *activation_options()],
         default=default["mn_act"],
         format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
         key="mn_act",
-        bind="query-params",
     )
-    hidden_text = st.text_input(
+    hidden_text = bound(
+        st.text_input,
         "Hidden layers",
         default["mn_hid"],
         key="mn_hid",
-        bind="query-params",
         help="e.g. 256, 128 — or none",
     )
-    optimizer = st.selectbox(
+    optimizer = bound(
+        st.selectbox,
         "Optimizer",
         training.OPTIMIZERS,
         index=training.OPTIMIZERS.index(default["mn_opt"]),
         format_func={"sgd": "SGD with momentum", "adam": "Adam"}.get,
         key="mn_opt",
-        bind="query-params",
     )
-    lr = st.select_slider(
-        "Learning rate", LEARNING_RATES, default["mn_lr"], key="mn_lr", bind="query-params"
-    )
-    momentum = st.select_slider(
+    lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, default["mn_lr"], key="mn_lr")
+    momentum = bound(
+        st.select_slider,
         "Momentum (SGD)",
         [0.0, 0.5, 0.9, 0.95, 0.99],
         default["mn_mom"],
         key="mn_mom",
-        bind="query-params",
     )
-    batch_size = st.select_slider(
+    batch_size = bound(
+        st.select_slider,
         "Batch size",
         [16, 32, 64, 128, 256, 512, 1024],
         default["mn_bs"],
         key="mn_bs",
-        bind="query-params",
     )
-    epochs = st.number_input("Epochs", 1, 50, default["mn_ep"], key="mn_ep", bind="query-params")
-    seeds = st.number_input(
+    epochs = bound(st.number_input, "Epochs", 1, 50, default["mn_ep"], key="mn_ep")
+    seeds = bound(
+        st.number_input,
         "Seeds (mean and min–max band)",
         1,
         5,
         default["mn_seeds"],
         key="mn_seeds",
-        bind="query-params",
     )
-    train_limit = st.select_slider(
+    train_limit = bound(
+        st.select_slider,
         "Training images",
         TRAIN_LIMITS,
         default["mn_lim"],
         format_func=lambda n: "all" if n == 0 else f"{n:,}",
         key="mn_lim",
-        bind="query-params",
     )
-    evals = st.number_input(
-        "Test evaluations per epoch", 1, 10, default["mn_ev"], key="mn_ev", bind="query-params"
+    evals = bound(
+        st.number_input, "Test evaluations per epoch", 1, 10, default["mn_ev"], key="mn_ev"
     )
-    scaling = st.radio(
+    scaling = bound(
+        st.radio,
         "Input pixels",
         training.INPUT_SCALINGS,
         index=training.INPUT_SCALINGS.index(default["mn_scale"]),
         format_func={"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}.get,
         key="mn_scale",
-        bind="query-params",
     )
 
 config = guarded(
@@ -222,13 +222,13 @@ config = guarded(
     )
 )
 if config is None:
-    st.stop()
+    end_page()
 with st.expander(":material/code: PyTorch code for this configuration"):
     st.code(snippets.mnist_snippet(config), language="python")
 summary = guarded(lambda: dataset_summary(config.dataset, config.source, config.folder))
 if summary is None:
-    st.stop()
-st.markdown(f":material/database: **Data:** {summary[0]}; {summary[1]}.")
+    end_page()
+st.markdown(f":material/database: **Data:** {literal(summary[0])}; {literal(summary[1])}.")
 st.caption(f"Source: {datasets.DATASETS[config.dataset].citation}.")
 
 left, right = st.columns([3, 2])
@@ -255,7 +255,7 @@ if start:
 run = training.RUNS.find(config)
 if run is None:
     st.info("Press **Train** to start (a run someone else started with these settings shows here).")
-    st.stop()
+    end_page()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -329,24 +329,24 @@ def live_view(run: training.TrainingRun) -> None:
 state = run.state()
 if not state.finished:
     live_view(run)
-    st.stop()
+    end_page()
 if state.status == "failed":
-    st.error(f"Training failed: {state.error}", icon=":material/error:")
-    st.stop()
+    st.error(f"Training failed: {literal(state.error)}", icon=":material/error:")
+    end_page()
 result = state.result
 if result is None:
     st.warning("The run was stopped before it started.")
-    st.stop()
+    end_page()
 if result.stopped:
     st.warning("Stopped early: the curves and tables show the history up to that point.")
 for message in result.messages.values():
-    st.warning(message, icon=":material/warning:")
+    st.warning(literal(message), icon=":material/warning:")
 st.caption(
     f"{result.data_description} · device {result.device} · {result.seconds:.1f} s in all · "
     f"{result.samples_per_second:,.0f} training samples/s per model."
 )
 if result.history.empty:
-    st.stop()
+    end_page()
 draw_curves(result.history, downloads=True)
 
 st.subheader("Results")

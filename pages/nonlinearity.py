@@ -13,9 +13,11 @@ from actlab.charts.nonlinearity import (
     pieces_chart,
     pieces_vs_depth_chart,
 )
+from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
-from ui.frame import guarded, lesson_header, predict_then_reveal
+from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
+from ui.safe_text import literal
 
 PIECE_RANGE = (-3.0, 3.0)
 TABLE_DEPTHS = range(0, 7)
@@ -74,17 +76,17 @@ predict_then_reveal(
 # --- 1. the classic example ---------------------------------------------------------------------
 st.header("1 · Two layers, one line")
 weights = st.columns(5)
-w1 = weights[0].number_input("w₁", -10.0, 10.0, 3.0, 0.5, key="nl_w1", bind="query-params")
-b1 = weights[1].number_input("b₁", -10.0, 10.0, 1.0, 0.5, key="nl_b1", bind="query-params")
-w2 = weights[2].number_input("w₂", -10.0, 10.0, 2.0, 0.5, key="nl_w2", bind="query-params")
-b2 = weights[3].number_input("b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2", bind="query-params")
-between = weights[4].selectbox(
+w1 = bound(weights[0].number_input, "w₁", -10.0, 10.0, 3.0, 0.5, key="nl_w1")
+b1 = bound(weights[1].number_input, "b₁", -10.0, 10.0, 1.0, 0.5, key="nl_b1")
+w2 = bound(weights[2].number_input, "w₂", -10.0, 10.0, 2.0, 0.5, key="nl_w2")
+b2 = bound(weights[3].number_input, "b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2")
+between = bound(
+    weights[4].selectbox,
     "In between",
     activations.names(),
     index=activations.names().index("relu"),
     format_func=activations.display_name,
     key="nl_mid",
-    bind="query-params",
 )
 w_eff, b_eff = stacking.collapse([(w1, b1), (w2, b2)])
 st.latex(stacking.classic_latex(w1, b1, w2, b2))
@@ -98,21 +100,21 @@ chart_with_downloads(classic_chain_chart(classic), classic, "two_layers")
 kink = f" at x = −b₁/w₁ = {-b1 / w1:.4g}" if w1 != 0 else ""
 st.caption(
     f"The dashed single layer (w = {w_eff:g}, b = {b_eff:g}) lies exactly on the two-layer "
-    f"curve. With {activations.display_name(between)} in between the chain bends{kink}; no "
-    "single straight line can follow a bend."
+    f"curve. With {literal(activations.display_name(between))} in between the chain "
+    f"bends{kink}; no single straight line can follow a bend."
 )
 
 # --- 2. any depth -------------------------------------------------------------------------------
 st.header("2 · Any number of linear layers")
 left, right = st.columns([3, 1])
-widths_text = left.text_input(
+widths_text = bound(
+    left.text_input,
     "Widths: input, hidden…, output",
     "4, 16, 8, 16, 3",
     key="nl_widths",
-    bind="query-params",
     help="Each consecutive pair is one nn.Linear(in, out); up to 12 layers, widths 1–256.",
 )
-seed = right.number_input("Seed", 0, 10_000, 0, key="nl_seed", bind="query-params")
+seed = bound(right.number_input, "Seed", 0, 10_000, 0, key="nl_seed")
 widths = guarded(lambda: stacking.parse_widths(widths_text))
 if widths is not None:
     report = cached_collapse(widths, int(seed))
@@ -146,18 +148,18 @@ if widths is not None:
         st.dataframe(matrix.assign(b_eff=report.b_eff.numpy()))
 
     st.subheader("Now put an activation between the layers")
-    chosen = st.multiselect(
+    chosen = bound(
+        st.multiselect,
         "Activations to insert (same weights)",
         activation_options(),
         default=["relu", "tanh", "sigmoid"],
         format_func=activations.display_name,
         key="nl_fit",
-        bind="query-params",
     )
     names = (stacking.LINEAR, *[n for n in chosen if n != stacking.LINEAR])
     fitted = guarded(lambda: cached_affine_fit(widths, int(seed), names))
     if fitted is None:
-        st.stop()
+        end_page()
     fit_table, scatter = fitted
     st.latex(
         r"\text{best affine fit: } \min_{W,b}\ \lVert y - (Wx + b)\rVert^2,\qquad"
@@ -188,9 +190,9 @@ st.markdown(
     "exactly, layer by layer. Below, every breakpoint is computed in closed form (no grid)."
 )
 cols = st.columns(3)
-depth = cols[0].slider("Hidden layers", 1, 8, 3, key="nl_pd", bind="query-params")
-width = cols[1].slider("Units per layer", 1, 32, 8, key="nl_pw", bind="query-params")
-piece_seed = cols[2].number_input("Seed", 0, 10_000, 0, key="nl_ps", bind="query-params")
+depth = bound(cols[0].slider, "Hidden layers", 1, 8, 3, key="nl_pd")
+width = bound(cols[1].slider, "Units per layer", 1, 32, 8, key="nl_pw")
+piece_seed = bound(cols[2].number_input, "Seed", 0, 10_000, 0, key="nl_ps")
 curves, breakpoints, regions, linear_pieces = cached_piece_curve(depth, width, int(piece_seed))
 a, b, c = st.columns(3)
 a.metric("ReLU network: linear pieces", f"{len(breakpoints) + 1}")
@@ -229,8 +231,8 @@ with right:
 # --- 4. the comparison --------------------------------------------------------------------------
 st.header("4 · One model, five activations")
 cols = st.columns(2)
-hidden = cols[0].slider("Hidden units", 1, 64, 10, key="nl_ch", bind="query-params")
-compare_seed = cols[1].number_input("Seed", 0, 10_000, 0, key="nl_cs", bind="query-params")
+hidden = bound(cols[0].slider, "Hidden units", 1, 64, 10, key="nl_ch")
+compare_seed = bound(cols[1].number_input, "Seed", 0, 10_000, 0, key="nl_cs")
 comparison = cached_comparison(hidden, int(compare_seed))
 st.latex(rf"y = W_2\, f(W_1 x + b_1) + b_2,\qquad W_1 \in \mathbb{{R}}^{{{hidden}\times 1}}")
 chart_with_downloads(

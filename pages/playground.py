@@ -11,8 +11,10 @@ from actlab.charts.nonlinearity import (
     regression_fit_chart,
 )
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+from ui.bound import bound
 from ui.catalogue import activation_options
-from ui.frame import guarded, lesson_header
+from ui.frame import end_page, guarded, lesson_header
+from ui.safe_text import literal
 
 # Session state (underscore keys: not widgets, so they stay out of the URL and presenter lists).
 TRAINER = "_pg_trainer"
@@ -33,31 +35,24 @@ lesson_header(
 
 with st.sidebar:
     st.header("Data")
-    dataset = st.selectbox(
+    dataset = bound(
+        st.selectbox,
         "Dataset",
         [*toydata.CLASSIFICATION, *toydata.REGRESSION],
         format_func=toydata.DISPLAY_NAMES.get,
         help="Circle, XOR, Two Gaussians and Spiral are 2-D classification sets; the others "
         "are 1-D curves to fit (regression).",
         key="pg_ds",
-        bind="query-params",
     )
-    noise = st.slider("Noise", 0.0, 0.5, 0.0, 0.05, key="pg_noise", bind="query-params")
-    train_percent = st.slider(
-        "Training data (%)", 10, 90, 50, 10, key="pg_ratio", bind="query-params"
-    )
-    n_points = st.select_slider(
-        "Points", [100, 200, 400, 800], value=400, key="pg_n", bind="query-params"
-    )
-    data_seed = st.number_input("Data seed", 0, 10_000, 0, key="pg_dseed", bind="query-params")
+    noise = bound(st.slider, "Noise", 0.0, 0.5, 0.0, 0.05, key="pg_noise")
+    train_percent = bound(st.slider, "Training data (%)", 10, 90, 50, 10, key="pg_ratio")
+    n_points = bound(st.select_slider, "Points", [100, 200, 400, 800], value=400, key="pg_n")
+    data_seed = bound(st.number_input, "Data seed", 0, 10_000, 0, key="pg_dseed")
     st.header("Network")
-    layers = st.slider(
-        "Hidden layers", 0, playground.MAX_HIDDEN_LAYERS, 2, key="pg_layers", bind="query-params"
-    )
-    units = st.slider(
-        "Units per hidden layer", 1, playground.MAX_UNITS, 8, key="pg_units", bind="query-params"
-    )
-    activation = st.selectbox(
+    layers = bound(st.slider, "Hidden layers", 0, playground.MAX_HIDDEN_LAYERS, 2, key="pg_layers")
+    units = bound(st.slider, "Units per hidden layer", 1, playground.MAX_UNITS, 8, key="pg_units")
+    activation = bound(
+        st.selectbox,
         "Activation",
         [playground.LINEAR, *activation_options()],
         index=1 + activations.names().index("tanh"),
@@ -65,39 +60,34 @@ with st.sidebar:
             "linear (none)" if n == playground.LINEAR else activations.display_name(n)
         ),
         key="pg_act",
-        bind="query-params",
     )
     st.header("Training")
-    lr = st.select_slider(
-        "Learning rate", LEARNING_RATES, value=0.03, key="pg_lr", bind="query-params"
-    )
-    batch_size = st.select_slider(
+    lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, value=0.03, key="pg_lr")
+    batch_size = bound(
+        st.select_slider,
         "Batch size",
         BATCH_SIZES,
         value=32,
         format_func=lambda b: "full" if b == 0 else str(b),
         key="pg_bs",
-        bind="query-params",
     )
-    optimizer = st.radio(
+    optimizer = bound(
+        st.radio,
         "Optimizer",
         playground.OPTIMIZERS,
         index=1,
         format_func={"sgd": "SGD", "adam": "Adam"}.get,
         horizontal=True,
         key="pg_opt",
-        bind="query-params",
     )
-    l2 = st.select_slider(
-        "L2 regularisation", L2_STRENGTHS, value=0.0, key="pg_l2", bind="query-params"
-    )
-    seed = st.number_input("Weight seed", 0, 10_000, 0, key="pg_seed", bind="query-params")
-    speed = st.select_slider(
+    l2 = bound(st.select_slider, "L2 regularisation", L2_STRENGTHS, value=0.0, key="pg_l2")
+    seed = bound(st.number_input, "Weight seed", 0, 10_000, 0, key="pg_seed")
+    speed = bound(
+        st.select_slider,
         "Epochs per refresh",
         [1, 2, 5, 10, 20],
         value=5,
         key="pg_speed",
-        bind="query-params",
         help=f"While playing the view refreshes every {TICK_SECONDS:g} s; training stops early "
         f"after {TRAIN_BUDGET_SECONDS:g} s so the page never stalls.",
     )
@@ -119,7 +109,7 @@ config = guarded(
     )
 )
 if config is None:
-    st.stop()
+    end_page()
 with st.expander(":material/code: PyTorch code for this configuration"):
     st.code(snippets.playground_snippet(config), language="python")
 
@@ -213,7 +203,7 @@ def live_panel() -> None:
         metrics[4].metric("train accuracy", f"{latest['train_accuracy']:.1%}")
         metrics[5].metric("test accuracy", f"{latest['test_accuracy']:.1%}")
     if trainer.diverged:
-        st.error(trainer.diverged, icon=":material/trending_up:")
+        st.error(literal(trainer.diverged), icon=":material/trending_up:")
     left, right = st.columns([5, 4])
     with left:
         if classification:

@@ -14,6 +14,7 @@ from actlab.charts.softmax import (
     status_chart,
     temperature_chart,
 )
+from ui.bound import bound
 from ui.frame import guarded, lesson_header
 
 TABS = ["Playground", "Numerics lab", "Losses and gradients", "nll_loss needs log-probabilities"]
@@ -92,15 +93,16 @@ def link_to_mnist() -> None:
 def playground() -> None:
     controls, results = st.columns([1, 2], gap="large")
     with controls:
-        count = st.slider(
+        count = bound(
+            st.slider,
             "Number of logits K",
             sm.MIN_LOGITS,
             sm.MAX_LOGITS,
             4,
             key="sm_k",
-            bind="query-params",
         )
-        temperature = st.slider(
+        temperature = bound(
+            st.slider,
             "Temperature T",
             0.05,
             10.0,
@@ -108,18 +110,17 @@ def playground() -> None:
             step=0.05,
             help="Logits are divided by T: small T sharpens towards argmax, large T flattens.",
             key="sm_t",
-            bind="query-params",
         )
         pairs = st.columns(2)
         logits = tuple(
-            pairs[i % 2].slider(
+            bound(
+                pairs[i % 2].slider,
                 f"z{i}",
                 -sm.LOGIT_LIMIT,
                 sm.LOGIT_LIMIT,
                 sm.DEFAULT_LOGITS[i],
                 step=0.1,
                 key=f"sm_z{i}",
-                bind="query-params",
             )
             for i in range(count)
         )
@@ -191,7 +192,8 @@ def numerics_lab() -> None:
         st.code(code, language="python")
 
     controls = st.columns(3)
-    scale = controls[0].slider(
+    scale = bound(
+        controls[0].slider,
         "Logit scale s",
         0.0,
         sm.LAB_SCALE_MAX,
@@ -199,9 +201,9 @@ def numerics_lab() -> None:
         step=0.5,
         help="logits = s · (1, 0, −0.05) + shift; s = 100 gives [100, 0, −5].",
         key="sm_scale",
-        bind="query-params",
     )
-    shift = controls[1].slider(
+    shift = bound(
+        controls[1].slider,
         "Shift (added to every logit)",
         -sm.LAB_SHIFT_LIMIT,
         sm.LAB_SHIFT_LIMIT,
@@ -209,14 +211,13 @@ def numerics_lab() -> None:
         step=10.0,
         help="Softmax does not change when every logit moves by the same amount; naive does.",
         key="sm_shift",
-        bind="query-params",
     )
-    target = controls[2].selectbox(
+    target = bound(
+        controls[2].selectbox,
         "True class (for the loss)",
         list(range(sm.LAB_CLASSES)),
         index=2,
         key="sm_target",
-        bind="query-params",
     )
     data = guarded(lambda: numerics_data(scale, shift, target))
     if data is None:
@@ -270,17 +271,17 @@ def losses_and_gradients() -> None:
         "learns nothing."
     )
     controls = st.columns(2)
-    classes = controls[0].slider(
-        "Classes K (softmax)", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_lk", bind="query-params"
+    classes = bound(
+        controls[0].slider, "Classes K (softmax)", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_lk"
     )
-    z_min, z_max = controls[1].slider(
+    z_min, z_max = bound(
+        controls[1].slider,
         "Logit range",
         -sm.CURVE_LOGIT_LIMIT,
         sm.CURVE_LOGIT_LIMIT,
         (-10.0, 10.0),
         step=1.0,
         key="sm_lz",
-        bind="query-params",
     )
     data = guarded(lambda: loss_curves(classes, z_min, z_max))
     if data is None:
@@ -338,9 +339,7 @@ def nll_needs_log_probabilities() -> None:
         "Feed it anything else and it still returns a number, just not a useful one:"
     )
     st.latex(r"\mathrm{nll\_loss}(a, y) = -a_y")
-    classes = st.slider(
-        "Classes K", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_nk", bind="query-params"
-    )
+    classes = bound(st.slider, "Classes K", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_nk")
     data = guarded(lambda: nll_curves(classes))
     if data is None:
         return
@@ -387,7 +386,7 @@ def nll_needs_log_probabilities() -> None:
     csv_download("Download nll_loss curves (CSV)", curves, "nll_loss_outputs.csv")
 
 
-tabs = st.tabs(TABS, key="sm_tab", bind="query-params")
+tabs = bound(st.tabs, TABS, key="sm_tab", control_label="Lesson")
 for tab, render in zip(
     tabs,
     [playground, numerics_lab, losses_and_gradients, nll_needs_log_probabilities],

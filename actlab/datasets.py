@@ -1,16 +1,20 @@
 """MNIST and Fashion-MNIST: where the files come from, how they are checked, how they arrive.
 
 Sources are tried in a fixed order so a page can always say exactly what it trains on:
-a user folder (``ACTLAB_DATA_DIR`` or a UI field; torchvision's ``MNIST/raw`` layout works
-too), the user cache, a system copy (Debian's ``dataset-fashion-mnist``), and the MNIST
-subset bundled with the package. Downloads only happen on request, stream into a temporary
-file, and are renamed into the cache only after their checksum matches: a failed or partial
-download is never cached.
+a user folder (``ACTLAB_DATA_DIR``, or a page field where the operator allows it with
+``ACTLAB_ALLOW_DATA_FOLDER=1``; torchvision's ``MNIST/raw`` layout works too), the user cache,
+a system copy (Debian's ``dataset-fashion-mnist``), and the MNIST subset bundled with the
+package. Downloads only happen on request, stream into a temporary file, and are renamed into
+the cache only after their checksum matches: a failed or partial download is never cached.
+
+A public server's visitors may type any text into a folder field, so nothing here tells them
+about the server's file system: no message holds a server path, a folder that is missing,
+unreadable or holds no dataset file gets one and the same message, and every file is read
+with a byte limit taken from its IDX header, itself capped at ``MAX_IMAGES``.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.client
 import os
@@ -25,10 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from actlab.bundled import BUNDLED_MNIST_DIR
-from actlab.idx import parse_idx, read_idx_header
+from actlab.idx import parse_idx, read_idx_bytes, read_idx_header
 
 DATA_DIR_ENV = "ACTLAB_DATA_DIR"
 CACHE_DIR_ENV = "ACTLAB_CACHE_DIR"
+ALLOW_FOLDER_ENV = "ACTLAB_ALLOW_DATA_FOLDER"
 SOURCE_KINDS = ("folder", "cache", "system", "bundled")
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 STANDARD_FILES = {
@@ -39,6 +44,25 @@ STANDARD_FILES = {
 }
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
+# Images (or labels) one file may declare: full MNIST has 60,000; 100,000 is 78 MB of pixels.
+MAX_IMAGES = 100_000
+MAX_IDX_BYTES = 16 + MAX_IMAGES * IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # header + pixels
+MAX_DOWNLOAD_BYTES = 100_000_000  # the largest published .gz is 26 MB
+FOLDER_UNUSABLE = (
+    "folder not found or not readable, or it holds none of the dataset's files: give a folder "
+    "with the four IDX files (e.g. train-images-idx3-ubyte.gz) or torchvision's root "
+    "(MNIST/raw inside)"
+)
+
+
+def folder_field_allowed() -> bool:
+    """Whether a page may let its visitors type a folder on the server to read data from.
+
+    Off unless the operator sets ``ACTLAB_ALLOW_DATA_FOLDER=1``: on a public server anyone
+    could otherwise probe the server's files through the field. ``ACTLAB_DATA_DIR`` (a folder
+    the operator chose) works either way.
+    """
+    return os.environ.get(ALLOW_FOLDER_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -183,25 +207,28 @@ class Source:
         return self.paths[0][1].parent
 
     @property
-    def nbytes(self) -> int:
-        """Bytes on disk (compressed where the files are gzipped)."""
-        return sum(path.stat().st_size for _, path in self.paths)
+    def nbytes(self) -> int | None:
+        """Bytes on disk (compressed where the files are gzipped); ``None`` if unreadable now."""
+        try:
+            return sum(path.stat().st_size for _, path in self.paths)
+        except OSError:
+            return None
 
     def path(self, role: str) -> Path:
         return dict(self.paths)[role]
 
     def describe(self) -> str:
-        """One line for the page: which source, where, and how big."""
+        """One line for the page: which source and how big (never the server's path)."""
         where = {
             "folder": "your folder",
             "cache": "the download cache",
             "system": "the system copy",
             "bundled": "the copy bundled with actlab",
         }[self.kind]
+        size = "" if self.nbytes is None else f", {self.nbytes / 1e6:.1f} MB on disk"
         return (
-            f"{dataset_info(self.dataset).display_name} from {where} ({self.directory}): "
-            f"{self.n_train:,} training + {self.n_test:,} test images, "
-            f"{self.nbytes / 1e6:.1f} MB on disk"
+            f"{dataset_info(self.dataset).display_name} from {where}: "
+            f"{self.n_train:,} training + {self.n_test:,} test images{size}"
         )
 
 
@@ -226,48 +253,75 @@ def _folder_candidates(folder: Path, info: DatasetInfo) -> list[Path]:
     return [folder, folder / info.torchvision_name / "raw", folder / "raw"]
 
 
+class _NoDatasetFiles(ValueError):
+    """A folder holds none of the four files (said as ``FOLDER_UNUSABLE``, like a missing one)."""
+
+
 def _source_in(directory: Path, kind: str, info: DatasetInfo, files: Mapping[str, str]) -> Source:
-    """A ``Source`` from one folder, every header checked; ``ValueError`` says what is wrong."""
+    """A ``Source`` from one folder, every header checked; ``ValueError`` says what is wrong.
+
+    Messages name files, never the folder; ``OSError`` from the file system propagates.
+    """
+    found = {role: _find_file(directory, files[role]) for role in ROLES}
+    if not any(found.values()):
+        raise _NoDatasetFiles(FOLDER_UNUSABLE)
     paths = []
     for role in ROLES:
-        found = _find_file(directory, files[role])
-        if found is None:
-            raise ValueError(f"{directory} has no {files[role]} (or {files[role]}.gz)")
-        paths.append((role, found))
+        if found[role] is None:
+            raise ValueError(f"it has no {files[role]} (or {files[role]}.gz)")
+        paths.append((role, found[role]))
     shapes = {}
     for role, path in paths:
         dtype, shape = read_idx_header(path)
         expected = (None, *IMAGE_SHAPE) if role.endswith("images") else (None,)
         if dtype != np.uint8 or len(shape) != len(expected) or shape[1:] != expected[1:]:
             raise ValueError(
-                f"{path}: expected uint8 {'N×28×28 images' if len(expected) == 3 else 'N labels'}, "
+                f"{path.name}: expected uint8 "
+                f"{'N×28×28 images' if len(expected) == 3 else 'N labels'}, "
                 f"found {dtype} with shape {shape}"
+            )
+        if shape[0] > MAX_IMAGES:
+            raise ValueError(
+                f"{path.name}: its header declares {shape[0]:,} "
+                f"{'images' if len(expected) == 3 else 'labels'}; this app reads at most "
+                f"{MAX_IMAGES:,} per file"
             )
         shapes[role] = shape[0]
     for split in ("train", "test"):
         if shapes[f"{split}_images"] != shapes[f"{split}_labels"]:
             raise ValueError(
-                f"{directory}: {shapes[f'{split}_images']} {split} images but "
-                f"{shapes[f'{split}_labels']} labels"
+                f"{shapes[f'{split}_images']} {split} images but {shapes[f'{split}_labels']} labels"
             )
     return Source(kind, info.id, tuple(paths), shapes["train_images"], shapes["test_images"])
 
 
 def folder_source(dataset: str | DatasetInfo, folder: str | Path, kind: str = "folder") -> Source:
-    """The dataset in a user's folder (plain, gzipped, or torchvision layout), or a clear error."""
+    """The dataset in a user's folder (plain, gzipped, or torchvision layout), or a clear error.
+
+    A folder that is missing, unreadable (permissions, a name too long, a loop, /proc oddities)
+    or holds none of the four files gives the one message ``FOLDER_UNUSABLE``, so the answer
+    does not tell which server paths exist; a folder holding some of the files says which one
+    is missing or wrong, by file name.
+    """
     info = dataset_info(dataset)
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise ValueError(f"folder not found: {folder}")
     problems = []
-    for directory in _folder_candidates(folder, info):
-        if not directory.is_dir():
-            continue
-        try:
-            return _source_in(directory, kind, info, info.files)
-        except ValueError as err:
-            problems.append(str(err))
-    raise ValueError(f"no complete {info.display_name} in {folder}: {'; '.join(problems)}")
+    try:
+        root = Path(folder).expanduser()
+        candidates = [d for d in _folder_candidates(root, info) if d.is_dir()]
+        for directory in candidates:
+            try:
+                return _source_in(directory, kind, info, info.files)
+            except _NoDatasetFiles:
+                continue
+            except ValueError as err:  # the checks' own messages (OSError passes through)
+                problems.append(str(err))
+    except (OSError, RuntimeError, ValueError):
+        # OSError: the file system refused; ValueError: a NUL byte in the name; RuntimeError:
+        # ``~user`` with no such user. None of them may tell more than a missing folder does.
+        raise ValueError(FOLDER_UNUSABLE) from None
+    if not problems:
+        raise ValueError(FOLDER_UNUSABLE)
+    raise ValueError(f"no complete {info.display_name} in that folder: {'; '.join(problems)}")
 
 
 def bundled_source() -> Source:
@@ -316,17 +370,22 @@ class Dataset:
         return self.info.class_names
 
 
-def _digests(path: Path) -> tuple[bytes, str | None, str]:
-    """Decompressed bytes, MD5 of the ``.gz`` (None if not gzipped), SHA-256 of the raw bytes."""
-    data = path.read_bytes()
-    gz_md5 = None
-    if data[:2] == b"\x1f\x8b":
-        gz_md5 = hashlib.md5(data).hexdigest()
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
-            raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
+def _digests(path: Path, max_bytes: int) -> tuple[bytearray, str | None, str]:
+    """Decompressed bytes (at most ``max_bytes``), MD5 of the ``.gz`` (None if not gzipped),
+    SHA-256 of the decompressed bytes. A file the system will not read is a ``ValueError``
+    naming the file only."""
+    try:
+        data, gz_md5 = read_idx_bytes(path, max_bytes)
+    except OSError as err:
+        raise ValueError(f"{path.name}: could not be read ({err.strerror or 'error'})") from None
     return data, gz_md5, hashlib.sha256(data).hexdigest()
+
+
+def _idx_bytes(role: str, count: int) -> int:
+    """Size of a decompressed IDX file of ``count`` images (N×28×28) or labels (N)."""
+    if role.endswith("images"):
+        return 4 + 4 * 3 + count * IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+    return 4 + 4 + count
 
 
 def _identify_other(info: DatasetInfo, gz_md5: str | None, sha: str) -> str | None:
@@ -336,18 +395,19 @@ def _identify_other(info: DatasetInfo, gz_md5: str | None, sha: str) -> str | No
     return None
 
 
-def _load_array(path: Path, info: DatasetInfo, role: str) -> tuple[np.ndarray, bool]:
-    raw, gz_md5, sha = _digests(path)
-    array = parse_idx(raw, source=str(path))
+def _load_array(path: Path, info: DatasetInfo, role: str, count: int) -> tuple[np.ndarray, bool]:
+    """One file's array, read with the byte limit its header's ``count`` implies."""
+    raw, gz_md5, sha = _digests(path, _idx_bytes(role, count))
+    array = parse_idx(raw, source=path.name)
     if role.endswith("labels") and array.size and int(array.max()) >= NUM_CLASSES:
-        raise ValueError(f"{path}: label {int(array.max())} is outside 0..{NUM_CLASSES - 1}")
+        raise ValueError(f"{path.name}: label {int(array.max())} is outside 0..{NUM_CLASSES - 1}")
     name = path.name.removesuffix(".gz")
     checksum = info.checksums.get(name)
     verified = checksum is not None and checksum.matches(gz_md5, sha)
     if not verified:
         other = _identify_other(info, gz_md5, sha)
         if other is not None:
-            raise ValueError(f"{path} is {other}, not {info.display_name}")
+            raise ValueError(f"{path.name} is {other}, not {info.display_name}")
     array.setflags(write=False)
     return array, verified
 
@@ -356,22 +416,26 @@ def _load_array(path: Path, info: DatasetInfo, role: str) -> tuple[np.ndarray, b
 def _load_cached(source: Source, stamp: tuple[float, ...]) -> Dataset:
     info = dataset_info(source.dataset)
     arrays, verified, unverified = {}, [], []
+    counts = {"train": source.n_train, "test": source.n_test}
     for role, path in source.paths:
-        arrays[role], ok = _load_array(path, info, role)
+        arrays[role], ok = _load_array(path, info, role, counts[role.split("_")[0]])
         (verified if ok else unverified).append(path.name)
     return Dataset(info, source, **arrays, verified=tuple(verified), unverified=tuple(unverified))
 
 
 def load_source(source: Source) -> Dataset:
     """Read and check a source's four files; cached per process (two datasets at most)."""
-    stamp = tuple(path.stat().st_mtime for _, path in source.paths)
+    try:
+        stamp = tuple(path.stat().st_mtime for _, path in source.paths)
+    except OSError:
+        raise ValueError(FOLDER_UNUSABLE) from None
     return _load_cached(source, stamp)
 
 
-def load(
+def resolve_source(
     dataset: str | DatasetInfo = "mnist", source: str = "auto", folder: str | Path | None = None
-) -> Dataset:
-    """Load a dataset from the first available source, or from the kind named by ``source``.
+) -> Source:
+    """The source ``load`` would read, from the files' headers only (sizes, no pixels).
 
     ``source`` is ``"auto"`` or one of ``SOURCE_KINDS``; a clear ``ValueError`` says when the
     requested kind is not available (e.g. Fashion-MNIST with no copy on this machine).
@@ -383,16 +447,23 @@ def load(
         folder = folder or os.environ.get(DATA_DIR_ENV)
         if not folder:
             raise ValueError(f"no folder given (set {DATA_DIR_ENV} or type a path)")
-        return load_source(folder_source(info, folder))
-    available = find_sources(info, folder)
-    for candidate in available:
+        return folder_source(info, folder)
+    for candidate in find_sources(info, folder):
         if source in ("auto", candidate.kind):
-            return load_source(candidate)
+            return candidate
     wanted = "any source" if source == "auto" else f"a {source} copy"
     raise ValueError(
         f"{info.display_name}: {wanted} is not available here; download it, give a folder, "
         "or install Debian's dataset-fashion-mnist"
     )
+
+
+def load(
+    dataset: str | DatasetInfo = "mnist", source: str = "auto", folder: str | Path | None = None
+) -> Dataset:
+    """Load a dataset from the first available source, or from the kind named by ``source``
+    (see ``resolve_source``)."""
+    return load_source(resolve_source(dataset, source, folder))
 
 
 # --- downloads -------------------------------------------------------------------------------
@@ -419,7 +490,7 @@ class DownloadProgress:
 
 
 def _verify_download(path: Path, name: str, checksum: Checksum | None) -> None:
-    raw, gz_md5, sha = _digests(path)
+    raw, gz_md5, sha = _digests(path, MAX_IDX_BYTES)
     if checksum is None or (checksum.md5_gz is None and checksum.sha256 is None):
         raise ValueError(f"{name}: no published checksum to verify against; not caching it")
     if not checksum.matches(gz_md5, sha):
@@ -454,6 +525,10 @@ def _fetch(
             while chunk := response.read(1 << 16):
                 out.write(chunk)
                 done += len(chunk)
+                if done > MAX_DOWNLOAD_BYTES:
+                    raise ValueError(
+                        f"{name}: over {MAX_DOWNLOAD_BYTES:,} bytes; not a dataset file"
+                    )
                 report(done, total)
             if total is not None and done != total:
                 raise ValueError(f"{name}: connection closed after {done:,} of {total:,} bytes")
@@ -472,6 +547,8 @@ def _reason(err: BaseException) -> str:
         return "timed out"
     if isinstance(err, http.client.IncompleteRead):
         return f"connection closed after {len(err.partial):,} bytes of a chunk"
+    if isinstance(err, OSError):  # its str() may hold a path of this server
+        return err.strerror or type(err).__name__
     return str(err) or type(err).__name__
 
 
@@ -499,7 +576,10 @@ def download(
     if not timeout > 0:
         raise ValueError(f"timeout must be positive, got {timeout!r}")
     target_dir = Path(destination) if destination is not None else cache_dir(info)
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DownloadError(f"cannot write the download folder ({err.strerror})") from None
     names = [info.files[role] for role in ROLES]
     for index, name in enumerate(names):
         target = target_dir / f"{name}.gz"

@@ -8,8 +8,12 @@ big-endian uint32 sizes, then the raw array. Everything is checked so a bad file
 from __future__ import annotations
 
 import gzip
+import hashlib
+import os
 import struct
+import zlib
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -45,18 +49,67 @@ def parse_idx(raw: bytes, source: str = "<bytes>") -> np.ndarray:
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file from disk; ``.gz`` files are decompressed transparently."""
+def read_idx_bytes(path: str | Path, max_bytes: int) -> tuple[bytearray, str | None]:
+    """The decompressed bytes of an IDX file (plain or ``.gz``) and the MD5 of its ``.gz`` bytes.
+
+    Never holds more than ``max_bytes`` decompressed bytes (plus one chunk of the compressed
+    file): a plain file larger than that is refused from its size, and a gzip stream is
+    decompressed piece by piece with a byte limit, so a header that lies or a gzip bomb is
+    refused as soon as the limit is passed, before memory for the rest is taken. ``OSError``
+    from the file system propagates; everything wrong with the bytes is a ``ValueError``
+    naming the file (not its folder).
+    """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"IDX file not found: {path}")
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    with path.open("rb") as stream:
+        if stream.read(2) != b"\x1f\x8b":
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise ValueError(
+                    f"{path.name}: {size:,} bytes is more than the {max_bytes:,} expected"
+                )
+            stream.seek(0)
+            return bytearray(stream.read(size)), None
+        stream.seek(0)
+        md5 = hashlib.md5()
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
-            raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
-    return parse_idx(data, source=str(path))
+            raw = _gunzip_limited(stream, max_bytes, md5)
+        except zlib.error as err:
+            raise ValueError(f"{path.name}: corrupt or truncated gzip stream ({err})") from None
+        if raw is None:
+            raise ValueError(
+                f"{path.name}: decompresses to more than the {max_bytes:,} bytes expected; "
+                "not read further"
+            )
+        return raw, md5.hexdigest()
+
+
+def _gunzip_limited(stream: BinaryIO, max_bytes: int, md5: Any) -> bytearray | None:
+    """Decompress a gzip stream (members one after another) into at most ``max_bytes``.
+
+    ``None`` as soon as there is more; ``zlib.error`` for a corrupt or truncated stream.
+    ``md5`` is fed every compressed byte read.
+    """
+    out = bytearray()
+    decompressor = zlib.decompressobj(wbits=31)
+    pending = b""
+    while True:
+        if not pending:
+            pending = stream.read(1 << 16)
+            if not pending:
+                break
+            md5.update(pending)
+        if decompressor.eof:  # another gzip member follows, or zero padding
+            if not pending.strip(b"\0"):
+                pending = b""
+                continue
+            decompressor = zlib.decompressobj(wbits=31)
+        out += decompressor.decompress(pending, max_bytes + 1 - len(out))
+        if len(out) > max_bytes:
+            return None
+        pending = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
+    if not decompressor.eof:
+        raise zlib.error("the stream ends before its end marker")
+    return out
 
 
 def parse_idx_header(head: bytes, source: str = "<bytes>") -> tuple[np.dtype, tuple[int, ...]]:
@@ -73,16 +126,21 @@ def parse_idx_header(head: bytes, source: str = "<bytes>") -> tuple[np.dtype, tu
 
 
 def read_idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
-    """Dtype and shape of an IDX file without reading its body: cheap enough to list sources."""
+    """Dtype and shape of an IDX file without reading its body: cheap enough to list sources.
+
+    ``OSError`` from the file system propagates; a bad header is a ``ValueError`` naming the
+    file (not its folder).
+    """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"IDX file not found: {path}")
-    try:
-        with path.open("rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(path, "rb") as stream:
-            head = stream.read(4 + 4 * 255)
-    except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
-    return parse_idx_header(head, source=str(path))
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        try:
+            if gzipped:
+                with gzip.GzipFile(fileobj=raw) as stream:
+                    head = stream.read(4 + 4 * 255)
+            else:
+                head = raw.read(4 + 4 * 255)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+            raise ValueError(f"{path.name}: corrupt or truncated gzip stream ({err})") from None
+    return parse_idx_header(head, source=path.name)

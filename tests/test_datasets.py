@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import struct
+import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +24,7 @@ from mnist_fixtures import (
     write_files,
 )
 
-from actlab import datasets
+from actlab import datasets, idx
 from actlab.bundled import BUNDLED_MNIST_DIR
 from actlab.datasets import Checksum, DownloadError
 
@@ -271,3 +275,132 @@ def test_download_refuses_files_without_a_checksum(tmp_path):
         with pytest.raises(DownloadError, match="no published checksum"):
             datasets.download("mnist", tmp_path, mirrors=(base,), checksums={})
     assert not list(tmp_path.iterdir())
+
+
+# --- a folder field on a public server --------------------------------------------------------
+
+
+def test_the_folder_field_is_an_operator_choice_off_by_default(monkeypatch):
+    monkeypatch.delenv(datasets.ALLOW_FOLDER_ENV, raising=False)
+    assert not datasets.folder_field_allowed()
+    for value, allowed in [("1", True), ("yes", True), ("0", False), ("", False)]:
+        monkeypatch.setenv(datasets.ALLOW_FOLDER_ENV, value)
+        assert datasets.folder_field_allowed() is allowed
+
+
+def _locked_folder(tmp_path: Path, monkeypatch) -> Path:
+    """A folder holding the dataset that this process may not read (simulated for root)."""
+    locked = write_files(tmp_path / "locked", tiny_dataset_files())
+    locked.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: refuse as the kernel would for anyone else
+        real_stat = Path.stat
+
+        def stat(self, *args, **kwargs):
+            if locked in self.parents:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_stat(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "stat", stat)
+    return locked
+
+
+@pytest.mark.parametrize(
+    "case", ["missing", "a file", "permission denied", "/proc/1/root", "10,000 characters", "loop"]
+)
+def test_unusable_folders_all_get_one_message_without_the_path(tmp_path, monkeypatch, case):
+    (tmp_path / "file").write_text("not a folder")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    folder = {
+        "missing": str(tmp_path / "nowhere"),
+        "a file": str(tmp_path / "file"),
+        "permission denied": "",
+        "/proc/1/root": "/proc/1/root",
+        "10,000 characters": "/" + "a" * 9_999,
+        "loop": str(tmp_path / "loop"),
+    }[case] or str(_locked_folder(tmp_path, monkeypatch))
+    for attempt in (
+        lambda: datasets.folder_source("mnist", folder),
+        lambda: datasets.load("mnist", source="folder", folder=folder),
+        lambda: datasets.resolve_source("mnist", "folder", folder),
+    ):
+        with pytest.raises(ValueError) as caught:
+            attempt()
+        assert str(caught.value) == datasets.FOLDER_UNUSABLE
+        assert str(tmp_path) not in str(caught.value) and "/proc" not in str(caught.value)
+    # The automatic choice skips such a folder and falls back to the bundled copy.
+    assert datasets.load("mnist", folder=folder).source.kind == "bundled"
+
+
+def test_messages_name_files_never_the_servers_folders(tmp_path):
+    files = tiny_dataset_files()
+    files["train-labels-idx1-ubyte"] = idx_bytes(np.zeros(29, np.uint8))
+    folder = write_files(tmp_path / "mine", files)
+    with pytest.raises(ValueError, match="30 train images but 29 labels") as caught:
+        datasets.folder_source("mnist", folder)
+    assert str(tmp_path) not in str(caught.value)
+    files = tiny_dataset_files()
+    files["train-images-idx3-ubyte"] = files["train-images-idx3-ubyte"][:-5]
+    source = datasets.folder_source("mnist", write_files(tmp_path / "cut", files))
+    with pytest.raises(ValueError, match=r"^train-images-idx3-ubyte\.gz: IDX body has") as caught:
+        datasets.load_source(source)
+    assert str(tmp_path) not in str(caught.value)
+    assert str(tmp_path) not in source.describe()
+    bundled = datasets.load("mnist").source.describe()
+    assert bundled.startswith("MNIST from the copy bundled with actlab: 5,000 training")
+    assert str(BUNDLED_MNIST_DIR) not in bundled and "/" not in bundled
+
+
+def _peak_bytes_of(call) -> tuple[BaseException | None, int]:
+    tracemalloc.start()
+    try:
+        call()
+        error = None
+    except ValueError as err:
+        error = err
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return error, peak
+
+
+def test_a_header_claiming_1_5_million_images_is_refused_before_reading(tmp_path):
+    files = tiny_dataset_files()
+    header = bytes([0, 0, 0x08, 3]) + struct.pack(">3I", 1_500_000, 28, 28)
+    files["train-images-idx3-ubyte"] = header + bytes(784 * 10)
+    files["train-labels-idx1-ubyte"] = bytes([0, 0, 0x08, 1]) + struct.pack(">I", 1_500_000)
+    folder = write_files(tmp_path, files)
+    started = time.perf_counter()
+    error, peak = _peak_bytes_of(lambda: datasets.folder_source("mnist", folder))
+    assert time.perf_counter() - started < 1.0
+    assert "declares 1,500,000 images; this app reads at most 100,000" in str(error)
+    assert peak < 1_000_000  # 1.2 GB before this check existed
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_size_its_header_declares(tmp_path):
+    files = tiny_dataset_files(n_train=30)
+    folder = write_files(tmp_path, files)
+    source = datasets.folder_source("mnist", folder)
+    # The header still says 30 images; the stream goes on for 200 MB of zeros (~200 kB of gz).
+    bomb = files["train-images-idx3-ubyte"] + bytes(200_000_000)
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(bomb, compresslevel=9))
+    error, peak = _peak_bytes_of(lambda: datasets.load_source(source))
+    assert "decompresses to more than the 23,536 bytes expected" in str(error)
+    assert peak < 2_000_000
+    # A plain file larger than its header says is refused from its size, unread.
+    (folder / "train-images-idx3-ubyte.gz").unlink()
+    (folder / "train-images-idx3-ubyte").write_bytes(bomb[:50_000_000])
+    error, peak = _peak_bytes_of(
+        lambda: datasets.load_source(datasets.folder_source("mnist", folder))
+    )
+    assert "50,000,000 bytes is more than the 23,536 expected" in str(error)
+    assert peak < 2_000_000
+
+
+def test_bounded_reader_handles_several_gzip_members_and_counts_md5_of_the_file(tmp_path):
+    raw = tiny_dataset_files()["train-labels-idx1-ubyte"]
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip.compress(raw[:10]) + gzip.compress(raw[10:]) + bytes(8))
+    data, md5 = idx.read_idx_bytes(path, len(raw))
+    assert bytes(data) == raw and md5 == hashlib.md5(path.read_bytes()).hexdigest()
+    with pytest.raises(ValueError, match="decompresses to more than the 37 bytes"):
+        idx.read_idx_bytes(path, len(raw) - 1)

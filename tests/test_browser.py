@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -139,12 +140,36 @@ def test_deep_link_on_a_fresh_server_runs_inside_the_router(server, page):
     navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Activation Explorer" in navigation and "streamlit app" not in navigation
     toast = page.locator('[data-testid="stToast"]')
-    expect(toast).to_contain_text("ex_n=abc")
-    expect(toast).to_contain_text("ex_fns=Nope")
+    expect(toast).to_contain_text("Resolution (points): “abc”")
+    expect(toast).to_contain_text("Activations: “Nope”")
     # Presenter mode hides the listed control but the others stay.
     expect(page.locator(".st-key-ex_x")).to_be_hidden()
     expect(page.locator(".st-key-ex_sat")).to_be_visible()
     assert_rendered_cleanly(page)
+
+
+def test_markup_in_a_link_renders_as_plain_text(server, page):
+    """A shared link cannot draw a link, an image or a form, nor crash a page."""
+    link = "[Click](https://evil.example)"
+    form = "</style><form action=https://evil.example><input name=pw type=password>"
+    query = urlencode(
+        [
+            ("ex_n", link),
+            ("ex_digit", "inf"),
+            ("fx", "[Click](//ev.il)"),
+            ("present", "true"),
+            ("hide", form),
+            ("hide", "x{} [data-testid=stMain]{display:none} .y"),
+        ]
+    )
+    page.goto(f"{server}/explorer?{query}")
+    wait_until_idle(page)
+    assert_rendered_cleanly(page)
+    expect(page.locator('[data-testid="stToast"]')).to_contain_text("[Click](https")
+    assert page.locator("a[href*='evil'], a[href*='ev.il'], img[src*='evil']").count() == 0
+    assert page.locator("input[name=pw], form[action*='evil']").count() == 0
+    expect(page.locator('[data-testid="stMain"]')).to_be_visible()
+    expect(page.get_by_role("heading", name="Activation Explorer")).to_be_visible()
 
 
 @pytest.mark.parametrize("path", page_paths())

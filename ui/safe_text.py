@@ -5,7 +5,9 @@ own extensions (``:material/icon:``, ``:red[...]``, ``$math$``) and GitHub's aut
 value or a typed formula echoed there could draw a link, load a remote image or restyle the page
 (``[Click](https://evil.example)``, ``![t](http://host/x.png)``) and garble honest text
 (``x.__class__`` shown as ``x.class`` in bold). CommonMark lets any ASCII punctuation character be
-backslash-escaped, which disarms all of these at once while the text reads the same.
+backslash-escaped, which disarms all of these at once while the text reads the same. GitHub's
+autolinks (``https://…``, ``www.…``, ``name@host``) survive escapes, so an invisible word joiner
+breaks each of their starts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import string
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_AUTOLINK_START = re.compile(r"(?i)(?:https?|ftp|mailto|xmpp|www)(?=[:.])|@")
+WORD_JOINER = "\u2060"  # invisible, and no autolink spans it
 ELLIPSIS = "…"
 
 
@@ -29,4 +33,5 @@ def literal(text: object, limit: int | None = None) -> str:
     plain = _CONTROL.sub(" ", str(text))
     if limit is not None:
         plain = shorten(plain, limit)
+    plain = _AUTOLINK_START.sub(lambda m: m.group(0) + WORD_JOINER, plain)
     return _PUNCTUATION.sub(r"\\\1", plain)

@@ -17,65 +17,20 @@ from ui.frame import (
     unexpected_error,
     url_state,
 )
+from ui.lessons import HOME, LESSONS, key_prefix
 
 st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
 
-# Each page's widget keys (and so its URL parameters) start with its prefix.
-PREFIXES = {
-    "explorer": "ex_",
-    "nonlinearity": "nl_",
-    "playground": "pg_",
-    "gradients": "gr_",
-    "softmax": "sm_",
-    "mnist": "mn_",
-}
-
 PAGES = {
-    "Start": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    ],
+    "Start": [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, default=True)],
     "Lessons": [
-        st.Page(
-            "pages/explorer.py",
-            title="Activation Explorer",
-            icon=":material/show_chart:",
-            url_path="explorer",
-        ),
-        st.Page(
-            "pages/nonlinearity.py",
-            title="Why nonlinearity",
-            icon=":material/stacked_line_chart:",
-            url_path="nonlinearity",
-        ),
-        st.Page(
-            "pages/playground.py",
-            title="Playground",
-            icon=":material/scatter_plot:",
-            url_path="playground",
-        ),
-        st.Page(
-            "pages/gradients.py",
-            title="Gradients: vanish, explode, die",
-            icon=":material/trending_down:",
-            url_path="gradients",
-        ),
-        st.Page(
-            "pages/softmax.py",
-            title="Softmax & losses",
-            icon=":material/functions:",
-            url_path="softmax",
-        ),
-        st.Page(
-            "pages/mnist.py",
-            title="MNIST training",
-            icon=":material/model_training:",
-            url_path="mnist",
-        ),
+        st.Page(lesson.path, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
+        for lesson in LESSONS
     ],
 }
 
 page = st.navigation(PAGES)
-prefix = PREFIXES.get(page.url_path, "")
+prefix = key_prefix(page.url_path)
 link_state = url_state()
 bound.start_run()
 st.session_state[ROUTER_ACTIVE] = True

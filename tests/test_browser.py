@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from ui.lessons import HOME, LESSONS
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = Path(os.environ.get("ACTLAB_SCREENSHOTS", "/tmp/actlab-screenshots"))
 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -114,12 +116,8 @@ def wait_until_idle(page, timeout: float = 120) -> None:
 
 
 def page_paths() -> list[str]:
-    """URL paths of the pages (file stems), home first, read from the router's st.Page list."""
-    router = (ROOT / "streamlit_app.py").read_text()
-    return [
-        "" if m.group(1) == "home" else m.group(1)
-        for m in re.finditer(r'"pages/(\w+)\.py"', router)
-    ]
+    """URL paths of the pages, home ("") first, from the table the router reads."""
+    return [HOME.url_path, *(lesson.url_path for lesson in LESSONS)]
 
 
 def assert_rendered_cleanly(page) -> None:

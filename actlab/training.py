@@ -23,7 +23,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,8 @@ DEVICES = ("auto", "cpu", "cuda")
 # one step, samples × units (a handful of such float32 tensors are alive at once).
 MAX_PARAMETERS = 4_000_000
 MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
+# Compute cap of one run started from a page, in estimated FLOPs (``training_flops``).
+MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "3e12"))
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
 HISTORY_COLUMNS = [
     "step",
@@ -201,8 +203,7 @@ class TrainingConfig:
         if len(seeds) * len(specs) > 64:
             raise ValueError(f"{len(specs)} activations × {len(seeds)} seeds is over 64 models")
         set_(self, "seeds", tuple(int(s) for s in seeds))
-        sizes = (28 * 28, *self.hidden, datasets.NUM_CLASSES)
-        weights = sum(a * b + b for a, b in itertools.pairwise(sizes)) * len(specs) * len(seeds)
+        weights = self.weights
         if weights > MAX_PARAMETERS:
             raise ValueError(
                 f"{weights:,} weights in all models together is over the {MAX_PARAMETERS:,} "
@@ -221,6 +222,13 @@ class TrainingConfig:
     @property
     def titles(self) -> list[str]:
         return [spec.title for spec in self.activations]
+
+    @property
+    def weights(self) -> int:
+        """Weights and biases of all members together (input 784, output 10 per member)."""
+        sizes = (28 * 28, *self.hidden, datasets.NUM_CLASSES)
+        per_member = sum(a * b + b for a, b in itertools.pairwise(sizes))
+        return per_member * len(self.activations) * len(self.seeds)
 
     @property
     def widest_layer_units(self) -> int:
@@ -263,6 +271,21 @@ PRESETS: dict[str, dict[str, Any]] = {
         "input_scaling": "divide_by_255",
     },
 }
+
+
+def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
+    """Estimated floating-point operations of a whole run: its training steps and evaluations.
+
+    Each weight (biases included) costs 2 FLOPs per sample forward (a multiply and an add) and
+    4 backward (the gradients of its input and of itself): ``6 × weights × samples`` per epoch,
+    where ``samples`` is ``min(train_limit, n_train)`` and ``weights`` counts every member.
+    Each evaluation runs the ``n_test`` test images forward once: ``2 × weights × n_test``.
+    Activations, the loss, the optimizer step and per-step overheads are left out: they add
+    a few percent for a wide model and dominate only tiny ones.
+    """
+    samples = n_train if config.train_limit is None else min(config.train_limit, n_train)
+    evaluations = len(_schedule(samples, config)[2])
+    return 6 * config.weights * samples * config.epochs + 2 * config.weights * n_test * evaluations
 
 
 def preload_optimizers() -> None:
@@ -901,9 +924,18 @@ def misclassified(result: TrainingResult, activation: str, limit: int = 24) -> p
 # --- shared runs with a process-wide limit ----------------------------------------------------
 
 MAX_CONCURRENT_TRAININGS = int(os.environ.get("ACTLAB_MAX_TRAININGS", "2"))
+# Runs waiting for a slot, per lane (quick runs have their own); one more is refused.
+MAX_QUEUED_TRAININGS = int(os.environ.get("ACTLAB_MAX_QUEUED_TRAININGS", "6"))
+# A run estimated at most this (the "quick comparison" preset: 8.5e10, a few seconds) may also
+# take a slot of its own, so a queue of long runs never keeps a quick one waiting.
+QUICK_RUN_FLOPS = 2e11
+RUNS_PER_VIEWER = 1  # unfinished runs one page session holds; starting another lets go of one
+LEASE_SECONDS = 6.0  # a run no viewer's page has polled for this long stops by itself
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
+_QUICK_SLOTS = threading.BoundedSemaphore(1)
 _waiting: list[TrainingRun] = []
 _waiting_lock = threading.Lock()
+_run_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -918,6 +950,7 @@ class RunState:
     result: TrainingResult | None
     error: str | None
     queue_position: int  # 1 = next to start; 0 when not waiting
+    viewers: int = 0  # viewers whose lease is alive
 
     @property
     def finished(self) -> bool:
@@ -927,14 +960,31 @@ class RunState:
 class TrainingRun:
     """One training in a background thread; any number of viewers can poll ``state()``.
 
-    The thread waits for one of the process-wide slots (``MAX_CONCURRENT_TRAININGS``) before
-    it trains, so a busy server queues work instead of thrashing; ``stop()`` works while queued
-    and while training.
+    The thread waits its turn (first come, first served) for one of the process-wide slots
+    (``MAX_CONCURRENT_TRAININGS``) before it trains, so a busy server queues work instead of
+    thrashing; a run given ``quick_slots`` takes one of those instead if it frees first.
+    ``stop()`` works while queued and while training.
+
+    Viewers are opaque ids (one per page session). With ``lease_seconds``, ``watch(viewer)``
+    renews that viewer's lease, and once every lease is older than ``lease_seconds`` (tabs
+    closed, pages gone elsewhere) the run stops by itself, queued or training. ``leave(viewer)``
+    lets one viewer go and stops the run only when no other viewer still watches it.
     """
 
-    def __init__(self, config: TrainingConfig, slots: threading.Semaphore | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainingConfig,
+        slots: threading.Semaphore | None = None,
+        *,
+        quick_slots: threading.Semaphore | None = None,
+        lease_seconds: float | None = None,
+    ) -> None:
         self.config = config
+        self.id = next(_run_ids)
         self._slots = slots or _SLOTS
+        self._quick_slots = quick_slots
+        self._lease_seconds = lease_seconds
+        self._leases: dict[str, float] = {}  # viewer -> time.monotonic() of the last renewal
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._status = "queued"
@@ -942,6 +992,11 @@ class TrainingRun:
         self._result: TrainingResult | None = None
         self._error: str | None = None
         self._thread = threading.Thread(target=self._run, name="actlab-training", daemon=True)
+
+    @property
+    def quick(self) -> bool:
+        """Whether this run may use the quick lane's slot."""
+        return self._quick_slots is not None
 
     def start(self) -> TrainingRun:
         with _waiting_lock:
@@ -952,6 +1007,52 @@ class TrainingRun:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop was asked for (by ``stop``, the last viewer leaving, or no lease)."""
+        return self._stop.is_set()
+
+    def watch(self, viewer: str) -> None:
+        """``viewer`` watches this run: its lease starts (or starts again) now."""
+        with self._lock:
+            self._leases[viewer] = time.monotonic()
+
+    def leave(self, viewer: str) -> bool:
+        """``viewer`` stops watching; the run stops unless another viewer's lease is alive.
+
+        Returns whether the run was stopped.
+        """
+        with self._lock:
+            self._leases.pop(viewer, None)
+            others = self._live_viewers()
+        if others:
+            return False
+        self.stop()
+        return True
+
+    def watched_by(self, viewer: str) -> bool:
+        with self._lock:
+            return viewer in self._live_viewers()
+
+    def _live_viewers(self) -> list[str]:
+        """Viewers whose lease is alive (the caller holds ``self._lock``)."""
+        if self._lease_seconds is None:
+            return list(self._leases)
+        oldest = time.monotonic() - self._lease_seconds
+        return [viewer for viewer, renewed in self._leases.items() if renewed >= oldest]
+
+    def _should_stop(self) -> bool:
+        """Polled every training step: a stop request, or every viewer's lease run out."""
+        if self._stop.is_set():
+            return True
+        if self._lease_seconds is None:
+            return False
+        with self._lock:
+            abandoned = bool(self._leases) and not self._live_viewers()
+        if abandoned:
+            self._stop.set()
+        return abandoned
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has finished; ``False`` if ``timeout`` seconds passed first."""
         self._thread.join(timeout)
@@ -959,9 +1060,33 @@ class TrainingRun:
 
     def state(self) -> RunState:
         with _waiting_lock:
-            position = _waiting.index(self) + 1 if self in _waiting else 0
+            position = self._queue_position()
         with self._lock:
-            return RunState(self._status, self._progress, self._result, self._error, position)
+            viewers = len(self._live_viewers())
+            return RunState(
+                self._status, self._progress, self._result, self._error, position, viewers
+            )
+
+    def _lines(self) -> list[list[TrainingRun]]:
+        """The waiting runs ahead of or beside this one, per kind of slot it may take (the
+        caller holds ``_waiting_lock``)."""
+        lines = [[run for run in _waiting if run._slots is self._slots]]
+        if self._quick_slots is not None:
+            lines.append([run for run in _waiting if run._quick_slots is self._quick_slots])
+        return lines
+
+    def _queue_position(self) -> int:
+        if self not in _waiting:
+            return 0
+        return min(line.index(self) + 1 for line in self._lines())
+
+    def _take_slot(self) -> threading.Semaphore | None:
+        """A free slot of a line this run is first in, else ``None``."""
+        with _waiting_lock:
+            for slots, line in zip((self._slots, self._quick_slots), self._lines(), strict=False):
+                if line[0] is self and slots.acquire(blocking=False):
+                    return slots
+        return None
 
     def _set(self, **changes: Any) -> None:
         with self._lock:
@@ -969,32 +1094,106 @@ class TrainingRun:
                 setattr(self, f"_{name}", value)
 
     def _run(self) -> None:
+        held = None
         try:
-            while not self._slots.acquire(timeout=0.05):
-                if self._stop.is_set():
+            while held is None:
+                if self._should_stop():
                     self._set(status="stopped")
                     return
+                held = self._take_slot()
+                if held is None:
+                    self._stop.wait(0.05)
         finally:
             with _waiting_lock:
                 _waiting.remove(self)
         try:
             self._set(status="running")
-            result = train(self.config, lambda p: self._set(progress=p), self._stop.is_set)
+            result = train(self.config, lambda p: self._set(progress=p), self._should_stop)
             self._set(status="stopped" if result.stopped else "done", result=result)
         except ValueError as err:
             self._set(status="failed", error=str(err))
         except Exception as err:  # a page must see every failure, not a silent dead thread
             self._set(status="failed", error=f"{type(err).__name__}: {err}")
         finally:
-            self._slots.release()
+            held.release()
             memory.release_freed_memory()  # the run's optimizer state and batches are gone now
 
 
-class RunRegistry:
-    """Identical configurations share one run; finished runs are kept (``keep`` at most)."""
+class TrainingRefused(ValueError):
+    """This server will not start the run now; the message says why and what to change."""
 
-    def __init__(self, keep: int = 8) -> None:
+
+def estimated_flops(config: TrainingConfig) -> int:
+    """``training_flops`` for the data ``config`` would load (sizes from the file headers)."""
+    source = datasets.resolve_source(config.dataset, config.source, config.folder)
+    return training_flops(config, source.n_train, source.n_test)
+
+
+def _flop_text(flops: float) -> str:
+    """``76.0 TFLOP`` (10^12 floating-point operations) or ``2.6 GFLOP`` (10^9)."""
+    return f"{flops / 1e12:,.1f} TFLOP" if flops >= 1e11 else f"{flops / 1e9:,.1f} GFLOP"
+
+
+def budget_problem(config: TrainingConfig, n_train: int, n_test: int, cap: float) -> str | None:
+    """``None`` if the run's estimate fits ``cap``; else a message with both numbers and
+    what to reduce (how many epochs would fit, when some would)."""
+    flops = training_flops(config, n_train, n_test)
+    if flops <= cap:
+        return None
+    fitting = next(
+        (
+            epochs
+            for epochs in range(config.epochs - 1, 0, -1)
+            if training_flops(replace(config, epochs=epochs), n_train, n_test) <= cap
+        ),
+        None,
+    )
+    if fitting is not None:
+        epochs = f"{fitting} epochs fit" if fitting > 1 else "1 epoch fits"
+        reduce = f"With these settings at most {epochs}; or use"
+    else:
+        reduce = "Even one epoch is over it: use"
+    return (
+        f"This training needs an estimated {_flop_text(flops)} of computation "
+        f"(6 × {config.weights:,} weights × training images × epochs, plus the test "
+        f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
+        f"limit of {_flop_text(cap)} per run. {reduce} fewer training images, fewer or "
+        "narrower hidden layers, or fewer activations or seeds."
+    )
+
+
+class RunRegistry:
+    """Identical configurations share one run; finished runs are kept (``keep`` at most).
+
+    Limits for a public server, where every visitor is anonymous: a new run's estimated cost
+    (``training_flops``) must fit ``max_flops``; at most ``max_queued`` runs wait per lane
+    (runs up to ``quick_flops`` have a lane and a slot of their own); ``TrainingRefused`` says
+    so otherwise. Started or joined for a ``viewer`` (an opaque id of one page session), a run
+    is watched by it (``TrainingRun.watch``, with leases of ``lease_seconds``), and a viewer
+    holds at most ``runs_per_viewer`` unfinished runs: starting or joining another lets go of
+    its oldest, which stops if nobody else watches it.
+    """
+
+    def __init__(
+        self,
+        keep: int = 8,
+        *,
+        max_flops: float = MAX_TRAINING_FLOPS,
+        max_queued: int = MAX_QUEUED_TRAININGS,
+        runs_per_viewer: int = RUNS_PER_VIEWER,
+        lease_seconds: float = LEASE_SECONDS,
+        quick_flops: float = QUICK_RUN_FLOPS,
+        slots: threading.Semaphore | None = None,
+        quick_slots: threading.Semaphore | None = None,
+    ) -> None:
         self.keep = keep
+        self.max_flops = max_flops
+        self.max_queued = max_queued
+        self.runs_per_viewer = runs_per_viewer
+        self.lease_seconds = lease_seconds
+        self.quick_flops = quick_flops
+        self._slots = slots or _SLOTS
+        self._quick_slots = quick_slots or _QUICK_SLOTS
         self._runs: OrderedDict[TrainingConfig, TrainingRun] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -1002,20 +1201,75 @@ class RunRegistry:
         with self._lock:
             return self._runs.get(config)
 
-    def start(self, config: TrainingConfig) -> TrainingRun:
-        """The shared run of ``config``: the existing one unless it was stopped or failed."""
+    def budget_problem(self, config: TrainingConfig) -> str | None:
+        """Why ``config`` is over this registry's compute cap, or ``None`` if it fits."""
+        source = datasets.resolve_source(config.dataset, config.source, config.folder)
+        return budget_problem(config, source.n_train, source.n_test, self.max_flops)
+
+    def start(self, config: TrainingConfig, viewer: str | None = None) -> TrainingRun:
+        """The shared run of ``config``: the existing one unless it was stopped or failed.
+
+        A new run must fit the compute cap and the queue (else ``TrainingRefused``).
+        """
         with self._lock:
             run = self._runs.get(config)
             if run is not None and run.state().status not in ("stopped", "failed"):
                 self._runs.move_to_end(config)
+                if viewer is not None:
+                    self._let_go(viewer, keep=run)
+                    run.watch(viewer)
                 return run
-            run = TrainingRun(config).start()
-            self._runs[config] = run
+            source = datasets.resolve_source(config.dataset, config.source, config.folder)
+            problem = budget_problem(config, source.n_train, source.n_test, self.max_flops)
+            if problem is not None:
+                raise TrainingRefused(problem)
+            quick = training_flops(config, source.n_train, source.n_test) <= self.quick_flops
+            if viewer is not None:
+                self._let_go(viewer)
+            waiting = [
+                r
+                for r in self._runs.values()
+                if r.quick == quick and not r.stopping and r.state().status == "queued"
+            ]
+            if len(waiting) >= self.max_queued:
+                raise TrainingRefused(self._queue_full(len(waiting), quick))
+            run = TrainingRun(
+                config,
+                self._slots,
+                quick_slots=self._quick_slots if quick else None,
+                lease_seconds=self.lease_seconds if viewer is not None else None,
+            )
+            if viewer is not None:
+                run.watch(viewer)
+            self._runs[config] = run.start()
             self._runs.move_to_end(config)
             finished = [c for c, r in self._runs.items() if r.state().finished]
             for old in finished[: max(0, len(finished) - self.keep)]:
                 del self._runs[old]
             return run
+
+    def _let_go(self, viewer: str, keep: TrainingRun | None = None) -> None:
+        """Make room for one more run of ``viewer``: it leaves its oldest unfinished runs."""
+        held = [
+            run
+            for run in self._runs.values()
+            if run is not keep and not run.state().finished and run.watched_by(viewer)
+        ]
+        for run in held[: max(0, len(held) - self.runs_per_viewer + 1)]:
+            run.leave(viewer)
+
+    def _queue_full(self, waiting: int, quick: bool) -> str:
+        are = "training is" if waiting == 1 else "trainings are"
+        message = (
+            f"The training queue is full: {waiting} {are} waiting for this server's "
+            f"{MAX_CONCURRENT_TRAININGS} training slots. Try again in a minute"
+        )
+        if quick:
+            return message + "."
+        return (
+            f"{message}, or start a smaller run (up to {_flop_text(self.quick_flops)}, like the "
+            "quick comparison preset): those have a slot of their own."
+        )
 
 
 RUNS = RunRegistry()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 
 import pandas as pd
 import streamlit as st
@@ -20,9 +21,10 @@ PRESET_NAMES = ["custom", *training.PRESETS]
 DEFAULTS = training.PRESETS["quick comparison"]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0]
 TRAIN_LIMITS = [0, 1000, 2000, 5000, 10000, 20000, 30000]  # 0: every training image
+# "my folder" reads a path typed on the page: only where the operator allows it (a local install).
 SOURCE_LABELS = {
     "auto": "first available",
-    "folder": "my folder",
+    **({"folder": "my folder"} if datasets.folder_field_allowed() else {}),
     "cache": "download cache",
     "system": "system copy",
     "bundled": "bundled MNIST (5,000 + 10,000)",
@@ -45,6 +47,12 @@ lesson_header(
     "loss falls, where the accuracies end up, and which digits each model gets wrong.",
 )
 optimizers_preloading()
+
+
+def viewer_id() -> str:
+    """The opaque id the training queue knows this browser tab by: drawn once per session
+    (session state is per tab, and no widget can set this key)."""
+    return st.session_state.setdefault("_mn_viewer", uuid.uuid4().hex)
 
 
 def widget_values(preset: dict) -> dict:
@@ -120,10 +128,14 @@ with st.sidebar:
             format_func=SOURCE_LABELS.get,
             key="mn_src",
         )
-        folder = st.text_input(
-            "My folder (IDX files, or torchvision's root with MNIST/raw)",
-            key="mn_dir",
-            help=f"Also read from ${datasets.DATA_DIR_ENV}.",
+        folder = (
+            st.text_input(
+                "My folder (IDX files, or torchvision's root with MNIST/raw)",
+                key="mn_dir",
+                help=f"Also read from ${datasets.DATA_DIR_ENV}.",
+            )
+            if datasets.folder_field_allowed()
+            else ""
         )
         if st.button("Download the full dataset", key="mn_dl", icon=":material/download:"):
             download_with_progress(dataset)
@@ -245,16 +257,35 @@ with left:
             "full 10,000-image test set (the tutorial printed it for a single batch of 64)."
         )
 with right:
-    start = st.button("Train", key="mn_go", type="primary", icon=":material/play_arrow:")
+    over_budget = guarded(lambda: training.RUNS.budget_problem(config))
+    start = st.button(
+        "Train",
+        key="mn_go",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=over_budget is not None,
+    )
     st.caption(
         f"Identical configurations are computed once and shared; at most "
-        f"{training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server."
+        f"{training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server, one per "
+        "visitor, and a training stops a few seconds after its last viewer has left the page."
     )
-if start:
-    training.RUNS.start(config)
+if over_budget is not None:
+    st.warning(over_budget, icon=":material/speed:")
+if start and guarded(lambda: training.RUNS.start(config, viewer_id())) is not None:
+    st.session_state.pop("mn_left", None)
 run = training.RUNS.find(config)
 if run is None:
     st.info("Press **Train** to start (a run someone else started with these settings shows here).")
+    end_page()
+if not run.state().finished and st.session_state.get("mn_left") == run.id:
+    viewers = run.state().viewers
+    st.info(
+        f"You stopped watching this training; it goes on for the {viewers} other "
+        f"viewer{'s' * (viewers != 1)} who still watch{'es' * (viewers == 1)} it. Press "
+        "**Train** to watch it again.",
+        icon=":material/visibility_off:",
+    )
     end_page()
 
 
@@ -298,6 +329,8 @@ def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
 
 @st.fragment(run_every=0.5)
 def live_view(run: training.TrainingRun) -> None:
+    """Progress twice a second; each refresh renews this viewer's lease on the run."""
+    run.watch(viewer_id())
     state = run.state()
     if state.finished:
         st.rerun()
@@ -320,8 +353,9 @@ def live_view(run: training.TrainingRun) -> None:
             f"epoch {progress.epoch:.2f} · ETA {eta} · "
             f"{progress.samples_per_second:,.0f} samples/s per model",
         )
-    if st.button("Stop", key="mn_stop", icon=":material/stop:"):
-        run.stop()
+    if st.button("Stop", key="mn_stop", icon=":material/stop:") and not run.leave(viewer_id()):
+        st.session_state["mn_left"] = run.id  # others still watch it: it goes on for them
+        st.rerun()
     if progress is not None and not progress.history.empty:
         draw_curves(progress.history)
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from apptest_helpers import app_path, chart_rows, chart_specs, run_page
-from mnist_fixtures import closed_port_url
+from mnist_fixtures import (
+    closed_port_url,
+    local_mirror,
+    md5_checksums,
+    tiny_dataset_files,
+    write_files,
+)
 from streamlit.testing.v1 import AppTest
 
 from actlab import datasets, training
+from actlab.bundled import BUNDLED_MNIST_DIR
 
 PAGE = "pages/mnist.py"
 TINY = {"mn_ep": 1, "mn_hid": "16", "mn_lim": 1000, "mn_ev": 1}
@@ -21,6 +30,11 @@ TINY = {"mn_ep": 1, "mn_hid": "16", "mn_lim": 1000, "mn_ev": 1}
 def empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
+
+
+def shown(markdown: str) -> str:
+    """What a Markdown message reads as on screen: backslash escapes and word joiners gone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def set_widgets(at: AppTest, values: dict) -> AppTest:
@@ -50,7 +64,7 @@ def test_default_view_is_the_quick_preset_on_bundled_mnist():
     assert at.multiselect(key="mn_act").value == ["relu", "tanh", "sigmoid", "gelu"]
     assert at.text_input(key="mn_hid").value == "128"
     assert at.select_slider(key="mn_lim").value == 5000
-    data_line = at.markdown[0].value
+    data_line = shown(at.markdown[0].value)
     assert "MNIST from the copy bundled with actlab" in data_line
     assert "5,000 training + 10,000 test images" in data_line
     assert "match their published checksums" in data_line
@@ -121,17 +135,17 @@ def test_stop_button_ends_a_long_run_and_keeps_its_history():
 
 def test_bad_input_is_a_message_not_a_traceback():
     at = set_widgets(run_page(PAGE), {"mn_hid": "64, 12a"})
-    assert "whole numbers like '256, 128'; got '12a'" in at.error[0].value
+    assert "whole numbers like '256, 128'; got '12a'" in shown(at.error[0].value)
     at = set_widgets(run_page(PAGE), {"mn_act": []})
-    assert "choose at least one activation" in at.error[0].value
+    assert "choose at least one activation" in shown(at.error[0].value)
     at = set_widgets(run_page(PAGE), {"mn_act": ["log_softmax"]})
-    assert "use compare_at='output'" in at.error[0].value
+    assert "use compare_at='output'" in shown(at.error[0].value)
     # Over the server's memory caps: said before anything is trained, with the numbers.
     at = set_widgets(run_page(PAGE), {"mn_hid": "1024", "mn_bs": 1024})
-    assert "batch 1024 × 4,096 units" in at.error[0].value
-    assert "use a smaller batch" in at.error[0].value
+    assert "batch 1024 × 4,096 units" in shown(at.error[0].value)
+    assert "use a smaller batch" in shown(at.error[0].value)
     at = set_widgets(run_page(PAGE), {"mn_hid": "2048, 2048"})
-    assert "weights in all models together is over the 4,000,000" in at.error[0].value
+    assert "weights in all models together is over the 4,000,000" in shown(at.error[0].value)
 
 
 def test_offline_download_falls_back_to_bundled(monkeypatch):
@@ -140,9 +154,9 @@ def test_offline_download_falls_back_to_bundled(monkeypatch):
     at = run_page(PAGE)
     at.button(key="mn_dl").click().run()
     assert not at.exception
-    assert "Download failed: could not download train-images" in at.error[0].value
+    assert "Download failed: could not download train-images" in shown(at.error[0].value)
     assert any("uses the bundled MNIST" in info.value for info in at.info)
-    assert "copy bundled with actlab" in at.markdown[0].value
+    assert "copy bundled with actlab" in shown(at.markdown[0].value)
 
 
 @pytest.mark.skipif(
@@ -150,7 +164,7 @@ def test_offline_download_falls_back_to_bundled(monkeypatch):
 )
 def test_fashion_mnist_system_copy_is_named_with_its_size():
     at = set_widgets(run_page(PAGE), {"mn_ds": "fashion-mnist"})
-    line = at.markdown[0].value
+    line = shown(at.markdown[0].value)
     assert "Fashion-MNIST from the system copy" in line
     assert "60,000 training + 10,000 test images" in line and "30.9 MB" in line
 
@@ -165,3 +179,135 @@ def test_shared_url_sets_the_experiment():
     assert at.select_slider(key="mn_lr").value == 0.01
     assert at.select_slider(key="mn_lim").value == 0
     assert r"784 \to 32 \to 16 \to 10" in at.latex[0].value
+
+
+# --- a public server --------------------------------------------------------------------------
+
+TINY_CONFIG = training.TrainingConfig(
+    activations=("relu", "tanh", "sigmoid", "gelu"),
+    hidden=(16,),
+    epochs=1,
+    train_limit=1000,
+    evals_per_epoch=1,
+)  # what the page builds from TINY
+
+
+def on_screen(at: AppTest) -> str:
+    """Every message, caption and Markdown text of the page, as read on screen."""
+    kinds = ("markdown", "caption", "info", "warning", "error", "success")
+    return "\n".join(shown(str(element.value)) for kind in kinds for element in at.get(kind))
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The page's run registry replaced by one with its own slot, for one test."""
+    runs = training.RunRegistry(slots=threading.BoundedSemaphore(1), quick_flops=0)
+    monkeypatch.setattr(training, "RUNS", runs)
+    yield runs
+    for run in list(runs._runs.values()):
+        run.stop()
+        run.wait(timeout=10)
+
+
+def test_the_folder_field_is_off_unless_the_operator_allows_it(monkeypatch, tmp_path):
+    monkeypatch.delenv(datasets.ALLOW_FOLDER_ENV, raising=False)
+    at = run_page(PAGE, query={"mn_src": "my folder"})
+    assert "mn_dir" not in [widget.key for widget in at.text_input]
+    assert "my folder" not in at.selectbox(key="mn_src").options
+    assert at.selectbox(key="mn_src").value == "auto"
+    assert "MNIST from the copy bundled with actlab" in shown(at.markdown[0].value)
+    monkeypatch.setenv(datasets.ALLOW_FOLDER_ENV, "1")
+    mine = write_files(tmp_path / "mine", tiny_dataset_files(n_train=30, n_test=20))
+    at = set_widgets(run_page(PAGE), {"mn_src": "folder", "mn_dir": str(mine)})
+    assert "MNIST from your folder: 30 training + 20 test images" in shown(at.markdown[0].value)
+    assert str(tmp_path) not in on_screen(at)
+
+
+@pytest.mark.parametrize("typed", ["/proc/1/root", "/" + "a" * 9_999, "missing", "a file"])
+def test_a_typed_folder_that_cannot_be_used_gets_one_message_without_paths(
+    monkeypatch, tmp_path, typed
+):
+    monkeypatch.setenv(datasets.ALLOW_FOLDER_ENV, "1")
+    (tmp_path / "file").write_text("x")
+    folder = {"missing": str(tmp_path / "nowhere"), "a file": str(tmp_path / "file")}.get(
+        typed, typed
+    )
+    at = set_widgets(run_page(PAGE), {"mn_src": "folder", "mn_dir": folder})
+    assert shown(at.error[0].value) == datasets.FOLDER_UNUSABLE
+    assert "/proc" not in on_screen(at) and str(tmp_path) not in on_screen(at)
+
+
+def test_the_page_never_shows_a_server_path(monkeypatch):
+    at = run_page(PAGE)
+    files = tiny_dataset_files(n_train=30, n_test=20)
+    with local_mirror() as mirror:
+        mirrored = replace(
+            datasets.MNIST,
+            mirrors=(mirror.publish("/m", files),),
+            checksums=md5_checksums(files),
+        )
+        monkeypatch.setitem(datasets.DATASETS, "mnist", mirrored)
+        at.button(key="mn_dl").click().run()
+    assert not at.exception
+    saved = shown(at.success[0].value)
+    assert saved.startswith("Saved and verified: MNIST from the download cache: 30 training")
+    text = on_screen(at)
+    for folder in (app_path(""), BUNDLED_MNIST_DIR, datasets.cache_dir("mnist")):
+        assert str(folder) not in text
+    assert "/" not in saved and "/" not in shown(at.markdown[0].value).split("**Data:**")[1]
+
+
+def test_a_run_over_the_compute_cap_is_explained_and_cannot_start(monkeypatch):
+    # The issue's flood: one activation, 4 × 1000 hidden units, batch 64, 50 epochs, all data.
+    flood = {"mn_act": ["relu"], "mn_hid": "1000, 1000, 1000, 1000", "mn_ep": 50, "mn_lim": 0}
+    at = set_widgets(run_page(PAGE), flood)
+    warning = shown(at.warning[0].value)
+    assert warning.startswith("This training needs an estimated 13.3 TFLOP of computation")
+    assert f"limit of {training.MAX_TRAINING_FLOPS / 1e12:.1f} TFLOP per run" in warning
+    assert "at most" in warning and "fewer training images" in warning
+    assert at.button(key="mn_go").disabled
+    monkeypatch.setattr(training.RUNS, "max_flops", 1e10)  # an operator's smaller cap
+    at = run_page(PAGE)
+    assert "needs an estimated 85.5 GFLOP" in shown(at.warning[0].value)
+    assert "limit of 10.0 GFLOP per run. Even one epoch is over it" in shown(at.warning[0].value)
+
+
+def test_a_full_queue_is_a_message_not_a_wait(registry, monkeypatch):
+    monkeypatch.setattr(registry, "max_queued", 1)
+    registry.start(training.TrainingConfig(epochs=100, train_limit=5000, hidden=(64,)))
+    registry.start(training.TrainingConfig(epochs=100, train_limit=5000, hidden=(32,)))
+    at = set_widgets(run_page(PAGE), TINY)
+    at.button(key="mn_go").click().run()
+    assert not at.exception
+    assert "The training queue is full: 1 training is waiting" in shown(at.error[0].value)
+    assert "quick comparison preset" in shown(at.error[0].value)
+    assert registry.find(TINY_CONFIG) is None
+
+
+def test_stop_on_a_shared_run_lets_one_viewer_go_and_the_last_one_stops_it(registry):
+    registry.start(training.TrainingConfig(epochs=100, train_limit=5000, hidden=(64,)))  # busy
+    first = set_widgets(run_page(PAGE), TINY)
+    first.button(key="mn_go").click().run()
+    second = set_widgets(run_page(PAGE), TINY)  # another tab, the same settings: the same run
+    run = registry.find(TINY_CONFIG)
+    assert run.state().status == "queued" and run.state().viewers == 2
+    first.button(key="mn_stop").click().run()
+    assert not first.exception
+    assert "it goes on for the 1 other viewer who still watches it" in on_screen(first)
+    assert not run.stopping and run.state().viewers == 1
+    second.button(key="mn_stop").click().run()
+    assert run.wait(timeout=5) and run.state().status == "stopped"
+
+
+def test_a_closed_tabs_run_stops_within_its_lease(registry, monkeypatch):
+    monkeypatch.setattr(registry, "lease_seconds", 1.0)
+    long_run = TINY | {"mn_act": ["relu"], "mn_ep": 50, "mn_lim": 5000}
+    at = set_widgets(run_page(PAGE), long_run)
+    at.button(key="mn_go").click().run()
+    config = replace(TINY_CONFIG, activations=("relu",), epochs=50, train_limit=5000)
+    run = registry.find(config)
+    run_until(at, lambda a: run.state().status == "running")
+    closed = time.monotonic()  # the page polls no more: its tab is closed
+    assert run.wait(timeout=5)
+    assert time.monotonic() - closed < 3.0
+    assert run.state().status == "stopped"

@@ -403,6 +403,161 @@ def test_failures_are_reported_not_swallowed(monkeypatch):
     assert run.state().status == "failed" and run.state().error == "no data"
 
 
+# --- a public server: compute cap, queue, viewers ---------------------------------------------
+
+
+def test_training_flops_counted_by_hand():
+    config = small(activations=("relu", "tanh"), epochs=2)  # 784 -> 32 -> 10, batch 50
+    weights = (784 * 32 + 32) + (32 * 10 + 10)  # 25,450 per member, two members
+    assert config.weights == 2 * weights == 50_900
+    # 1,000 of the 5,000 images, 2 epochs: 6 FLOPs per weight and sample; one evaluation per
+    # epoch (steps 20 and 40) runs the 10,000 test images forward, 2 FLOPs per weight.
+    train = 6 * 50_900 * 1_000 * 2
+    evaluations = 2 * 50_900 * 10_000 * 2
+    assert training.training_flops(config, 5_000, 10_000) == train + evaluations == 2_646_800_000
+    # Fewer images than the limit: all of them; the schedule's evaluations are counted once.
+    assert training.training_flops(config, 500, 10_000) == 6 * 50_900 * 500 * 2 + evaluations
+    assert training.estimated_flops(config) == 2_646_800_000  # the bundled copy: 5,000 + 10,000
+
+
+def test_both_presets_fit_the_default_cap_and_the_issues_flood_does_not():
+    for n_train in (5_000, 60_000):  # the bundled copy; a downloaded full dataset
+        for preset in training.PRESETS.values():
+            config = TrainingConfig(**preset)
+            assert (
+                training.budget_problem(config, n_train, 10_000, training.MAX_TRAINING_FLOPS)
+                is None
+            )
+    quick = TrainingConfig(**training.PRESETS["quick comparison"])
+    tutorial = TrainingConfig(**training.PRESETS["torch.nn tutorial experiment"])
+    assert training.training_flops(quick, 60_000, 10_000) == 85_486_800_000  # 5,000 images
+    assert training.training_flops(tutorial, 60_000, 10_000) == 25_120_000_000  # 784 -> 10
+    assert training.training_flops(quick, 5_000, 10_000) <= training.QUICK_RUN_FLOPS
+    flood = TrainingConfig(activations=("relu",), hidden=(1000,) * 4, epochs=50, batch_size=64)
+    message = training.budget_problem(flood, 60_000, 10_000, 3e12)
+    assert message.startswith("This training needs an estimated 76.0 TFLOP of computation")
+    assert "over this server's limit of 3.0 TFLOP per run" in message
+    assert "at most 1 epoch fits" in message and "fewer training images" in message
+    tiny_cap = training.budget_problem(flood, 60_000, 10_000, 1e9)
+    assert "Even one epoch is over it" in tiny_cap and "limit of 1.0 GFLOP" in tiny_cap
+
+
+def _registry(**changes) -> training.RunRegistry:
+    """A registry with its own slots (none free unless given), so tests never wait on others."""
+    options = {
+        "slots": threading.BoundedSemaphore(1),
+        "quick_slots": threading.BoundedSemaphore(1),
+        "quick_flops": 0,  # every run goes to the ordinary lane unless a test says otherwise
+    }
+    for name in ("slots", "quick_slots"):
+        if isinstance(changes.get(name), int):
+            changes[name] = (
+                threading.BoundedSemaphore(changes[name])
+                if changes[name]
+                else (threading.Semaphore(0))
+            )
+    return training.RunRegistry(**(options | changes))
+
+
+def _stop_all(*runs: training.TrainingRun) -> None:
+    for run in runs:
+        run.stop()
+    for run in runs:
+        assert run.wait(timeout=10)
+
+
+def test_start_over_the_cap_is_refused_with_the_numbers():
+    registry = _registry(max_flops=1e9)
+    with pytest.raises(training.TrainingRefused, match=r"needs an estimated 2\.6 GFLOP"):
+        registry.start(small(epochs=2), "visitor")
+    assert registry.find(small(epochs=2)) is None
+    assert "limit of 1.0 GFLOP" in registry.budget_problem(small(epochs=2))
+    assert registry.budget_problem(small(train_limit=10, epochs=1, activations=("relu",))) is None
+
+
+def test_a_full_queue_refuses_the_next_run_and_quick_runs_have_their_own_lane():
+    registry = _registry(slots=0, quick_slots=0, max_queued=2)
+    first, second = registry.start(small(seeds=(1,))), registry.start(small(seeds=(2,)))
+    assert [first.state().queue_position, second.state().queue_position] == [1, 2]
+    with pytest.raises(training.TrainingRefused, match="The training queue is full: 2 trainings"):
+        registry.start(small(seeds=(3,)))
+    assert registry.start(small(seeds=(1,))) is first  # joining a waiting run is no new run
+    # A quick run waits in its own lane, and takes its own slot while the others wait.
+    lanes = _registry(slots=0, quick_slots=1, max_queued=1, quick_flops=2e9)
+    slow = lanes.start(small(epochs=5))  # 6.6 GFLOP
+    quick = lanes.start(small(train_limit=100, activations=("relu",)))  # 0.5 GFLOP
+    assert quick.quick and not slow.quick
+    assert quick.wait(timeout=20) and quick.state().status == "done"
+    assert slow.state().status == "queued"
+    _stop_all(first, second, slow)
+    assert first.state().status == second.state().status == "stopped"
+
+
+def test_one_visitor_holds_one_run_and_a_shared_run_outlives_one_of_its_viewers():
+    registry = _registry(slots=0)
+    mine = registry.start(small(seeds=(1,)), "a")
+    assert mine.watched_by("a") and mine.state().viewers == 1
+    other = registry.start(small(seeds=(2,)), "a")  # a new run lets go of the old one
+    assert mine.wait(timeout=2) and mine.state().status == "stopped"
+    assert registry.start(small(seeds=(2,)), "b") is other  # b joins a's run
+    assert other.state().viewers == 2
+    third = registry.start(small(seeds=(3,)), "a")  # a moves on; b still watches
+    time.sleep(0.2)
+    assert other.state().status == "queued" and not other.stopping
+    assert not other.watched_by("a") and other.watched_by("b")
+    _stop_all(other, third)
+
+
+def test_stop_detaches_a_viewer_and_stops_the_run_only_for_the_last_one():
+    run = training.TrainingRun(small(), threading.Semaphore(0), lease_seconds=60).start()
+    run.watch("a")
+    run.watch("b")
+    assert run.leave("a") is False
+    time.sleep(0.2)
+    assert run.state().status == "queued" and run.state().viewers == 1
+    assert run.leave("b") is True
+    assert run.wait(timeout=2) and run.state().status == "stopped"
+
+
+def test_a_run_whose_viewers_are_gone_stops_by_itself_queued_or_training():
+    registry = _registry(slots=1, lease_seconds=0.5)
+    running = registry.start(small(epochs=100, train_limit=5000), "a")
+    waiting = registry.start(small(epochs=100, train_limit=5000, seeds=(1,)), "b")
+    renewed_until = time.monotonic() + 1.5
+    while time.monotonic() < renewed_until:  # both pages poll, as the live view does
+        running.watch("a")
+        waiting.watch("b")
+        time.sleep(0.1)
+    assert running.state().status == "running" and waiting.state().status == "queued"
+    gone = time.monotonic()  # both tabs close
+    assert waiting.wait(timeout=3) and running.wait(timeout=3)
+    assert time.monotonic() - gone < 2.0
+    assert running.state().status == "stopped" and running.state().result.stopped
+    assert waiting.state().status == "stopped" and waiting.state().queue_position == 0
+    with training._waiting_lock:
+        assert waiting not in training._waiting
+
+
+def test_runs_take_their_turn_first_come_first_served():
+    slot = threading.BoundedSemaphore(1)
+    runs = [training.TrainingRun(small(seeds=(s,)), slot) for s in range(3)]
+    hold = training.TrainingRun(small(epochs=100, train_limit=5000), slot).start()
+    deadline = time.monotonic() + 10
+    while hold.state().status != "running" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for run in runs:
+        run.start()
+        time.sleep(0.05)
+    assert [run.state().queue_position for run in runs] == [1, 2, 3]
+    hold.stop()
+    started = []
+    while len(started) < 3 and time.monotonic() < deadline + 30:
+        started += [r for r in runs if r not in started and r.state().status != "queued"]
+        time.sleep(0.005)
+    assert started == runs
+    _stop_all(*runs)
+
+
 def test_standardisation_uses_exact_pixel_moments():
     data = training.tensor_data(TrainingConfig(device="cpu"))
     pixels = datasets.load("mnist").train_images.astype(np.float64)

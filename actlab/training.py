@@ -43,8 +43,12 @@ DEVICES = ("auto", "cpu", "cuda")
 # one step, samples × units (a handful of such float32 tensors are alive at once).
 MAX_PARAMETERS = 4_000_000
 MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
-# Compute cap of one run started from a page, in estimated FLOPs (``training_flops``).
-MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "3e12"))
+# Compute caps of one run started from a page (``budget_problem``): estimated FLOPs
+# (``training_flops``) and optimizer steps, whose fixed cost (~1.5-6 ms each on 2 cores, by the
+# number of models) dominates small batches. bench/bench_training_budget.py on the 2-core VM
+# (bench/README.md): the longest run within both caps took 27-108 s for seven page shapes.
+MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "2e12"))
+MAX_TRAINING_STEPS = int(float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000")))
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
 HISTORY_COLUMNS = [
     "step",
@@ -286,6 +290,12 @@ def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
     samples = n_train if config.train_limit is None else min(config.train_limit, n_train)
     evaluations = len(_schedule(samples, config)[2])
     return 6 * config.weights * samples * config.epochs + 2 * config.weights * n_test * evaluations
+
+
+def training_steps(config: TrainingConfig, n_train: int) -> int:
+    """Optimizer steps of a whole run: ``ceil(samples / batch) × epochs``."""
+    samples = n_train if config.train_limit is None else min(config.train_limit, n_train)
+    return _schedule(samples, config)[1]
 
 
 def preload_optimizers() -> None:
@@ -1134,31 +1144,46 @@ def _flop_text(flops: float) -> str:
     return f"{flops / 1e12:,.1f} TFLOP" if flops >= 1e11 else f"{flops / 1e9:,.1f} GFLOP"
 
 
-def budget_problem(config: TrainingConfig, n_train: int, n_test: int, cap: float) -> str | None:
-    """``None`` if the run's estimate fits ``cap``; else a message with both numbers and
+def budget_problem(
+    config: TrainingConfig,
+    n_train: int,
+    n_test: int,
+    max_flops: float,
+    max_steps: float | None = None,
+) -> str | None:
+    """``None`` if the run fits both caps (``training_flops`` ≤ ``max_flops`` and
+    ``training_steps`` ≤ ``max_steps``); else a message with the run's figure, the cap and
     what to reduce (how many epochs would fit, when some would)."""
-    flops = training_flops(config, n_train, n_test)
-    if flops <= cap:
+
+    def fits(epochs: int) -> bool:
+        shorter = replace(config, epochs=epochs)
+        return training_flops(shorter, n_train, n_test) <= max_flops and (
+            max_steps is None or training_steps(shorter, n_train) <= max_steps
+        )
+
+    if fits(config.epochs):
         return None
-    fitting = next(
-        (
-            epochs
-            for epochs in range(config.epochs - 1, 0, -1)
-            if training_flops(replace(config, epochs=epochs), n_train, n_test) <= cap
-        ),
-        None,
-    )
+    fitting = next((e for e in range(config.epochs - 1, 0, -1) if fits(e)), None)
     if fitting is not None:
         epochs = f"{fitting} epochs fit" if fitting > 1 else "1 epoch fits"
         reduce = f"With these settings at most {epochs}; or use"
     else:
         reduce = "Even one epoch is over it: use"
+    flops = training_flops(config, n_train, n_test)
+    if flops > max_flops:
+        return (
+            f"This training needs an estimated {_flop_text(flops)} of computation "
+            f"(6 × {config.weights:,} weights × training images × epochs, plus the test "
+            f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
+            f"limit of {_flop_text(max_flops)} per run. {reduce} fewer training images, fewer "
+            "or narrower hidden layers, or fewer activations or seeds."
+        )
+    samples = n_train if config.train_limit is None else min(config.train_limit, n_train)
     return (
-        f"This training needs an estimated {_flop_text(flops)} of computation "
-        f"(6 × {config.weights:,} weights × training images × epochs, plus the test "
-        f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
-        f"limit of {_flop_text(cap)} per run. {reduce} fewer training images, fewer or "
-        "narrower hidden layers, or fewer activations or seeds."
+        f"This training takes {training_steps(config, n_train):,} optimizer steps "
+        f"({samples:,} training images ÷ batch {config.batch_size} × {config.epochs} epochs), "
+        f"over this server's limit of {max_steps:,.0f} per run: every step has a fixed cost, "
+        f"however small the batch. {reduce} a larger batch or fewer training images."
     )
 
 
@@ -1166,12 +1191,13 @@ class RunRegistry:
     """Identical configurations share one run; finished runs are kept (``keep`` at most).
 
     Limits for a public server, where every visitor is anonymous: a new run's estimated cost
-    (``training_flops``) must fit ``max_flops``; at most ``max_queued`` runs wait per lane
-    (runs up to ``quick_flops`` have a lane and a slot of their own); ``TrainingRefused`` says
-    so otherwise. Started or joined for a ``viewer`` (an opaque id of one page session), a run
-    is watched by it (``TrainingRun.watch``, with leases of ``lease_seconds``), and a viewer
-    holds at most ``runs_per_viewer`` unfinished runs: starting or joining another lets go of
-    its oldest, which stops if nobody else watches it.
+    must fit ``max_flops`` (``training_flops``) and ``max_steps`` (``training_steps``); at
+    most ``max_queued`` runs wait per lane (runs up to ``quick_flops`` have a lane and a slot
+    of their own); ``TrainingRefused`` says so otherwise. Started or joined for a ``viewer``
+    (an opaque id of one page session), a run is watched by it (``TrainingRun.watch``, with
+    leases of ``lease_seconds``), and a viewer holds at most ``runs_per_viewer`` unfinished
+    runs: starting or joining another lets go of its oldest, which stops if nobody else
+    watches it.
     """
 
     def __init__(
@@ -1179,6 +1205,7 @@ class RunRegistry:
         keep: int = 8,
         *,
         max_flops: float = MAX_TRAINING_FLOPS,
+        max_steps: float = MAX_TRAINING_STEPS,
         max_queued: int = MAX_QUEUED_TRAININGS,
         runs_per_viewer: int = RUNS_PER_VIEWER,
         lease_seconds: float = LEASE_SECONDS,
@@ -1188,6 +1215,7 @@ class RunRegistry:
     ) -> None:
         self.keep = keep
         self.max_flops = max_flops
+        self.max_steps = max_steps
         self.max_queued = max_queued
         self.runs_per_viewer = runs_per_viewer
         self.lease_seconds = lease_seconds
@@ -1202,9 +1230,9 @@ class RunRegistry:
             return self._runs.get(config)
 
     def budget_problem(self, config: TrainingConfig) -> str | None:
-        """Why ``config`` is over this registry's compute cap, or ``None`` if it fits."""
+        """Why ``config`` is over this registry's compute caps, or ``None`` if it fits."""
         source = datasets.resolve_source(config.dataset, config.source, config.folder)
-        return budget_problem(config, source.n_train, source.n_test, self.max_flops)
+        return budget_problem(config, source.n_train, source.n_test, self.max_flops, self.max_steps)
 
     def start(self, config: TrainingConfig, viewer: str | None = None) -> TrainingRun:
         """The shared run of ``config``: the existing one unless it was stopped or failed.
@@ -1220,7 +1248,9 @@ class RunRegistry:
                     run.watch(viewer)
                 return run
             source = datasets.resolve_source(config.dataset, config.source, config.folder)
-            problem = budget_problem(config, source.n_train, source.n_test, self.max_flops)
+            problem = budget_problem(
+                config, source.n_train, source.n_test, self.max_flops, self.max_steps
+            )
             if problem is not None:
                 raise TrainingRefused(problem)
             quick = training_flops(config, source.n_train, source.n_test) <= self.quick_flops

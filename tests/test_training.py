@@ -420,14 +420,25 @@ def test_training_flops_counted_by_hand():
     assert training.estimated_flops(config) == 2_646_800_000  # the bundled copy: 5,000 + 10,000
 
 
+def test_training_steps_and_the_step_cap():
+    config = small(epochs=3, batch_size=64)  # 1,000 of 5,000 images
+    assert training.training_steps(config, 5_000) == 16 * 3  # ceil(1000 / 64) = 16 per epoch
+    assert training.training_steps(config, 500) == 8 * 3
+    many = TrainingConfig(activations=("relu",), hidden=(16,), batch_size=16, epochs=50)
+    assert training.training_steps(many, 60_000) == 187_500
+    message = training.budget_problem(many, 60_000, 10_000, 1e15, 30_000)
+    assert message.startswith("This training takes 187,500 optimizer steps (60,000 training ")
+    assert "images ÷ batch 16 × 50 epochs), over this server's limit of 30,000 per run" in message
+    assert "at most 8 epochs fit; or use a larger batch" in message
+    assert training.budget_problem(many, 60_000, 10_000, 1e15, 187_500) is None
+
+
 def test_both_presets_fit_the_default_cap_and_the_issues_flood_does_not():
+    caps = (training.MAX_TRAINING_FLOPS, training.MAX_TRAINING_STEPS)
     for n_train in (5_000, 60_000):  # the bundled copy; a downloaded full dataset
         for preset in training.PRESETS.values():
             config = TrainingConfig(**preset)
-            assert (
-                training.budget_problem(config, n_train, 10_000, training.MAX_TRAINING_FLOPS)
-                is None
-            )
+            assert training.budget_problem(config, n_train, 10_000, *caps) is None
     quick = TrainingConfig(**training.PRESETS["quick comparison"])
     tutorial = TrainingConfig(**training.PRESETS["torch.nn tutorial experiment"])
     assert training.training_flops(quick, 60_000, 10_000) == 85_486_800_000  # 5,000 images

@@ -48,7 +48,7 @@ MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
 # number of models) dominates small batches. bench/bench_training_budget.py on the 2-core VM
 # (bench/README.md): the longest run within both caps took 27-108 s for seven page shapes.
 MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "2e12"))
-MAX_TRAINING_STEPS = int(float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000")))
+MAX_TRAINING_STEPS = float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000"))
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
 HISTORY_COLUMNS = [
     "step",

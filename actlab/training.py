@@ -10,7 +10,9 @@ exactly the gradient it would get alone, and the elementwise optimizers (SGD wit
 Adam) update each one exactly as alone.
 
 ``train`` is the whole experiment; ``TrainingRun`` runs it in a background thread behind a
-process-wide limit on concurrent trainings so a page can share one run among many viewers.
+process-wide limit on concurrent trainings so a page can share one run among many viewers, and
+``RunRegistry`` adds what a public server needs: compute caps, a bounded queue, one run per
+visitor, and runs that stop once nobody watches them.
 """
 
 from __future__ import annotations
@@ -285,7 +287,8 @@ def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
     where ``samples`` is ``min(train_limit, n_train)`` and ``weights`` counts every member.
     Each evaluation runs the ``n_test`` test images forward once: ``2 × weights × n_test``.
     Activations, the loss, the optimizer step and per-step overheads are left out: they add
-    a few percent for a wide model and dominate only tiny ones.
+    a few percent for a wide model and dominate only small batches and models (which
+    ``training_steps`` and its cap account for).
     """
     samples = n_train if config.train_limit is None else min(config.train_limit, n_train)
     evaluations = len(_schedule(samples, config)[2])

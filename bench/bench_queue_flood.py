@@ -164,6 +164,7 @@ class Tab:
         self.train_button: str | None = None
         self.last = Answer()
         self.polls = 0
+        self.poll_s: list[float] = []  # round trip of each live-view refresh
 
     async def open(self) -> Answer:
         import websockets
@@ -185,7 +186,10 @@ class Tab:
         if self.fragment is None:
             return None
         self.polls += 1
-        return await self._run([], fragment=self.fragment)
+        started = time.perf_counter()
+        answer = await self._run([], fragment=self.fragment)
+        self.poll_s.append(time.perf_counter() - started)
+        return answer
 
     async def close(self) -> None:
         if self.websocket is not None:
@@ -285,13 +289,14 @@ def cpu_rate(pid: int, window: float) -> float:
 
 
 async def scenario(server: load_test.Server, args: argparse.Namespace) -> dict:
-    from actlab import datasets
+    from actlab import datasets, training
 
     stream_url = load_test.check_loopback(server.url)
     pid = server.process.pid
     source = datasets.resolve_source("mnist")
     epochs = epochs_within_caps(source.n_train, source.n_test)
     result: dict = {"tabs": args.tabs, "flood_epochs": epochs, "data": source.describe()}
+    result["lease_s"] = training.LEASE_SECONDS
 
     warm = Tab(stream_url, "", args.timeout)  # first-run imports are nobody's cost
     await warm.open()
@@ -339,6 +344,9 @@ async def scenario(server: load_test.Server, args: argparse.Namespace) -> dict:
     before = [tab.last.status for tab in tabs]
     result["flood_before_closing"] = {s: before.count(s) for s in sorted(set(before))}
     result["flood_polls"] = sum(tab.polls for tab in tabs)
+    refreshes = [t for tab in tabs for t in tab.poll_s]
+    result["refresh_median_s"] = round(load_test.percentile(refreshes, 50), 3)
+    result["refresh_max_s"] = round(max(refreshes, default=float("nan")), 3)
     result["flood_errors"] = sorted({e for tab in tabs for e in tab.last.errors})[:3]
 
     # Every flood tab closes at once; the server's CPU tells when their runs are gone.
@@ -391,6 +399,11 @@ def format_table(result: dict) -> str:
         ),
         ("newcomer: click → results", f"{result['newcomer_done_s']} s"),
         ("flood pages before closing (still polling)", json.dumps(result["flood_before_closing"])),
+        (
+            "their live-view refreshes: median / max round trip",
+            f"{result['refresh_median_s']} s / {result['refresh_max_s']} s "
+            f"({result['flood_polls']} refreshes; a lease lasts {result['lease_s']} s)",
+        ),
         ("flood tabs closed → server CPU idle (runs gone)", f"{result['gone_s']} s"),
         ("a new heavy run after that: click → running", f"{result['probe_start_s']} s"),
         ("server peak RSS", f"{result['peak_rss_mib']} MiB"),

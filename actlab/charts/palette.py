@@ -1,0 +1,123 @@
+"""One colour (and dash) per activation, the same on every page and in every chart.
+
+Colours are Okabe & Ito's colour-blind-safe set (Color Universal Design, 2008) without its
+yellow, which is unreadable as a line on white. Six hues cannot tell 30 functions apart, so each
+activation owns a fixed (colour, dash) pair: the six most-taught functions are solid in the six
+hues, the next six dashed, and so on. The assignment follows a fixed order, not the functions on
+screen, so adding GELU or a typed formula never moves ReLU off its blue. A typed formula is
+always black and thick, reserved for it alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+
+from actlab import activations
+
+# Okabe-Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue.
+HUES = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+DASHES = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 6), (14, 4))  # solid, dash, dot, …
+CUSTOM_COLOUR = "#000000"
+NEUTRAL_COLOUR = "#6b7280"  # "no activation" and anything outside the catalogue
+# Teaching order: the first six are the ones every lecture draws together.
+ORDER = (
+    "relu",
+    "sigmoid",
+    "tanh",
+    "gelu",
+    "silu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "mish",
+    "selu",
+    "gelu_tanh",
+    "hardtanh",
+    "prelu",
+    "rrelu",
+    "celu",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "softsign",
+    "logsigmoid",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
+    "threshold",
+    "identity",
+)
+OUTPUT_FUNCTIONS = ("log_softmax", "softmax")  # the torch.nn tutorial's nll_loss inputs
+NO_ACTIVATION_LABELS = {"identity", "linear", "no activation", "none (linear)"}
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    colour: str
+    dash: tuple[int, ...]
+    width: float = 2.5
+
+
+CUSTOM_STYLE = SeriesStyle(CUSTOM_COLOUR, (1, 0), 3.5)
+NEUTRAL_STYLE = SeriesStyle(NEUTRAL_COLOUR, (6, 4))
+
+
+def _style_by_position(position: int) -> SeriesStyle:
+    return SeriesStyle(HUES[position % len(HUES)], DASHES[(position // len(HUES)) % len(DASHES)])
+
+
+def activation_style(name: str) -> SeriesStyle:
+    """The style of a catalogue id (``relu``), an output function, or a typed formula."""
+    if activations.is_custom(name):
+        return CUSTOM_STYLE
+    if name in NO_ACTIVATION_LABELS and name != "identity":
+        return NEUTRAL_STYLE
+    order = [*ORDER, *(n for n in activations.names() if n not in ORDER), *OUTPUT_FUNCTIONS]
+    if name not in order:
+        return NEUTRAL_STYLE
+    return _style_by_position(order.index(name))
+
+
+def _id_of_label(label: str) -> str | None:
+    """The activation id a chart label stands for: ``ReLU``, ``ELU(alpha=2)``,
+    ``Sigmoid · Xavier``, ``Custom: x*sigmoid(x)``, ``log_softmax`` …"""
+    if label.startswith("Custom:") or activations.is_custom(label):
+        return activations.CUSTOM_PREFIX
+    base = re.split(r" · |\(", label, maxsplit=1)[0].strip()
+    if base in activations.names() or base in OUTPUT_FUNCTIONS:
+        return base
+    by_display = {activations.display_name(n): n for n in activations.names()}
+    return by_display.get(base) or (base.lower() if base.lower() in NO_ACTIVATION_LABELS else None)
+
+
+def label_style(label: str) -> SeriesStyle:
+    """The style of a series label as charts print it (display names, with parameters)."""
+    name = _id_of_label(label)
+    if name == activations.CUSTOM_PREFIX:
+        return CUSTOM_STYLE
+    return activation_style(name) if name else NEUTRAL_STYLE
+
+
+def _unique(labels: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(str(label) for label in labels))
+
+
+def colour_scale(labels: Iterable[str]) -> alt.Scale:
+    """``alt.Scale`` mapping each label to its fixed colour (domain = the labels, in order)."""
+    domain = _unique(labels)
+    return alt.Scale(domain=domain, range=[label_style(label).colour for label in domain])
+
+
+def dash_scale(labels: Iterable[str]) -> alt.Scale:
+    """``alt.Scale`` mapping each label to its fixed dash pattern."""
+    domain = _unique(labels)
+    return alt.Scale(domain=domain, range=[list(label_style(label).dash) for label in domain])
+
+
+def styles(labels: Sequence[str]) -> dict[str, SeriesStyle]:
+    """``{label: SeriesStyle}`` for a legend or a table."""
+    return {label: label_style(label) for label in _unique(labels)}

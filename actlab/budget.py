@@ -24,3 +24,42 @@ PROBE_KEEP_BYTES = 32 * MiB
 # view may spend on probes: ≤ 15 CPU-s per request even where the estimate is 26 % low.
 # At 50 × 512 that is 3 activations (3.8 s each), 1 with orthogonal init (8.7 s).
 PROBE_SECONDS_PER_REQUEST = 12.0
+
+# --- st.cache_data: entries, pickled bytes and age per cached function ------------------------
+# Every cache is bounded three ways: max_entries (sized from the largest entry measured), the
+# pickled bytes it may hold (Streamlit's max_size, least recently used dropped first), and an
+# age after which an entry is recomputed (a lecture's length: idle memory does not stay).
+# All caches together: at most 260 MiB of pickled data, against ~480 MB for the server itself
+# after its first views and a 1.2 GB target through bench/bench_hostile.py.
+CACHE_TTL_SECONDS = 60 * MINUTE
+
+# Explorer curves: 5.4 MiB for 25 functions × 3201 points (the worst), 0.2 MiB for 4 × 801.
+EXPLORER_CURVES_ENTRIES = 128
+EXPLORER_CURVES_BYTES = 48 * MiB
+# Explorer chart specs (4 per view): ≤ 0.84 MiB each once thinned to EXPLORER_CHART_ROWS rows
+# and their own columns (5.4-7.5 MiB each before: 23.7 MiB per view).
+EXPLORER_CHART_ROWS = 20_000  # 25 functions × 3201 points → 641 points per curve on ~700 px
+EXPLORER_SPEC_ENTRIES = 256
+EXPLORER_SPEC_BYTES = 48 * MiB
+# Explorer properties: 5 kB for all 25 functions.
+EXPLORER_PROPERTIES_ENTRIES = 256
+EXPLORER_PROPERTIES_BYTES = 4 * MiB
+# Explorer "apply to an image": 2.0 MiB for 25 functions (upscaled RGB pictures).
+EXPLORER_IMAGE_ENTRIES = 32
+EXPLORER_IMAGE_BYTES = 16 * MiB
+
+# Gradients probes: ≤ 0.33 MB each (depth 50; the size does not grow with width).
+PROBE_CACHE_ENTRIES = 256
+PROBE_CACHE_BYTES = 32 * MiB
+# Gradients finished trainings (shared by configuration): ~0.1 MB each (1000 steps, 2 runs).
+FINISHED_RUNS_KEPT = 32
+
+# Softmax: ≤ 104 kB per entry (NLL curves at 10 classes; playground 31 kB, numerics 9 kB).
+SOFTMAX_ENTRIES = 256
+SOFTMAX_BYTES = 8 * MiB  # per cached function (4)
+# Why nonlinearity: ≤ 530 kB per entry (the collapse of 12 layers of width 256).
+NONLINEARITY_ENTRIES = 64
+NONLINEARITY_BYTES = 8 * MiB  # per cached function (6)
+# MNIST learning-curve specs: one per evaluation of a watched run, a few MB at the largest.
+MNIST_CURVES_ENTRIES = 64
+MNIST_CURVES_BYTES = 32 * MiB

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, bundled, explorer, properties
+from actlab import activations, budget, bundled, explorer, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
 from ui.bound import bound
 from ui.catalogue import custom_activation_id, widget_slug
@@ -22,29 +22,59 @@ lesson_header(
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.EXPLORER_CURVES_ENTRIES,
+    max_size=budget.EXPLORER_CURVES_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_curves(selection: dict, x_min: float, x_max: float, points: int):
     return explorer.curves(selection, x_min, x_max, points)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.EXPLORER_SPEC_ENTRIES,
+    max_size=budget.EXPLORER_SPEC_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_chart_spec(
     kind: str, selection: dict, x_min: float, x_max: float, points: int, threshold: float
 ) -> dict:
-    """The Vega-Lite spec of one Explorer chart, built once per view (Altair validation is slow)."""
+    """The Vega-Lite spec of one Explorer chart, built once per view (Altair validation is slow).
+
+    It carries only the columns it draws, at most ``budget.EXPLORER_CHART_ROWS`` rows (every
+    k-th grid point, said on the x axis); zones come from every point.
+    """
     table, _ = explorer.split_undefined(cached_curves(selection, x_min, x_max, points))
+    limit = budget.EXPLORER_CHART_ROWS
     if kind == "check":
-        return cacheable_spec(derivative_check_chart(table))
+        drawn, kept = explorer.thinned(table, ["df", "df_exact"], limit, rows_per_point=2)
+        note = explorer.drawn_points_note(kept, points)
+        return cacheable_spec(derivative_check_chart(drawn, x_title=note))
     zones = explorer.saturation_zones(table, threshold) if threshold > 0 and kind != "d2f" else None
-    return cacheable_spec(curve_chart(table, kind, zones))
+    drawn, kept = explorer.thinned(table, [kind], limit)
+    return cacheable_spec(
+        curve_chart(drawn, kind, zones, x_title=explorer.drawn_points_note(kept, points))
+    )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.EXPLORER_PROPERTIES_ENTRIES,
+    max_size=budget.EXPLORER_PROPERTIES_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_properties(selection: dict):
     return properties.property_table(selection)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.EXPLORER_IMAGE_ENTRIES,
+    max_size=budget.EXPLORER_IMAGE_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_image_outputs(index: int, selection: dict):
     image = bundled.normalized_digit(index)
     outputs = explorer.apply_to_image(image, selection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from actlab import activations
+from actlab import activations, budget, memory
 from actlab import dead_units as du
 from actlab import gradients as gr
 from actlab.charts.gradients import (
@@ -21,6 +22,7 @@ from actlab.charts.gradients import (
     plottable_on_log_axis,
     training_curve_chart,
 )
+from actlab.single_thread import run_single_threaded
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
@@ -44,7 +46,6 @@ COMPARISON_PAIRS = [
     "gelu:kaiming",
 ]
 BIAS_CHOICES = ["init", "-0.5", "-0.1", "0", "0.1", "0.5"]
-KEEP_FINISHED_RUNS = 32
 PROBE_TITLE = f"loss on {du.RunConfig().probe_size} held-out digits"
 
 lesson_header(
@@ -58,24 +59,71 @@ lesson_header(
 # --- cached computations ---------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.PROBE_CACHE_ENTRIES,
+    max_size=budget.PROBE_CACHE_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_probe(
     activation: str, depth: int, width: int, init: str, std: float, seed: int
 ) -> gr.GradientProbe:
-    return gr.probe(activation, depth, width, init, seed, std=std, batch_size=PROBE_BATCH)
+    """One probe on the one-thread torch worker: probes from every session run one at a time
+    (one probe's memory at once), on one core (torch's 2 threads cost 1.7× the CPU-seconds);
+    the heap it freed goes back to the OS at once."""
+    result = run_single_threaded(
+        lambda: gr.probe(activation, depth, width, init, seed, std=std, batch_size=PROBE_BATCH)
+    )
+    memory.release_freed_memory()
+    return result
+
+
+def probes_within_budget(
+    chosen: list[str], depth: int, width: int, init: str, std: float, seed: int
+) -> list[gr.GradientProbe]:
+    """Every chosen activation's probe; a ``ValueError`` naming the server's cap when the view
+    would cost more than ``budget.PROBE_SECONDS_PER_REQUEST`` CPU-seconds."""
+    gr.check_probe_budget(len(chosen), depth, width, init, PROBE_BATCH)
+    return [cached_probe(a, depth, width, init, std, seed) for a in chosen]
+
+
+class RecentRuns(OrderedDict):
+    """Finished runs, oldest first: at most ``budget.FINISHED_RUNS_KEPT``, none older than
+    ``budget.CACHE_TTL_SECONDS``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.added: dict[tuple, float] = {}
+        self.lock = threading.Lock()  # sessions run in threads of one process
+
+    def add(self, key: tuple, snapshot: du.Snapshot) -> None:
+        with self.lock:
+            self.pop(key, None)
+            self[key] = snapshot
+            self.added[key] = time.monotonic()
+        self.expire()
+
+    def expire(self) -> None:
+        too_old = time.monotonic() - budget.CACHE_TTL_SECONDS
+        with self.lock:
+            while self and (
+                len(self) > budget.FINISHED_RUNS_KEPT or self.added[next(iter(self))] < too_old
+            ):
+                self.added.pop(self.popitem(last=False)[0])
+
+    def get(self, key, default=None):
+        self.expire()
+        return super().get(key, default)
 
 
 @st.cache_resource
-def finished_runs() -> OrderedDict:
+def finished_runs() -> RecentRuns:
     """Finished trainings by their configuration (they are seeded, so shareable)."""
-    return OrderedDict()
+    return RecentRuns()
 
 
 def remember(key: tuple, snapshot: du.Snapshot) -> None:
-    store = finished_runs()
-    store[key] = snapshot
-    while len(store) > KEEP_FINISHED_RUNS:
-        store.popitem(last=False)
+    finished_runs().add(key, snapshot)
 
 
 def train_live(
@@ -184,7 +232,7 @@ def vanishing_and_exploding() -> None:
         st.info("Choose at least one activation.")
         return
     std = std if init == "normal" else 0.05  # unused otherwise: keep the cache key stable
-    probes = guarded(lambda: [cached_probe(a, depth, width, init, std, int(seed)) for a in chosen])
+    probes = guarded(lambda: probes_within_budget(chosen, depth, width, init, std, int(seed)))
     if probes is None:
         return
     norms = pd.concat([p.norms for p in probes], ignore_index=True)

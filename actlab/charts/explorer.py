@@ -11,18 +11,24 @@ CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autogr
 
 
 def curve_chart(
-    table: pd.DataFrame, column: str, zones: pd.DataFrame | None = None, height: int = 340
+    table: pd.DataFrame,
+    column: str,
+    zones: pd.DataFrame | None = None,
+    height: int = 340,
+    x_title: str = "x",
 ) -> alt.LayerChart:
     """One curve per activation; ``zones`` (x_start, x_end) shades where |f′| is tiny.
 
-    Clicking a legend entry highlights that curve and shows only its saturation zone.
+    Clicking a legend entry highlights that curve and shows only its saturation zone. The
+    spec carries only the columns drawn (``activation``, ``x``, ``column``).
     """
     selection = legend_selection("activation", name=f"legend_{column}")
     lines = overlaid_lines(
-        table,
+        table[["activation", "x", column]],
         x="x",
         y=column,
         series="activation",
+        x_title=x_title,
         y_title=CURVE_TITLES[column],
         height=height,
         selection=selection,
@@ -47,7 +53,7 @@ def curve_chart(
     return alt.layer(shading, lines)
 
 
-def derivative_check_chart(table: pd.DataFrame, height: int = 300) -> alt.Chart:
+def derivative_check_chart(table: pd.DataFrame, height: int = 300, x_title: str = "x") -> alt.Chart:
     """Autograd f′ (solid) against the hand-written closed form (dashed) for each function."""
     long = table.melt(
         id_vars=["activation", "x"],
@@ -62,7 +68,7 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300) -> alt.Chart:
         alt.Chart(long)
         .mark_line(strokeWidth=2.5)
         .encode(
-            x=alt.X("x:Q"),
+            x=alt.X("x:Q", title=x_title),
             y=alt.Y("derivative:Q", title="f′(x)"),
             color=alt.Color("activation:N", scale=PALETTE),
             strokeDash=alt.StrokeDash("method:N", title="computed by"),

@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from actlab import activations, datasets, snippets, training
+from actlab import activations, budget, datasets, snippets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
 from ui.bound import bound
 from ui.catalogue import activation_options
@@ -289,7 +289,12 @@ if not run.state().finished and st.session_state.get("mn_left") == run.id:
     end_page()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.MNIST_CURVES_ENTRIES,
+    max_size=budget.MNIST_CURVES_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFrame, str]]:
     """Loss and accuracy charts of a history: cached Vega-Lite spec, its data, a file name.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from actlab import activations, stacking
+from actlab import activations, budget, stacking
 from actlab.charts.common import overlaid_lines
 from actlab.charts.nonlinearity import (
     affine_fit_scatter,
@@ -32,33 +32,62 @@ lesson_header(
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.NONLINEARITY_ENTRIES,
+    max_size=budget.NONLINEARITY_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_classic(w1: float, b1: float, w2: float, b2: float, between: str) -> pd.DataFrame:
     return stacking.classic_chain(w1, b1, w2, b2, between)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.NONLINEARITY_ENTRIES,
+    max_size=budget.NONLINEARITY_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_collapse(widths: tuple[int, ...], seed: int) -> stacking.CollapseReport:
     return stacking.collapse_report(widths, seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.NONLINEARITY_ENTRIES,
+    max_size=budget.NONLINEARITY_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_affine_fit(widths: tuple[int, ...], seed: int, names: tuple[str, ...]):
     return stacking.affine_fit_table(widths, seed, names)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.NONLINEARITY_ENTRIES,
+    max_size=budget.NONLINEARITY_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_piece_curve(depth: int, width: int, seed: int):
     curves, relu, linear = stacking.piece_curve(depth, width, seed, *PIECE_RANGE)
     return curves, relu.breakpoints, relu.regions, linear.pieces
 
 
-@st.cache_data(show_spinner="Counting the pieces of 180 networks…")
+@st.cache_data(
+    show_spinner="Counting the pieces of 180 networks…",
+    max_entries=1,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_pieces_table() -> pd.DataFrame:
     return stacking.pieces_table(TABLE_DEPTHS, TABLE_WIDTHS, TABLE_SEEDS, *PIECE_RANGE)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.NONLINEARITY_ENTRIES,
+    max_size=budget.NONLINEARITY_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def cached_comparison(hidden: int, seed: int) -> pd.DataFrame:
     return stacking.activation_comparison(hidden=hidden, seed=seed)
 

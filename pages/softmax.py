@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from actlab import budget
 from actlab import softmax as sm
 from actlab.charts.common import overlaid_lines
 from actlab.charts.softmax import (
@@ -27,7 +28,12 @@ lesson_header(
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.SOFTMAX_ENTRIES,
+    max_size=budget.SOFTMAX_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def playground_data(logits: tuple[float, ...], temperature: float):
     return (
         sm.probability_table(logits, temperature),
@@ -38,7 +44,12 @@ def playground_data(logits: tuple[float, ...], temperature: float):
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.SOFTMAX_ENTRIES,
+    max_size=budget.SOFTMAX_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def numerics_data(scale: float, shift: float, target: int):
     segments = sm.status_segments(shift, target)
     return (
@@ -49,12 +60,17 @@ def numerics_data(scale: float, shift: float, target: int):
     )
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=1, ttl=budget.CACHE_TTL_SECONDS)
 def exp_limits() -> pd.DataFrame:
     return sm.exp_limits_table()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.SOFTMAX_ENTRIES,
+    max_size=budget.SOFTMAX_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def loss_curves(classes: int, z_min: float, z_max: float):
     binary = sm.binary_loss_gradients(z_min, z_max)
     multiclass = sm.multiclass_loss_gradients(classes, z_min, z_max)
@@ -65,7 +81,12 @@ def loss_curves(classes: int, z_min: float, z_max: float):
     return binary, multiclass, summary
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.SOFTMAX_ENTRIES,
+    max_size=budget.SOFTMAX_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
 def nll_curves(classes: int):
     curves = sm.nll_with_outputs(classes)
     return curves, sm.nll_summary(curves)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -485,48 +486,77 @@ PROBE_UNIT_SECONDS = 2.7e-5
 PROBE_WEIGHT_SECONDS = {init: 2.2e-7 for init in INITS} | {"orthogonal": 5.7e-7}
 
 
+@lru_cache(maxsize=64)
+def elementwise_seconds(activation: str) -> float:
+    """Measured seconds per value of f and f′ as the probe computes them (autograd).
+
+    Best of three runs over 16,384 values: below torch's parallel grain, so one thread, and the
+    wall time of the best run is its CPU time. ~1-2 ms for a typed formula of 500 characters.
+    """
+    function = activations.module(activation)
+    z = torch.linspace(-4.0, 4.0, 16_384, dtype=torch.float64)
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        _value_and_slope(function, z)
+        best = min(best, time.perf_counter() - started)
+    return best / z.numel()
+
+
 def probe_seconds(
-    depth: int, width: int, init: str = "pytorch_default", batch_size: int = 256
+    depth: int,
+    width: int,
+    init: str = "pytorch_default",
+    batch_size: int = 256,
+    activation: str | None = None,
 ) -> float:
     """Estimated CPU-seconds of one ``probe`` (measured: 3.8 s at 50 × 512, 8.7 s orthogonal).
 
-    Larger batches scale the per-unit and per-weight work; smaller ones are not credited.
+    The fit holds for every catalogue function (Mish is the costliest). A typed formula can
+    cost far more per value (500 characters of erf, sin, exp: 13.4 s at 50 × 512): its f and
+    f′ are timed once (``elementwise_seconds``) and what they cost beyond Mish is added 2.5
+    times per layer (the forward pass, the recomputed segment, and larger tensors than the
+    timed ones: 13.9 s estimated for that formula). Larger batches scale the per-unit and
+    per-weight work; smaller ones are not credited.
     """
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
     width = check_int("width", width, MIN_WIDTH, MAX_WIDTH)
-    scale = max(1.0, check_int("batch size", batch_size, 1, MAX_BATCH) / 256)
+    batch_size = check_int("batch size", batch_size, 1, MAX_BATCH)
+    scale = max(1.0, batch_size / 256)
     per_layer = PROBE_UNIT_SECONDS * width + PROBE_WEIGHT_SECONDS[check_init(init)] * width**2
-    return depth * (PROBE_LAYER_SECONDS + scale * per_layer)
+    seconds = depth * (PROBE_LAYER_SECONDS + scale * per_layer)
+    if activation is not None and activations.is_custom(activation):
+        extra = max(0.0, elementwise_seconds(activation) - elementwise_seconds("mish"))
+        seconds += 2.5 * depth * batch_size * width * extra
+    return seconds
 
 
 def check_probe_budget(
-    count: int,
+    chosen: Sequence[str],
     depth: int,
     width: int,
     init: str = "pytorch_default",
     batch_size: int = 256,
     limit: float = budget.PROBE_SECONDS_PER_REQUEST,
 ) -> None:
-    """A ``ValueError`` naming the cap when ``count`` probes would cost more than ``limit``.
-
-    One page view probes every chosen activation; on a shared server no view may take more
-    than ``limit`` estimated CPU-seconds (``actlab.budget``).
-    """
-    each = probe_seconds(depth, width, init, batch_size)
-    if count * each <= limit:
+    """A ``ValueError`` naming the cap when probing every ``chosen`` activation would cost
+    more than ``limit`` estimated CPU-seconds (``actlab.budget``): one page view probes them
+    all, and on a shared server no view may take longer."""
+    costs = sorted(probe_seconds(depth, width, init, batch_size, a) for a in chosen)
+    total = sum(costs)
+    if total <= limit:
         return
-    allowed = int(limit // each)
+    allowed = sum(1 for spent in itertools.accumulate(costs) if spent <= limit)
     fits = (
-        f"at depth {depth} and width {width} that is at most {allowed} activation"
-        + ("s" if allowed != 1 else "")
+        f"at depth {depth} and width {width} that is at most {allowed} of them"
         if allowed
-        else f"not even one activation fits at depth {depth} and width {width}"
+        else f"not even one of them fits at depth {depth} and width {width}"
     )
     raise ValueError(
-        f"{count} activations × depth {depth} × width {width} ({INIT_LABELS[init]} init) is "
-        f"about {count * each:.0f} CPU-seconds of work, over this server's cap of "
-        f"{limit:g} CPU-seconds per view: {fits}. Choose fewer activations, a smaller depth "
-        "or a smaller width."
+        f"{len(costs)} activation{'s' * (len(costs) != 1)} × depth {depth} × width {width} "
+        f"({INIT_LABELS[init]} init) is about {total:.0f} CPU-seconds of work, over this "
+        f"server's cap of {limit:g} CPU-seconds per view: {fits}. Choose fewer activations, "
+        "a smaller depth or a smaller width."
     )
 
 

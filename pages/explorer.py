@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, budget, bundled, explorer, properties
+from actlab import activations, budget, bundled, explorer, memory, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
 from ui.bound import bound
 from ui.catalogue import custom_activation_id, widget_slug
@@ -29,7 +29,9 @@ lesson_header(
     ttl=budget.CACHE_TTL_SECONDS,
 )
 def cached_curves(selection: dict, x_min: float, x_max: float, points: int):
-    return explorer.curves(selection, x_min, x_max, points)
+    table = explorer.curves(selection, x_min, x_max, points)
+    memory.release_freed_memory_every(budget.RELEASE_MEMORY_EVERY_SECONDS)  # evicted views too
+    return table
 
 
 @st.cache_data(

@@ -83,7 +83,7 @@ def probes_within_budget(
 ) -> list[gr.GradientProbe]:
     """Every chosen activation's probe; a ``ValueError`` naming the server's cap when the view
     would cost more than ``budget.PROBE_SECONDS_PER_REQUEST`` CPU-seconds."""
-    gr.check_probe_budget(len(chosen), depth, width, init, PROBE_BATCH)
+    gr.check_probe_budget(chosen, depth, width, init, PROBE_BATCH)
     return [cached_probe(a, depth, width, init, std, seed) for a in chosen]
 
 

@@ -79,3 +79,21 @@ def test_bundled_mnist_splits():
     assert test_images.shape == (10000, 28, 28) and test_labels[:5].tolist() == [7, 2, 1, 0, 4]
     with pytest.raises(ValueError, match="valid"):
         bundled.bundled_mnist("valid")
+
+
+def test_thinned_keeps_every_kth_point_both_ends_and_only_the_drawn_columns():
+    table = explorer.curves({"relu": {}, "tanh": {}, "sigmoid": {}}, -5, 5, 1001)
+    drawn, kept = explorer.thinned(table, ["f"], max_rows=1000)
+    assert list(drawn.columns) == ["activation", "x", "f"]
+    assert kept == 251 and len(drawn) == 3 * 251  # every 4th of 1001 points, ends included
+    assert drawn["x"].min() == -5.0 and drawn["x"].max() == 5.0
+    full = table.set_index(["activation", "x"])["f"]
+    assert drawn.set_index(["activation", "x"])["f"].equals(
+        full.loc[drawn.set_index(["activation", "x"]).index]
+    )
+    whole, kept = explorer.thinned(table, ["df", "df_exact"], max_rows=10_000, rows_per_point=2)
+    assert kept == 1001 and len(whole) == len(table)
+    assert explorer.drawn_points_note(1001, 1001) == "x"
+    assert explorer.drawn_points_note(251, 1001) == (
+        "x (251 of 1,001 points per curve drawn; the CSV has all)"
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from actlab import activations, budget
 from actlab import dead_units as du
 from actlab import gradients as gr
 from actlab.single_thread import run_single_threaded
@@ -397,7 +401,108 @@ def test_single_threaded_training_gives_the_same_snapshots_on_one_thread():
 
 
 def test_a_typed_activation_that_breaks_the_loss_is_a_value_error():
-    from actlab import activations
-
     with pytest.raises(ValueError, match=r"Custom: log\(x\) makes the loss nan"):
         gr.gradient_norms(activations.custom_id("log(x)"), 4, 16, seed=0)
+
+
+# --- memory and cost of the probe ---------------------------------------------------------------
+
+
+def test_checkpointed_probe_gives_exactly_the_numbers_of_the_whole_net(monkeypatch):
+    whole = gr.probe("tanh", 12, 48, "orthogonal", 3, batch_size=64)
+    monkeypatch.setattr(budget, "PROBE_KEEP_BYTES", 1)  # every segment drawn and run again
+    assert gr.segment_length(12, 48, 64, budget.PROBE_KEEP_BYTES) < 12
+    again = gr.probe("tanh", 12, 48, "orthogonal", 3, batch_size=64)
+    for table in ("norms", "stats", "histograms"):
+        pd.testing.assert_frame_equal(
+            getattr(whole, table), getattr(again, table), check_exact=True
+        )
+
+
+def test_layers_drawn_again_are_the_weights_of_build_mlp():
+    layers = gr._Layers(gr.layer_sizes(5, 16), "kaiming", 4, 0.05)
+    first = [layers[i] for i in range(5)]
+    model = gr.linear_layers(gr.build_mlp("relu", 5, 16, "kaiming", 4))
+    for index in [3, 0, 4, 1]:  # any order once drawn
+        again = layers[index]
+        assert torch.equal(again.weight, model[index].weight)
+        assert torch.equal(again.bias, first[index].bias)
+    with pytest.raises(IndexError):
+        gr._Layers(gr.layer_sizes(5, 16), "kaiming", 4, 0.05)[2]  # not drawn in order
+
+
+def test_segments_only_where_the_whole_net_would_not_fit():
+    assert gr.segment_length(20, 128, 256, budget.PROBE_KEEP_BYTES) == 20  # the default view
+    span = gr.segment_length(50, 512, 256, budget.PROBE_KEEP_BYTES)
+    assert 1 < span < 10  # ~√50 checkpoints, ~√50 layers held
+
+
+def test_histogram_table_matches_per_layer_histograms():
+    values = [torch.randn(64, 8, dtype=torch.float64) for _ in range(3)]
+    values[1][:] = 2.0  # a constant layer: one bin
+    parts = [(i + 1, "activation", gr.histogram_bins(v)) for i, v in enumerate(values)]
+    table = gr._histogram_table("ReLU", parts)
+    for layer, v in enumerate(values, start=1):
+        rows = table[table["layer"] == layer].drop(columns=["activation", "layer", "quantity"])
+        pd.testing.assert_frame_equal(rows.reset_index(drop=True), gr.histogram(v))
+    assert set(table["activation"]) == {"ReLU"} and len(table) == 40 + 1 + 40
+
+
+def test_probe_cost_grows_with_depth_width_and_orthogonal_init():
+    base = gr.probe_seconds(20, 128)
+    assert gr.probe_seconds(40, 128) > base and gr.probe_seconds(20, 256) > base
+    assert gr.probe_seconds(50, 512, "orthogonal") > 2 * gr.probe_seconds(50, 512)
+    assert gr.probe_seconds(50, 512) == pytest.approx(3.8, rel=0.1)  # measured: 3.1-3.8 s
+
+
+def test_a_view_over_the_cost_cap_is_a_value_error_naming_the_cap():
+    limit = budget.PROBE_SECONDS_PER_REQUEST
+    everything = activations.names()
+    with pytest.raises(ValueError, match=rf"cap of {limit:g} CPU-seconds per view") as error:
+        gr.check_probe_budget(everything, 50, 512)
+    assert "25 activations × depth 50 × width 512" in str(error.value)
+    assert "at most 3 of them" in str(error.value)
+    gr.check_probe_budget(["mish", "gelu", "selu"], 50, 512)
+    gr.check_probe_budget([*everything, "custom:x * sigmoid(x)"], 20, 128)  # the default view
+    with pytest.raises(ValueError, match="not even one of them"):
+        gr.check_probe_budget(["relu"], 50, 1024, "orthogonal")
+
+
+def test_a_long_typed_formula_costs_what_its_timing_says():
+    long = activations.custom_id("+".join(["erf(sin(x))*tanh(exp(x)/3)"] * 15))
+    assert gr.elementwise_seconds(long) > 3 * gr.elementwise_seconds("mish")
+    assert gr.probe_seconds(50, 512, activation=long) > 2 * gr.probe_seconds(50, 512)
+    # Cheap formulas cost what the catalogue's fit says (Mish is its costliest function).
+    assert gr.probe_seconds(50, 512, activation="custom:x") == gr.probe_seconds(50, 512)
+    with pytest.raises(ValueError, match="at most 1 of them"):
+        gr.check_probe_budget(["relu", long], 50, 512)
+
+
+PEAK_SCRIPT = """
+import resource, sys
+import torch
+from actlab import gradients as gr
+torch.set_num_threads(1)
+gr.probe("relu", 3, 8)  # the bundled digits and first-call setup before the baseline
+def rss_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+before = rss_kib()
+gr.probe("sigmoid", 50, 512)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+@pytest.mark.slow  # ~6.5 s: a fresh interpreter imports torch, then one 50 × 512 probe
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_probe_at_depth_50_and_width_512_peaks_far_below_its_old_770_mib():
+    # Autograd's graph and every layer's float64 tensors: +771-806 MiB. Now +60-85 MiB.
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=300,
+    )
+    assert float(result.stdout) < 200, result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import platform
 import re
 import threading
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from actlab import memory
+from actlab import budget, memory
 
 
 def resident_mib() -> float:
@@ -37,3 +38,56 @@ def test_memory_freed_in_a_worker_thread_is_returned():
     assert memory.release_freed_memory() is True
     after = resident_mib()
     assert before - after > 100, (before, after)  # most of the ~190 MiB freed comes back
+
+
+def test_release_every_runs_at_most_once_per_interval(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "release_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(memory, "_last_release", 0.0)
+    assert memory.release_freed_memory_every(3600) is True
+    assert memory.release_freed_memory_every(3600) is False
+    assert memory.release_freed_memory_every(0) is True
+    assert len(calls) == 2
+
+
+PAGES = sorted((Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
+
+
+def cache_decorators(path: Path) -> list[tuple[str, dict[str, ast.expr]]]:
+    """(function name, keyword arguments) of every ``@st.cache_data(...)`` in a page."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if ast.unparse(target) == "st.cache_data":
+                    keywords = decorator.keywords if isinstance(decorator, ast.Call) else []
+                    found.append((node.name, {k.arg: k.value for k in keywords}))
+    return found
+
+
+def test_every_page_cache_is_bounded_in_entries_and_age():
+    caches = [(path.name, name, kw) for path in PAGES for name, kw in cache_decorators(path)]
+    assert len(caches) >= 15
+    for page, name, keywords in caches:
+        assert "max_entries" in keywords and "ttl" in keywords, (page, name)
+
+
+def budget_value(expr: ast.expr) -> int:
+    """A literal, or a constant ``budget.NAME`` read from actlab.budget."""
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    return getattr(budget, ast.unparse(expr).removeprefix("budget."))
+
+
+def test_caches_with_many_or_large_entries_have_a_byte_limit_from_the_budget():
+    total = 0
+    for path in PAGES:
+        for name, keywords in cache_decorators(path):
+            if "max_size" not in keywords:
+                small = budget_value(keywords["max_entries"]) == 1 or name == "dataset_summary"
+                assert small, (path.name, name)  # one entry, or a few short strings
+                continue
+            assert ast.unparse(keywords["max_size"]).startswith("budget."), (path.name, name)
+            total += budget_value(keywords["max_size"])
+    assert total <= 300 * budget.MiB  # all caches together, pickled

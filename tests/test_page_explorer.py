@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import chart_data, chart_rows, chart_specs, run_page
 
+from actlab import activations, budget
+
 PAGE = "pages/explorer.py"
 
 
@@ -48,3 +50,15 @@ def test_second_derivative_toggle_and_empty_selection():
     at.multiselect(key="ex_fns").set_value([]).run()
     assert not at.exception
     assert "Pick at least one" in at.warning[0].value
+
+
+def test_every_function_at_3201_points_draws_a_thinned_chart_and_says_so():
+    names = [activations.display_name(n) for n in activations.names()]
+    at = run_page(PAGE, query={"ex_fns": names, "ex_n": "3201", "ex_d2": "true"})
+    rows = chart_rows(at, 0, "f")
+    assert list(rows.columns) == ["activation", "x", "f"]  # only what the chart draws
+    assert len(rows) <= budget.EXPLORER_CHART_ROWS + len(names)
+    assert set(rows["activation"]) == set(names)
+    x_titles = [str(spec) for spec in chart_specs(at)]
+    assert all("of 3,201 points per curve drawn; the CSV has all" in t for t in x_titles)
+    assert rows["x"].min() == -6.0 and rows["x"].max() == 6.0  # both ends kept

@@ -10,6 +10,7 @@ import torch
 from apptest_helpers import app_path, chart_frames, chart_specs
 from streamlit.testing.v1 import AppTest
 
+from actlab import activations, budget
 from actlab import dead_units as du
 from actlab import gradients as gr
 
@@ -172,3 +173,18 @@ def test_divergence_stops_with_a_message():
     at.button(key="gr_dgo").click()
     rerun(at)
     assert any("diverged at step" in w.value for w in at.warning)
+
+
+def test_a_view_over_the_cost_cap_shows_a_message_naming_it_and_probes_nothing():
+    # The link: every activation at depth 50 × width 512 (~90 CPU-seconds of probes).
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["gr_act"] = [activations.display_name(n) for n in activations.names()]
+    at.query_params["gr_depth"] = "50"
+    at.query_params["gr_width"] = "512"
+    started = time.perf_counter()
+    at.run()
+    assert time.perf_counter() - started < 20  # refused, not computed
+    assert not at.exception, [e.value for e in at.exception]
+    message = " ".join(e.value for e in at.error)
+    assert f"cap of {budget.PROBE_SECONDS_PER_REQUEST:g} CPU" in message.replace("\\", "")
+    assert not at.get("vega_lite_chart")

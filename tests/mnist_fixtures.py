@@ -1,4 +1,5 @@
-"""Test helpers for the MNIST lesson: small generated IDX files and a local HTTP mirror."""
+"""Test helpers for the MNIST lesson: small generated IDX files, a local HTTP mirror, and small
+training configurations."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from actlab import training
 from actlab.datasets import STANDARD_FILES, Checksum
 
 _CODES = {np.dtype(np.uint8): 0x08, np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D}
@@ -137,3 +140,18 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+# --- small trainings --------------------------------------------------------------------------
+
+SMALL = {"train_limit": 1000, "hidden": (32,), "batch_size": 50, "device": "cpu"}
+
+
+def small(**changes) -> training.TrainingConfig:
+    """1,000 bundled training images, 784 -> 32 -> 10, batch 50 (20 steps an epoch), one
+    evaluation per epoch: a run of a fraction of a second."""
+    return training.TrainingConfig(**(SMALL | {"evals_per_epoch": 1} | changes))
+
+
+def weights_of(result: training.TrainingResult, seed_index: int, member: int) -> list[torch.Tensor]:
+    return [t for layer in result.model.member_weights(seed_index, member) for t in layer]

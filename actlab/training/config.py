@@ -1,0 +1,393 @@
+"""What a training run is: its configuration, the ready-made presets, and what it will cost.
+
+``TrainingConfig`` is hashable, so equal configurations share one run. Its checks name every
+bad value (``actlab.validate``'s style); ``training_flops`` / ``training_steps`` estimate a
+run's cost before it starts, and ``budget_problem`` says which of this server's caps it is over.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from actlab import activations, datasets, optimizers, validate
+
+OPTIMIZERS = optimizers.IDS
+SITES = ("hidden", "output")
+SITE_LABELS = {"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}
+INPUT_SCALINGS = ("standardize", "divide_by_255")
+INPUT_SCALING_LABELS = {"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}
+DEVICES = ("auto", "cpu", "cuda")
+INPUT_PIXELS = 28 * 28
+# Memory caps of one run, all members together (two runs at once must fit a small server):
+# weights (each with gradient and two Adam moments, 16 bytes) and the widest layer's outputs of
+# one step, samples × units (a handful of such float32 tensors are alive at once).
+MAX_PARAMETERS = 4_000_000
+MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
+# Compute caps of one run started from a page (``budget_problem``): estimated FLOPs
+# (``training_flops``) and optimizer steps, whose fixed cost (~1.5-6 ms each on 2 cores, by the
+# number of models) dominates small batches. bench/bench_training_budget.py on the 2-core VM
+# (bench/README.md): the longest run within both caps took 27-108 s for seven page shapes.
+MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "2e12"))
+MAX_TRAINING_STEPS = float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000"))
+# The values the MNIST page offers (every preset's among them).
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0)
+MOMENTA = (0.0, 0.5, 0.9, 0.95, 0.99)
+BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
+TRAIN_LIMITS = (0, 1000, 2000, 5000, 10000, 20000, 30000)  # 0: every training image
+# Output functions for the torch.nn tutorial experiment, applied to the logits before nll_loss.
+OUTPUT_FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "log_softmax": lambda z: F.log_softmax(z, dim=-1),
+    "softmax": lambda z: F.softmax(z, dim=-1),
+}
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """One member's activation: a catalogue name plus parameters, or a custom callable.
+
+    ``function`` (elementwise, differentiable) takes precedence over the catalogue; ``label``
+    is what tables and charts call the member.
+    """
+
+    name: str
+    params: tuple[tuple[str, float], ...] = ()
+    function: Callable[[Tensor], Tensor] | None = None
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        if self.label:
+            return self.label
+        if self.function is not None or self.name in OUTPUT_FUNCTIONS:
+            base = self.name
+        else:
+            base = activations.display_name(self.name)
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        return f"{base}({args})" if args else base
+
+    def resolve(self) -> Callable[[Tensor], Tensor]:
+        """The callable applied to a member's pre-activations (validates name and params)."""
+        if self.function is not None:
+            return self.function
+        if self.name in OUTPUT_FUNCTIONS:
+            if self.params:
+                raise ValueError(f"{self.name} takes no parameters, got {dict(self.params)}")
+            return OUTPUT_FUNCTIONS[self.name]
+        return activations.function(self.name, **dict(self.params))
+
+
+def as_spec(value: ActivationSpec | str) -> ActivationSpec:
+    if isinstance(value, ActivationSpec):
+        return value
+    if isinstance(value, str):
+        return ActivationSpec(value)
+    raise ValueError(f"an activation must be a name or an ActivationSpec, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that determines a training run; hashable, so equal configs share one run.
+
+    ``hidden`` lists the hidden layer widths (empty: logistic regression). ``compare_at``
+    ``"hidden"`` puts each member's activation after every hidden layer and trains with
+    cross-entropy; ``"output"`` applies it to the logits and feeds the result to ``nll_loss``
+    (the torch.nn tutorial's experiment; hidden layers, if any, then use ReLU).
+    ``train_limit`` trains on a fixed random subset of that many training images.
+    """
+
+    dataset: str = "mnist"
+    source: str = "auto"
+    folder: str | None = None
+    activations: tuple[ActivationSpec, ...] = (ActivationSpec("relu"), ActivationSpec("tanh"))
+    hidden: tuple[int, ...] = (128,)
+    compare_at: str = "hidden"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    batch_size: int = 64
+    epochs: int = 1
+    seeds: tuple[int, ...] = (0,)
+    device: str = "auto"
+    train_limit: int | None = None
+    evals_per_epoch: int = 2
+    input_scaling: str = "standardize"
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        datasets.dataset_info(self.dataset)
+        if self.source != "auto":
+            validate.choice("source", self.source, datasets.SOURCE_KINDS)
+        specs = self.activations
+        if isinstance(specs, str | ActivationSpec):
+            specs = (specs,)
+        specs = tuple(as_spec(s) for s in specs)
+        if not specs:
+            raise ValueError("choose at least one activation")
+        for spec in specs:
+            if spec.name in OUTPUT_FUNCTIONS and self.compare_at == "hidden":
+                raise ValueError(f"{spec.name} is an output function: use compare_at='output'")
+            spec.resolve()
+        titles = [s.title for s in specs]
+        duplicates = sorted({t for t in titles if titles.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"activation {duplicates[0]!r} is listed twice")
+        set_(self, "activations", specs)
+        hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
+        hidden = tuple(validate.integer("hidden layer width", w, 1, 4096) for w in hidden)
+        if len(hidden) > 4:
+            raise ValueError(f"at most 4 hidden layers, got {len(hidden)}")
+        set_(self, "hidden", hidden)
+        validate.choice("compare_at", self.compare_at, SITES)
+        optimizers.check(self.optimizer)
+        validate.choice("device", self.device, DEVICES)
+        validate.choice("input_scaling", self.input_scaling, INPUT_SCALINGS)
+        set_(self, "lr", validate.positive("lr", self.lr, 10.0))
+        set_(self, "momentum", validate.number("momentum", self.momentum, 0.0, 0.999))
+        set_(self, "batch_size", validate.integer("batch_size", self.batch_size, 1, 8192))
+        set_(self, "epochs", validate.integer("epochs", self.epochs, 1, 100))
+        set_(
+            self,
+            "evals_per_epoch",
+            validate.integer("evals_per_epoch", self.evals_per_epoch, 1, 50),
+        )
+        seeds = (self.seeds,) if isinstance(self.seeds, int) else tuple(self.seeds)
+        if not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct and at least one, got {seeds!r}")
+        seeds = tuple(validate.integer("seed", seed, 0, 2**31 - 1) for seed in seeds)
+        if len(seeds) * len(specs) > 64:
+            raise ValueError(f"{len(specs)} activations × {len(seeds)} seeds is over 64 models")
+        set_(self, "seeds", seeds)
+        weights = self.weights
+        if weights > MAX_PARAMETERS:
+            raise ValueError(
+                f"{weights:,} weights in all models together is over the {MAX_PARAMETERS:,} "
+                "this server allows: use fewer or narrower layers, activations or seeds"
+            )
+        units = self.batch_size * self.widest_layer_units
+        if units > MAX_STEP_UNITS:
+            raise ValueError(
+                f"batch {self.batch_size} × {self.widest_layer_units:,} units in the widest layer "
+                f"of all models is {units:,} values per step, over the {MAX_STEP_UNITS:,} this "
+                "server allows: use a smaller batch or fewer/narrower layers, activations or seeds"
+            )
+        if self.train_limit is not None:
+            set_(self, "train_limit", validate.integer("train_limit", self.train_limit, 10))
+
+    @property
+    def titles(self) -> list[str]:
+        return [spec.title for spec in self.activations]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Layer widths of one member, input to output: ``(784, *hidden, 10)``."""
+        return (INPUT_PIXELS, *self.hidden, datasets.NUM_CLASSES)
+
+    @property
+    def models(self) -> int:
+        """Members trained side by side: activations × seeds."""
+        return len(self.activations) * len(self.seeds)
+
+    @property
+    def weights(self) -> int:
+        """Weights and biases of all members together (input 784, output 10 per member)."""
+        per_member = sum(a * b + b for a, b in itertools.pairwise(self.sizes))
+        return per_member * self.models
+
+    @property
+    def widest_layer_units(self) -> int:
+        """Outputs of the widest layer for one sample, all members together."""
+        return max(self.sizes[1:]) * self.models
+
+
+# Ready-made experiments (``TrainingConfig`` keyword arguments).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Four common activations on the 5,000 bundled digits: a few seconds on 2 CPU cores.
+    "quick comparison": {
+        "activations": ("relu", "tanh", "sigmoid", "gelu"),
+        "hidden": (128,),
+        "compare_at": "hidden",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "momentum": 0.9,
+        "batch_size": 64,
+        "epochs": 3,
+        "seeds": (0,),
+        "train_limit": 5000,
+        "evals_per_epoch": 2,
+        "input_scaling": "standardize",
+    },
+    # "What is torch.nn really?": logistic regression 784 -> 10, plain SGD, lr 0.5, batch 64,
+    # 2 epochs, pixels / 255, with the function fed to nll_loss swapped.
+    "torch.nn tutorial experiment": {
+        "activations": ("log_softmax", "softmax", "sigmoid", "tanh"),
+        "hidden": (),
+        "compare_at": "output",
+        "optimizer": "sgd",
+        "lr": 0.5,
+        "momentum": 0.0,
+        "batch_size": 64,
+        "epochs": 2,
+        "seeds": (0,),
+        "train_limit": None,
+        "evals_per_epoch": 2,
+        "input_scaling": "divide_by_255",
+    },
+}
+
+
+# --- the page's form --------------------------------------------------------------------------
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Hidden widths from text such as ``"256, 128"``; empty or ``none`` means no hidden layer."""
+    cleaned = text.strip().lower()
+    if cleaned in ("", "none", "-"):
+        return ()
+    widths = []
+    for part in cleaned.replace(";", ",").replace("x", ",").split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise ValueError(
+                f"hidden layer sizes must be whole numbers like '256, 128'; got {part!r}"
+            )
+        widths.append(int(part))
+    return tuple(widths)
+
+
+def format_hidden(hidden: tuple[int, ...]) -> str:
+    """``parse_hidden``'s inverse: ``"256, 128"``, or ``"none"`` for no hidden layer."""
+    return ", ".join(str(width) for width in hidden) or "none"
+
+
+def form_values(preset: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows for ``preset`` (``TrainingConfig`` keywords): activations as a list of
+    names, hidden widths as text, seeds as a count, ``train_limit`` 0 for every image."""
+    return preset | {
+        "activations": list(preset["activations"]),
+        "hidden": format_hidden(preset["hidden"]),
+        "seeds": len(preset["seeds"]),
+        "train_limit": preset["train_limit"] or 0,
+    }
+
+
+def config_from_form(
+    *, hidden: str, seeds: int, train_limit: int, folder: str = "", **values: Any
+) -> TrainingConfig:
+    """``form_values``' inverse: the configuration a form shows (seeds ``0 … seeds - 1``)."""
+    return TrainingConfig(
+        hidden=parse_hidden(hidden),
+        seeds=tuple(range(int(seeds))),
+        train_limit=int(train_limit) or None,
+        folder=folder.strip() or None,
+        **values,
+    )
+
+
+# --- what a run costs -------------------------------------------------------------------------
+
+
+class Schedule(NamedTuple):
+    """Steps of a run and the steps after which it evaluates (always the last one)."""
+
+    steps_per_epoch: int
+    total_steps: int
+    eval_steps: frozenset[int]
+
+
+def schedule(n_train: int, config: TrainingConfig) -> Schedule:
+    """The steps of training ``n_train`` images (after ``train_limit``) as ``config`` says."""
+    steps_per_epoch = -(-n_train // config.batch_size)
+    total = steps_per_epoch * config.epochs
+    evals = {
+        round(steps_per_epoch * (e + k / config.evals_per_epoch))
+        for e in range(config.epochs)
+        for k in range(1, config.evals_per_epoch + 1)
+    }
+    return Schedule(steps_per_epoch, total, frozenset(evals | {total}))
+
+
+def training_samples(config: TrainingConfig, n_train: int) -> int:
+    """Training images a run uses: ``min(train_limit, n_train)``."""
+    return n_train if config.train_limit is None else min(config.train_limit, n_train)
+
+
+def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
+    """Estimated floating-point operations of a whole run: its training steps and evaluations.
+
+    Each weight (biases included) costs 2 FLOPs per sample forward (a multiply and an add) and
+    4 backward (the gradients of its input and of itself): ``6 × weights × samples`` per epoch,
+    where ``samples`` is ``min(train_limit, n_train)`` and ``weights`` counts every member.
+    Each evaluation runs the ``n_test`` test images forward once: ``2 × weights × n_test``.
+    Activations, the loss, the optimizer step and per-step overheads are left out: they add
+    a few percent for a wide model and dominate only small batches and models (which
+    ``training_steps`` and its cap account for).
+    """
+    samples = training_samples(config, n_train)
+    evaluations = len(schedule(samples, config).eval_steps)
+    return 6 * config.weights * samples * config.epochs + 2 * config.weights * n_test * evaluations
+
+
+def training_steps(config: TrainingConfig, n_train: int) -> int:
+    """Optimizer steps of a whole run: ``ceil(samples / batch) × epochs``."""
+    return schedule(training_samples(config, n_train), config).total_steps
+
+
+def estimated_flops(config: TrainingConfig) -> int:
+    """``training_flops`` for the data ``config`` would load (sizes from the file headers)."""
+    source = datasets.resolve_source(config.dataset, config.source, config.folder)
+    return training_flops(config, source.n_train, source.n_test)
+
+
+def flop_text(flops: float) -> str:
+    """``76.0 TFLOP`` (10^12 floating-point operations) or ``2.6 GFLOP`` (10^9)."""
+    return f"{flops / 1e12:,.1f} TFLOP" if flops >= 1e11 else f"{flops / 1e9:,.1f} GFLOP"
+
+
+def budget_problem(
+    config: TrainingConfig,
+    n_train: int,
+    n_test: int,
+    max_flops: float,
+    max_steps: float | None = None,
+) -> str | None:
+    """``None`` if the run fits both caps (``training_flops`` ≤ ``max_flops`` and
+    ``training_steps`` ≤ ``max_steps``); else a message with the run's figure, the cap and
+    what to reduce (how many epochs would fit, when some would)."""
+
+    def fits(epochs: int) -> bool:
+        shorter = replace(config, epochs=epochs)
+        return training_flops(shorter, n_train, n_test) <= max_flops and (
+            max_steps is None or training_steps(shorter, n_train) <= max_steps
+        )
+
+    if fits(config.epochs):
+        return None
+    fitting = next((e for e in range(config.epochs - 1, 0, -1) if fits(e)), None)
+    if fitting is not None:
+        epochs = f"{fitting} epochs fit" if fitting > 1 else "1 epoch fits"
+        reduce = f"With these settings at most {epochs}; or use"
+    else:
+        reduce = "Even one epoch is over it: use"
+    flops = training_flops(config, n_train, n_test)
+    if flops > max_flops:
+        return (
+            f"This training needs an estimated {flop_text(flops)} of computation "
+            f"(6 × {config.weights:,} weights × training images × epochs, plus the test "
+            f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
+            f"limit of {flop_text(max_flops)} per run. {reduce} fewer training images, fewer "
+            "or narrower hidden layers, or fewer activations or seeds."
+        )
+    return (
+        f"This training takes {training_steps(config, n_train):,} optimizer steps "
+        f"({training_samples(config, n_train):,} training images ÷ batch {config.batch_size} × "
+        f"{config.epochs} epochs), over this server's limit of {max_steps:,.0f} per run: every "
+        f"step has a fixed cost, however small the batch. {reduce} a larger batch or fewer "
+        "training images."
+    )

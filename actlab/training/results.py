@@ -1,0 +1,190 @@
+"""Reading a finished (or stopped) run: its history, summary table, seed bands and mistakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from actlab.training.config import TrainingConfig
+from actlab.training.models import StackedModel
+
+HISTORY_COLUMNS = [
+    "step",
+    "epoch",
+    "activation",
+    "seed",
+    "train_loss",
+    "test_loss",
+    "test_accuracy",
+    "seconds",
+]
+
+
+@dataclass
+class TrainingResult:
+    """The outcome: ``history`` (one row per evaluation and member) and per-activation summaries.
+
+    ``test_accuracy`` maps each activation to its last measured test accuracy (mean over
+    seeds). ``test_probabilities`` holds softmax(logits) on the test set for the first seed.
+    """
+
+    config: TrainingConfig
+    history: pd.DataFrame
+    test_accuracy: dict[str, float]
+    messages: dict[str, str]
+    stopped: bool
+    seconds: float
+    train_seconds: float
+    samples_seen: int
+    device: str
+    test_labels: np.ndarray
+    test_probabilities: dict[str, np.ndarray]
+    class_names: tuple[str, ...]
+    data_description: str
+    test_images: np.ndarray
+    model: StackedModel | None = field(default=None, repr=False)
+
+    @property
+    def samples_per_second(self) -> float:
+        """Training samples per second per member (all members advance together)."""
+        return self.samples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
+
+
+def final_accuracy(history: pd.DataFrame, titles: Sequence[str]) -> dict[str, float]:
+    """Each activation's last measured test accuracy, mean over seeds (NaN if never measured)."""
+    last = history.sort_values("step").groupby(["activation", "seed"]).tail(1)
+    accuracy = last.groupby("activation")["test_accuracy"].mean()
+    return {title: float(accuracy.get(title, float("nan"))) for title in titles}
+
+
+# How ``summary_table``'s number columns read (Streamlit's NumberColumn formats).
+SUMMARY_FORMATS = {
+    **dict.fromkeys(["final accuracy", "min", "max", "best accuracy"], "percent"),
+    "best epoch": "%.2f",
+    "seconds to best": "%.1f s",
+}
+
+
+def summary_table(result: TrainingResult) -> pd.DataFrame:
+    """One row per activation: final and best test accuracy, when the best came, and status.
+
+    With several seeds the accuracy is the mean over seeds, with the min and max beside it.
+    """
+    history, rows = result.history, []
+    for title in result.config.titles:
+        runs = history[history["activation"] == title]
+        row: dict[str, Any] = {"activation": title}
+        if runs.empty:
+            row |= dict.fromkeys(
+                ["final accuracy", "min", "max", "best accuracy", "best epoch", "seconds to best"],
+                float("nan"),
+            )
+        else:
+            by_step = runs.groupby("step").agg(
+                accuracy=("test_accuracy", "mean"),
+                epoch=("epoch", "first"),
+                seconds=("seconds", "first"),
+            )
+            last = runs.sort_values("step").groupby("seed").tail(1)["test_accuracy"]
+            best = by_step["accuracy"].idxmax()
+            row |= {
+                "final accuracy": float(last.mean()),
+                "min": float(last.min()),
+                "max": float(last.max()),
+                "best accuracy": float(by_step.loc[best, "accuracy"]),
+                "best epoch": float(by_step.loc[best, "epoch"]),
+                "seconds to best": float(by_step.loc[best, "seconds"]),
+            }
+        if title in result.messages:
+            row["status"] = "diverged"
+        elif result.stopped:
+            row["status"] = "stopped early"
+        else:
+            row["status"] = "finished"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def seed_bands(history: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Mean, min and max over seeds of each metric per activation and step, in long format.
+
+    Columns: ``activation, step, epoch, metric, mean, low, high, seeds``. With one seed the
+    band collapses onto the line (low = mean = high).
+    """
+    columns = ["activation", "step", "epoch", "metric", "mean", "low", "high", "seeds"]
+    if history.empty:
+        return pd.DataFrame(columns=columns)
+    long = history.melt(
+        id_vars=["activation", "step", "epoch", "seed"],
+        value_vars=list(metrics),
+        var_name="metric",
+        value_name="value",
+    )
+    grouped = long.groupby(["activation", "step", "metric"], sort=False)
+    bands = grouped.agg(
+        epoch=("epoch", "first"),
+        mean=("value", "mean"),
+        low=("value", "min"),
+        high=("value", "max"),
+        seeds=("seed", "nunique"),
+    ).reset_index()
+    bands["metric"] = bands["metric"].str.replace("_", " ")
+    return bands[columns]
+
+
+def member_probabilities(result: TrainingResult, activation: str) -> np.ndarray:
+    """Softmax probabilities ``[N, C]`` of ``activation``'s first-seed model on the test set."""
+    if activation not in result.test_probabilities:
+        raise ValueError(
+            f"no activation {activation!r} in this run; expected one of "
+            f"{', '.join(result.test_probabilities)}"
+        )
+    return result.test_probabilities[activation]
+
+
+def confusion_matrix(result: TrainingResult, activation: str) -> pd.DataFrame:
+    """Counts of (true class, predicted class) on the test set, first seed, long format.
+
+    Columns: ``true, predicted, count, share`` (share of the true class's images).
+    """
+    predicted = member_probabilities(result, activation).argmax(axis=1)
+    k = len(result.class_names)
+    counts = np.bincount(result.test_labels * k + predicted, minlength=k * k).reshape(k, k)
+    totals = counts.sum(axis=1, keepdims=True)
+    names = np.array(result.class_names)
+    true_index, pred_index = np.indices((k, k))
+    return pd.DataFrame(
+        {
+            "true": names[true_index.ravel()],
+            "predicted": names[pred_index.ravel()],
+            "count": counts.ravel(),
+            "share": (counts / np.maximum(totals, 1)).ravel(),
+        }
+    )
+
+
+def misclassified(result: TrainingResult, activation: str, limit: int = 24) -> pd.DataFrame:
+    """The test images the model got wrong, most confident mistakes first.
+
+    Columns: ``index`` (into the test set), ``true``, ``predicted``, ``p_predicted``, ``p_true``.
+    """
+    probabilities = member_probabilities(result, activation)
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.nonzero(predicted != result.test_labels)[0]
+    p_predicted = probabilities[wrong, predicted[wrong]]
+    order = np.argsort(-p_predicted, kind="stable")[:limit]
+    names = np.array(result.class_names)
+    chosen = wrong[order]
+    return pd.DataFrame(
+        {
+            "index": chosen,
+            "true": names[result.test_labels[chosen]],
+            "predicted": names[predicted[chosen]],
+            "p_predicted": p_predicted[order],
+            "p_true": probabilities[chosen, result.test_labels[chosen]],
+        }
+    )

@@ -1,0 +1,91 @@
+"""actlab.training.models: the stacked model computes each member as if it were alone."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import torch
+import torch.nn.functional as F
+
+from actlab import activations, training
+from actlab.training import models
+
+
+def test_initial_weights_follow_nn_linear_scheme_and_are_shared_by_members():
+    sizes = (784, 48, 24, 10)
+    first = training.initial_weights(sizes, seed=3)
+    assert training.initial_weights(sizes, seed=3)[1][0].equal(first[1][0])
+    assert not training.initial_weights(sizes, seed=4)[0][0].equal(first[0][0])
+    torch.manual_seed(3)  # nn.Linear draws from the global generator, in layer order
+    plain = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
+    for (weight, bias), linear in zip(first, plain, strict=True):
+        assert weight.equal(linear.weight.detach()) and bias.equal(linear.bias.detach())
+        bound = 1 / math.sqrt(linear.in_features)
+        assert weight.abs().max() <= bound and bias.abs().max() <= bound
+    fns = [activations.function(n) for n in ("relu", "tanh", "gelu")]
+    model = training.StackedMLP(sizes, fns, seeds=(3, 4))
+    for member in range(3):
+        for got, want in zip(model.member_weights(0, member), first, strict=True):
+            assert got[0].equal(want[0]) and got[1].equal(want[1])
+
+
+def test_batched_forward_equals_each_member_computed_alone_in_float64():
+    sizes = (784, 16, 12, 10)
+    names = ("relu", "tanh", "softsign")
+    fns = [activations.function(n) for n in names]
+    model = training.StackedMLP(sizes, fns, seeds=(0, 7)).double()
+    x = torch.randn(2, 5, 784, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    logits = model(x)
+    assert logits.shape == (2, 3, 5, 10)
+    for s in range(2):
+        for a, f in enumerate(fns):
+            h = x[s]
+            layers = model.member_weights(s, a)
+            for i, (w, b) in enumerate(layers):
+                h = h @ w.T + b
+                if i < len(layers) - 1:
+                    h = f(h)
+            torch.testing.assert_close(logits[s, a], h, rtol=0, atol=1e-12)
+
+
+def test_member_losses_match_cross_entropy_and_nll_loss():
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 7, 10, dtype=torch.float64, generator=generator)
+    labels = torch.randint(0, 10, (2, 7), generator=generator)
+    losses, _ = training.member_losses(logits, labels, None)
+    outputs = [torch.sigmoid, torch.tanh, training.OUTPUT_FUNCTIONS["softmax"]]
+    nll, _ = training.member_losses(logits, labels, outputs)
+    for s in range(2):
+        for a in range(3):
+            expected = F.cross_entropy(logits[s, a], labels[s])
+            torch.testing.assert_close(losses[s, a], expected, rtol=0, atol=1e-14)
+            expected_nll = F.nll_loss(outputs[a](logits[s, a]), labels[s])
+            torch.testing.assert_close(nll[s, a], expected_nll, rtol=0, atol=1e-14)
+
+
+def test_inputs_are_scaled_pixels_in_the_padded_layout():
+    model = training.StackedMLP((784, 8, 10), [torch.relu], seeds=(0,))
+    pixels = torch.randint(0, 256, (5, 784), dtype=torch.uint8)
+    x = model.inputs(pixels, 33.0, 0.01)
+    assert x.shape == (5, 800) and x.dtype == torch.float32
+    torch.testing.assert_close(x[:, :784], (pixels.float() - 33.0) * 0.01)
+    assert (x[:, 784] == 1).all() and (x[:, 785:] == 0).all()
+    plain = training.scale_pixels(pixels, 33.0, 0.01)
+    assert plain.shape == (5, 784)
+    torch.testing.assert_close(model(x[None]), model(plain[None]))  # padded here or by forward
+
+
+def test_build_model_and_its_formula_follow_the_configuration():
+    config = training.TrainingConfig(activations=("relu", "tanh"), hidden=(32, 16), seeds=(0, 1))
+    model = training.build_model(config, 784, 10)
+    assert isinstance(model, training.StackedMLP)
+    assert (model.S, model.A, model.sizes) == (2, 2, (784, 32, 16, 10))
+    assert training.formula_latex(config)[0].endswith(r"784 \to 32 \to 16 \to 10")
+    assert len(training.formula_latex(config)) == 2
+    output = training.TrainingConfig(activations=("softmax", "tanh"), compare_at="output")
+    z = torch.linspace(-2, 2, 9)
+    for f in models.hidden_functions(output):  # ReLU in the hidden layers, whatever is compared
+        torch.testing.assert_close(f(z), torch.relu(z))
+    assert len(models.output_functions(output)) == 2 and models.output_functions(config) is None
+    assert "nll" in training.formula_latex(output)[0] and len(training.formula_latex(output)) == 1

@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from actlab import activations, budget, datasets, snippets, training
+from actlab import activations, budget, datasets, optimizers, snippets, training
 from actlab.charts.training import confusion_heatmap, learning_curves
 from ui.bound import bound
 from ui.catalogue import activation_options
@@ -18,9 +18,22 @@ from ui.frame import end_page, guarded, lesson_header
 from ui.safe_text import literal
 
 PRESET_NAMES = ["custom", *training.PRESETS]
-DEFAULTS = training.PRESETS["quick comparison"]
-LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0]
-TRAIN_LIMITS = [0, 1000, 2000, 5000, 10000, 20000, 30000]  # 0: every training image
+DEFAULT = training.form_values(training.PRESETS["quick comparison"])
+# The control that shows each field of the form (``training.form_values``' names).
+KEYS = {
+    "compare_at": "mn_at",
+    "activations": "mn_act",
+    "hidden": "mn_hid",
+    "optimizer": "mn_opt",
+    "lr": "mn_lr",
+    "momentum": "mn_mom",
+    "batch_size": "mn_bs",
+    "epochs": "mn_ep",
+    "seeds": "mn_seeds",
+    "train_limit": "mn_lim",
+    "evals_per_epoch": "mn_ev",
+    "input_scaling": "mn_scale",
+}
 # "my folder" reads a path typed on the page: only where the operator allows it (a local install).
 SOURCE_LABELS = {
     "auto": "first available",
@@ -29,6 +42,12 @@ SOURCE_LABELS = {
     "system": "system copy",
     "bundled": "bundled MNIST (5,000 + 10,000)",
 }
+# (file name, metrics, y axis, legend parameter, title) of the two learning-curve charts
+LOSS_TITLE = "Loss: test (solid), train (dashed)"
+CURVES = [
+    ("loss", ["train_loss", "test_loss"], "loss", "mn_loss_legend", LOSS_TITLE),
+    ("accuracy", ["test_accuracy"], "test accuracy", "mn_acc_legend", "Test accuracy"),
+]
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,28 +74,11 @@ def viewer_id() -> str:
     return st.session_state.setdefault("_mn_viewer", uuid.uuid4().hex)
 
 
-def widget_values(preset: dict) -> dict:
-    """The sidebar state that shows ``preset``."""
-    return {
-        "mn_at": preset["compare_at"],
-        "mn_act": list(preset["activations"]),
-        "mn_hid": ", ".join(str(w) for w in preset["hidden"]) or "none",
-        "mn_opt": preset["optimizer"],
-        "mn_lr": preset["lr"],
-        "mn_mom": preset["momentum"],
-        "mn_bs": preset["batch_size"],
-        "mn_ep": preset["epochs"],
-        "mn_seeds": len(preset["seeds"]),
-        "mn_lim": preset["train_limit"] or 0,
-        "mn_ev": preset["evals_per_epoch"],
-        "mn_scale": preset["input_scaling"],
-    }
-
-
 def apply_preset() -> None:
-    name = st.session_state["mn_preset"]
-    if name in training.PRESETS:
-        st.session_state.update(widget_values(training.PRESETS[name]))
+    """Choosing a preset sets every control it names (a shared URL wins over the defaults)."""
+    preset = training.PRESETS.get(st.session_state["mn_preset"])
+    if preset is not None:
+        st.session_state.update({KEYS[f]: v for f, v in training.form_values(preset).items()})
 
 
 @st.cache_data(show_spinner="Reading the dataset…", ttl=60, max_entries=16)
@@ -107,132 +109,99 @@ def download_with_progress(dataset: str) -> None:
     st.success(f"Saved and verified: {literal(source.describe())}")
 
 
-# Widget defaults show the quick comparison; choosing a preset overwrites them through
-# session state, and a shared URL wins over both.
-default = widget_values(DEFAULTS)
+form = {}  # TrainingConfig's fields as the controls show them (training.config_from_form)
 with st.sidebar:
     st.header("Experiment")
     st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
     with st.expander("Data", expanded=False):
-        dataset = bound(
+        form["dataset"] = bound(
             st.selectbox,
             "Dataset",
             list(datasets.DATASETS),
             format_func=lambda d: datasets.DATASETS[d].display_name,
             key="mn_ds",
         )
-        source = bound(
-            st.selectbox,
-            "Source",
-            list(SOURCE_LABELS),
-            format_func=SOURCE_LABELS.get,
-            key="mn_src",
+        form["source"] = bound(
+            st.selectbox, "Source", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, key="mn_src"
         )
-        folder = (
-            st.text_input(
+        if datasets.folder_field_allowed():
+            form["folder"] = st.text_input(
                 "My folder (IDX files, or torchvision's root with MNIST/raw)",
                 key="mn_dir",
                 help=f"Also read from ${datasets.DATA_DIR_ENV}.",
             )
-            if datasets.folder_field_allowed()
-            else ""
-        )
         if st.button("Download the full dataset", key="mn_dl", icon=":material/download:"):
-            download_with_progress(dataset)
-    compare_at = bound(
+            download_with_progress(form["dataset"])
+    form["compare_at"] = bound(
         st.radio,
         "Compare activations at",
         training.SITES,
-        index=training.SITES.index(default["mn_at"]),
-        format_func={"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}.get,
+        index=training.SITES.index(DEFAULT["compare_at"]),
+        format_func=training.SITE_LABELS.get,
         key="mn_at",
     )
-    chosen = bound(
+    form["activations"] = bound(
         st.multiselect,
         "Activations",
         [*training.OUTPUT_FUNCTIONS, *activation_options()],
-        default=default["mn_act"],
+        default=DEFAULT["activations"],
         format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
         key="mn_act",
     )
-    hidden_text = bound(
+    form["hidden"] = bound(
         st.text_input,
         "Hidden layers",
-        default["mn_hid"],
+        DEFAULT["hidden"],
         key="mn_hid",
         help="e.g. 256, 128 — or none",
     )
-    optimizer = bound(
+    form["optimizer"] = bound(
         st.selectbox,
         "Optimizer",
-        training.OPTIMIZERS,
-        index=training.OPTIMIZERS.index(default["mn_opt"]),
-        format_func={"sgd": "SGD with momentum", "adam": "Adam"}.get,
+        optimizers.IDS,
+        index=optimizers.IDS.index(DEFAULT["optimizer"]),
+        format_func=optimizers.label,
         key="mn_opt",
     )
-    lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, default["mn_lr"], key="mn_lr")
-    momentum = bound(
-        st.select_slider,
-        "Momentum (SGD)",
-        [0.0, 0.5, 0.9, 0.95, 0.99],
-        default["mn_mom"],
-        key="mn_mom",
+    form["lr"] = bound(
+        st.select_slider, "Learning rate", training.LEARNING_RATES, DEFAULT["lr"], key="mn_lr"
     )
-    batch_size = bound(
-        st.select_slider,
-        "Batch size",
-        [16, 32, 64, 128, 256, 512, 1024],
-        default["mn_bs"],
-        key="mn_bs",
+    form["momentum"] = bound(
+        st.select_slider, "Momentum (SGD)", training.MOMENTA, DEFAULT["momentum"], key="mn_mom"
     )
-    epochs = bound(st.number_input, "Epochs", 1, 50, default["mn_ep"], key="mn_ep")
-    seeds = bound(
-        st.number_input,
-        "Seeds (mean and min–max band)",
-        1,
-        5,
-        default["mn_seeds"],
-        key="mn_seeds",
+    form["batch_size"] = bound(
+        st.select_slider, "Batch size", training.BATCH_SIZES, DEFAULT["batch_size"], key="mn_bs"
     )
-    train_limit = bound(
+    form["epochs"] = bound(st.number_input, "Epochs", 1, 50, DEFAULT["epochs"], key="mn_ep")
+    form["seeds"] = bound(
+        st.number_input, "Seeds (mean and min–max band)", 1, 5, DEFAULT["seeds"], key="mn_seeds"
+    )
+    form["train_limit"] = bound(
         st.select_slider,
         "Training images",
-        TRAIN_LIMITS,
-        default["mn_lim"],
+        training.TRAIN_LIMITS,
+        DEFAULT["train_limit"],
         format_func=lambda n: "all" if n == 0 else f"{n:,}",
         key="mn_lim",
     )
-    evals = bound(
-        st.number_input, "Test evaluations per epoch", 1, 10, default["mn_ev"], key="mn_ev"
+    form["evals_per_epoch"] = bound(
+        st.number_input,
+        "Test evaluations per epoch",
+        1,
+        10,
+        DEFAULT["evals_per_epoch"],
+        key="mn_ev",
     )
-    scaling = bound(
+    form["input_scaling"] = bound(
         st.radio,
         "Input pixels",
         training.INPUT_SCALINGS,
-        index=training.INPUT_SCALINGS.index(default["mn_scale"]),
-        format_func={"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}.get,
+        index=training.INPUT_SCALINGS.index(DEFAULT["input_scaling"]),
+        format_func=training.INPUT_SCALING_LABELS.get,
         key="mn_scale",
     )
 
-config = guarded(
-    lambda: training.TrainingConfig(
-        dataset=dataset,
-        source=source,
-        folder=folder.strip() or None,
-        activations=tuple(chosen),
-        hidden=training.parse_hidden(hidden_text),
-        compare_at=compare_at,
-        optimizer=optimizer,
-        lr=lr,
-        momentum=momentum,
-        batch_size=batch_size,
-        epochs=int(epochs),
-        seeds=tuple(range(int(seeds))),
-        train_limit=train_limit or None,
-        evals_per_epoch=int(evals),
-        input_scaling=scaling,
-    )
-)
+config = guarded(lambda: training.config_from_form(**form))
 if config is None:
     end_page()
 with st.expander(":material/code: PyTorch code for this configuration"):
@@ -245,12 +214,9 @@ st.caption(f"Source: {datasets.DATASETS[config.dataset].citation}.")
 
 left, right = st.columns([3, 2])
 with left:
-    if config.compare_at == "hidden":
-        layers = " \\to ".join(["784", *map(str, config.hidden), "10"])
-        st.latex(rf"h_\ell = f(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {layers}")
-        st.latex(r"\text{loss} = -\log \operatorname{softmax}(z)_y \quad(\text{cross-entropy})")
-    else:
-        st.latex(r"z = W h + b,\qquad \text{loss} = \texttt{nll\_loss}(g(z), y) = -g(z)_y")
+    for line in training.formula_latex(config):
+        st.latex(line)
+    if config.compare_at == "output":
         st.caption(
             "Only g = log_softmax makes this the cross-entropy; with softmax, sigmoid or tanh the "
             "'loss' is minus a bounded score, so its gradient fades. Accuracy is measured on the "
@@ -265,11 +231,7 @@ with right:
         icon=":material/play_arrow:",
         disabled=over_budget is not None,
     )
-    st.caption(
-        f"Identical configurations are computed once and shared; at most "
-        f"{training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server, one per "
-        "visitor, and a training stops a few seconds after its last viewer has left the page."
-    )
+    st.caption(training.SHARING_NOTE)
 if over_budget is not None:
     st.warning(over_budget, icon=":material/speed:")
 if start and guarded(lambda: training.RUNS.start(config, viewer_id())) is not None:
@@ -279,13 +241,7 @@ if run is None:
     st.info("Press **Train** to start (a run someone else started with these settings shows here).")
     end_page()
 if not run.state().finished and st.session_state.get("mn_left") == run.id:
-    viewers = run.state().viewers
-    st.info(
-        f"You stopped watching this training; it goes on for the {viewers} other "
-        f"viewer{'s' * (viewers != 1)} who still watch{'es' * (viewers == 1)} it. Press "
-        "**Train** to watch it again.",
-        icon=":material/visibility_off:",
-    )
+    st.info(run.state().left_text, icon=":material/visibility_off:")
     end_page()
 
 
@@ -301,30 +257,19 @@ def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFram
     The live view refreshes twice a second but the history only grows at evaluations: building
     the two Altair charts costs ~90 ms of the server's CPU (and GIL) that the training needs.
     """
-    loss = training.seed_bands(history, ["train_loss", "test_loss"])
-    accuracy = training.seed_bands(history, ["test_accuracy"])
-    title = "Loss: test (solid), train (dashed)"
-    return [
-        (
-            cacheable_spec(learning_curves(loss, "loss", "mn_loss_legend", title=title)),
-            loss,
-            "loss",
-        ),
-        (
-            cacheable_spec(
-                learning_curves(accuracy, "test accuracy", "mn_acc_legend", title="Test accuracy")
-            ),
-            accuracy,
-            "accuracy",
-        ),
-    ]
+    charts = []
+    for name, metrics, axis, legend, title in CURVES:
+        bands = training.seed_bands(history, metrics)
+        charts.append(
+            (cacheable_spec(learning_curves(bands, axis, legend, title=title)), bands, name)
+        )
+    return charts
 
 
 def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
     """Side by side; with PNG / SVG / CSV buttons once the run is over (not while it redraws)."""
-    for column, (spec, data, name) in zip(
-        st.columns(2), learning_curve_charts(history), strict=True
-    ):
+    charts = learning_curve_charts(history)
+    for column, (spec, data, name) in zip(st.columns(2), charts, strict=True):
         with column:
             if downloads:
                 chart_with_downloads(spec, data, f"mnist_{name}")
@@ -340,29 +285,16 @@ def live_view(run: training.TrainingRun) -> None:
     if state.finished:
         st.rerun()
     if state.status == "queued":
-        st.info(
-            f"Waiting for a free training slot: number {state.queue_position} in the queue "
-            f"({training.MAX_CONCURRENT_TRAININGS} trainings run at once on this server).",
-            icon=":material/hourglass_top:",
-        )
-    progress = state.progress
-    if state.status == "running" and progress is None:
+        st.info(state.queue_text, icon=":material/hourglass_top:")
+    if state.status == "running" and state.progress is None:
         st.caption("Loading the data and building the models…")
-    if progress is not None:
-        eta = (
-            "…" if progress.eta_seconds != progress.eta_seconds else f"{progress.eta_seconds:.0f} s"
-        )
-        st.progress(
-            progress.fraction,
-            text=f"step {progress.step:,} / {progress.total_steps:,} · "
-            f"epoch {progress.epoch:.2f} · ETA {eta} · "
-            f"{progress.samples_per_second:,.0f} samples/s per model",
-        )
+    if state.progress is not None:
+        st.progress(state.progress.fraction, text=state.progress.text)
     if st.button("Stop", key="mn_stop", icon=":material/stop:") and not run.leave(viewer_id()):
         st.session_state["mn_left"] = run.id  # others still watch it: it goes on for them
         st.rerun()
-    if progress is not None and not progress.history.empty:
-        draw_curves(progress.history)
+    if state.progress is not None and not state.progress.history.empty:
+        draw_curves(state.progress.history)
 
 
 state = run.state()
@@ -393,12 +325,8 @@ st.dataframe(
     training.summary_table(result),
     hide_index=True,
     column_config={
-        column: st.column_config.NumberColumn(format="percent")
-        for column in ["final accuracy", "min", "max", "best accuracy"]
-    }
-    | {
-        "best epoch": st.column_config.NumberColumn(format="%.2f"),
-        "seconds to best": st.column_config.NumberColumn(format="%.1f s"),
+        column: st.column_config.NumberColumn(format=number_format)
+        for column, number_format in training.SUMMARY_FORMATS.items()
     },
 )
 
@@ -407,16 +335,12 @@ picked = st.selectbox("Activation", list(result.test_probabilities), key="mn_cm"
 matrix_column, gallery_column = st.columns([3, 2])
 with matrix_column:
     matrix = training.confusion_matrix(result, picked)
-    chart_with_downloads(
-        confusion_heatmap(matrix),
-        matrix,
-        f"mnist_confusion_{re.sub(r'[^A-Za-z0-9]+', '_', picked)}",
-    )
+    file_name = f"mnist_confusion_{re.sub(r'[^A-Za-z0-9]+', '_', picked)}"
+    chart_with_downloads(confusion_heatmap(matrix), matrix, file_name)
 with gallery_column:
     st.caption("The most confident mistakes on the test set (first seed's model):")
-    mistakes = training.misclassified(result, picked, limit=12)
     cells = st.columns(3)
-    for i, row in enumerate(mistakes.itertuples()):
+    for i, row in enumerate(training.misclassified(result, picked, limit=12).itertuples()):
         cells[i % 3].image(
             result.test_images[row.index],
             width=84,

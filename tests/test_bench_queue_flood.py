@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import bench_queue_flood as flood
 
-from actlab import training
+from actlab import optimizers, training
 
 
 def test_flood_links_are_distinct_and_carry_the_issues_shape():
@@ -21,7 +21,10 @@ def test_flood_links_are_distinct_and_carry_the_issues_shape():
     state = parse_qs(queries[13])
     assert state["mn_hid"] == ["1000, 1000, 1000, 1000"] and state["mn_act"] == ["ReLU"]
     assert state["mn_ep"] == ["10"] and state["mn_lim"] == ["all"] and state["mn_bs"] == ["64"]
-    assert state["mn_opt"] == ["SGD with momentum"] and state["mn_lr"] == ["0.003"]
+    assert state["mn_opt"] == ["SGD"] and state["mn_lr"] == ["0.003"]
+    # Link values are what the page's controls show: its optimizer labels and learning rates.
+    assert flood.OPTIMIZERS == [optimizers.label(o) for o in ("adam", "sgd")]
+    assert [float(lr) for lr in flood.LEARNING_RATES] == list(training.LEARNING_RATES[:10])
 
 
 def test_the_flood_fits_the_caps_exactly():

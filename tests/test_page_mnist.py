@@ -80,6 +80,7 @@ def test_tutorial_preset_sets_every_widget():
     assert at.multiselect(key="mn_act").value == ["log_softmax", "softmax", "sigmoid", "tanh"]
     assert at.text_input(key="mn_hid").value == "none"
     assert at.selectbox(key="mn_opt").value == "sgd"
+    assert at.selectbox(key="mn_opt").options == ["SGD", "Adam"]  # actlab.optimizers' labels
     assert at.select_slider(key="mn_lr").value == 0.5
     assert at.select_slider(key="mn_mom").value == 0.0
     assert at.select_slider(key="mn_lim").value == 0

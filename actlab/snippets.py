@@ -1,7 +1,9 @@
 """Copy-paste PyTorch that reproduces what a page shows, outside actlab.
 
-The snippets use plain torch + torchvision, the way a student would write the experiment; they
-are generated from the same configuration objects the pages train with.
+The snippets use plain torch, the way a student would write the experiment (the MNIST one reads
+the IDX files itself, so torchvision is not needed); they are generated from the same
+configuration objects the pages train with, and the dataset's names, files and mirror come from
+``actlab.datasets``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from actlab import activations
+from actlab import activations, datasets, optimizers
 
 # Catalogue ids whose functional form is not simply F.<id>(x, **params).
 _SPECIAL_FORMS = {
@@ -67,8 +69,14 @@ def activation_expression(name: str, params: Mapping[str, float] | None = None) 
 
 
 def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
-    """A standalone script training the page's configuration with a plain torch loop."""
-    sizes = (28 * 28, *config.hidden, 10)
+    """A standalone script training the page's configuration with a plain torch loop.
+
+    It reads the dataset's four IDX files (``.gz`` or unpacked) from torchvision's layout,
+    ``data/<torchvision name>/raw`` under the working directory, and downloads any that are
+    missing from the dataset's first mirror.
+    """
+    info = datasets.dataset_info(config.dataset)
+    sizes = config.sizes
     members = []
     for spec in config.activations:
         if config.compare_at == "output":
@@ -80,41 +88,72 @@ def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
         else:
             hidden = activation_expression(spec.name, dict(spec.params))
             members.append((spec.title, hidden, "F.log_softmax(x, dim=-1)"))
-    optimizer = (
-        f"torch.optim.Adam(model.parameters(), lr={config.lr!r})"
-        if config.optimizer == "adam"
-        else f"torch.optim.SGD(model.parameters(), lr={config.lr!r}, momentum={config.momentum!r})"
+    optimizer = optimizers.OPTIMIZERS[config.optimizer]
+    momentum = f", momentum={config.momentum!r}" if optimizer.takes_momentum else ""
+    optimizer_call = (
+        f"torch.optim.{optimizer.torch_class.__name__}(model.parameters(), "
+        f"lr={config.lr!r}{momentum})"
     )
-    scaling = (
-        "x = images.float().div(255).flatten(1)"
-        if config.input_scaling == "divide_by_255"
-        else "x = ((images.float() / 255 - 0.1307) / 0.3081).flatten(1)"
-    )
+    if config.input_scaling == "divide_by_255":
+        scaling = "return images.float().div(255).flatten(1)"
+        moments = ""
+    else:
+        scaling = "return ((images.float() - MEAN) / STD).flatten(1)"
+        moments = (
+            "MEAN, STD = train_images.double().mean().item(), "
+            "train_images.double().std(correction=0).item()\n"
+        )
     limit = (
-        f"train = torch.utils.data.Subset(train, torch.randperm(len(train))[:{config.train_limit}])"
+        f"keep = torch.randperm(len(train_labels))[:{config.train_limit}]\n"
+        "train_images, train_labels = train_images[keep], train_labels[keep]\n"
         if config.train_limit
-        else "# (the full training set)"
+        else "# (the full training set)\n"
     )
     member_lines = "\n".join(
         f"    ({title!r}, lambda x: {hidden}, lambda x: {output}),"
         for title, hidden, output in members
     )
+    files = {role: info.files[role] for role in datasets.ROLES}
     return f"""# Reproduces actlab's MNIST page: {", ".join(config.titles)}
+import gzip
 import math
+import urllib.request
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torchvision import datasets, transforms
+
+DATA = Path("data/{info.torchvision_name}/raw")  # {info.display_name} as torchvision keeps it
+MIRROR = {info.mirrors[0]!r}
+
+
+def read_idx(name):
+    \"\"\"An IDX file as a uint8 tensor: DATA/name, or name.gz (downloaded if missing).\"\"\"
+    path = DATA / name
+    if not path.exists():
+        path = DATA / f"{{name}}.gz"
+        if not path.exists():
+            DATA.mkdir(parents=True, exist_ok=True)
+            urllib.request.urlretrieve(MIRROR + path.name, path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\\x1f\\x8b":
+        raw = gzip.decompress(raw)
+    dims = raw[3]  # then one big-endian uint32 size per dimension, then the data
+    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+    return torch.frombuffer(bytearray(raw[4 + 4 * dims :]), dtype=torch.uint8).view(shape)
+
 
 torch.manual_seed({config.seeds[0]})
-to_tensor = transforms.PILToTensor()
-train = datasets.{"FashionMNIST" if config.dataset == "fashion" else "MNIST"}(
-    "data", train=True, download=True, transform=to_tensor
-)
-test = datasets.{"FashionMNIST" if config.dataset == "fashion" else "MNIST"}(
-    "data", train=False, download=True, transform=to_tensor
-)
-{limit}
+train_images = read_idx({files["train_images"]!r})
+train_labels = read_idx({files["train_labels"]!r}).long()
+test_images = read_idx({files["test_images"]!r})
+test_labels = read_idx({files["test_labels"]!r}).long()
+print(f"{{len(train_labels):,}} training + {{len(test_labels):,}} test images from {{DATA}}")
+{limit}{moments}
+
+def inputs(images):
+    {scaling}
+
 
 MEMBERS = [  # (name, hidden activation, output function fed to nll_loss)
 {member_lines}
@@ -137,24 +176,20 @@ class MLP(torch.nn.Module):
 
 
 def evaluate(model):
-    loader = torch.utils.data.DataLoader(test, batch_size=1000)
-    correct = 0
     with torch.no_grad():
-        for images, labels in loader:
-            {scaling}
-            correct += (model(x).argmax(1) == labels).sum().item()
-    return correct / len(test)
+        guesses = model(inputs(test_images)).argmax(1)
+    return (guesses == test_labels).float().mean().item()
 
 
+train = torch.utils.data.TensorDataset(train_images, train_labels)
 for name, hidden_activation, output_function in MEMBERS:
     torch.manual_seed({config.seeds[0]})  # the same initial weights and batches for every member
     model = MLP(hidden_activation, output_function)
-    optimizer = {optimizer}
+    optimizer = {optimizer_call}
     loader = torch.utils.data.DataLoader(train, batch_size={config.batch_size}, shuffle=True)
     for epoch in range({config.epochs}):
         for images, labels in loader:
-            {scaling}
-            loss = F.nll_loss(model(x), labels)
+            loss = F.nll_loss(model(inputs(images)), labels)
             if not math.isfinite(loss.item()):
                 raise SystemExit(f"{{name}}: loss became {{loss.item()}}, training diverged")
             optimizer.zero_grad()
@@ -179,7 +214,7 @@ def playground_snippet(config) -> str:  # config: actlab.playground.PlaygroundCo
         if config.task == "classification"
         else "F.mse_loss(model(x).squeeze(1), y)"
     )
-    optimizer_class = "Adam" if config.optimizer == "adam" else "SGD"
+    optimizer_class = optimizers.OPTIMIZERS[config.optimizer].torch_class.__name__
     batch = config.batch_size or "len(data.x_train)"
     return f"""# Reproduces actlab's playground: {config.dataset}, hidden {list(config.hidden)}
 import math

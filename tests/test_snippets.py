@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import ast
 import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mnist_fixtures import closed_port_url, idx_bytes, write_files
 
-from actlab import activations, playground, training
+from actlab import activations, datasets, playground, training
+from actlab.bundled import BUNDLED_MNIST_DIR
 from actlab.snippets import activation_expression, mnist_snippet, playground_snippet
 
+ROOT = Path(__file__).resolve().parents[1]
 X = torch.linspace(-4, 4, 161, dtype=torch.float64)
 
 
@@ -75,3 +85,112 @@ def test_pages_offer_the_snippet_of_their_configuration(page):
     code = [c.value for c in at.code if "import torch" in c.value]
     assert len(code) == 1
     ast.parse(code[0])
+
+
+# --- the generated scripts run and train ------------------------------------------------------
+# Each runs in a fresh Python, whose torch import alone takes ~3 s here: marked slow, except the
+# check that the Fashion-MNIST script names Fashion-MNIST's files.
+
+
+def run_script(code: str, folder: Path) -> str:
+    """Run ``code`` as a student would, in ``folder``, offline: any download would go to a closed
+    port. Returns what it printed."""
+    script = folder / "snippet.py"
+    script.write_text(code)
+    offline = closed_port_url()
+    env = os.environ | {"PYTHONPATH": str(ROOT), "http_proxy": offline, "https_proxy": offline}
+    env.pop("no_proxy", None)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def bundled_mnist_in_torchvision_layout(folder: Path) -> Path:
+    """The bundled MNIST (5,000 + 10,000) as ``data/MNIST/raw/<standard name>.gz``."""
+    raw = folder / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for role, name in datasets.STANDARD_FILES.items():
+        bundled = name.replace("train-", "train-5k-") if role.startswith("train") else name
+        shutil.copy(BUNDLED_MNIST_DIR / f"{bundled}.gz", raw / f"{name}.gz")
+    return raw
+
+
+def striped_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images whose class is a bright band of rows (class k: rows 4 + 2k and 5 + 2k), in noise."""
+    rng = np.random.default_rng(seed)
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    images = rng.integers(0, 60, size=(n, 28, 28), dtype=np.uint8)
+    for index, label in enumerate(labels):
+        images[index, 4 + 2 * label : 6 + 2 * label] = 255
+    return images, labels
+
+
+def accuracies(printed: str) -> dict[str, float]:
+    return {
+        m[1]: float(m[2]) for m in re.finditer(r"^(.+): test accuracy ([\d.]+)$", printed, re.M)
+    }
+
+
+def test_the_mnist_snippet_of_fashion_mnist_names_fashion_mnist():
+    config = training.TrainingConfig(dataset="fashion-mnist", activations=("relu",))
+    code = mnist_snippet(config)
+    assert 'Path("data/FashionMNIST/raw")' in code and "data/MNIST" not in code
+    assert repr(datasets.FASHION_MNIST.mirrors[0]) in code
+    assert 'Path("data/MNIST/raw")' in mnist_snippet(training.TrainingConfig(dataset="mnist"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["hidden", "output"])
+def test_the_mnist_snippet_trains_on_the_bundled_digits(tmp_path, preset):
+    if preset == "hidden":  # the quick comparison's shape, smaller
+        config = training.TrainingConfig(
+            activations=("relu", "tanh"), hidden=(32,), batch_size=32, lr=3e-3, train_limit=2000
+        )
+    else:  # the torch.nn tutorial's experiment, smaller
+        config = training.TrainingConfig(
+            **training.PRESETS["torch.nn tutorial experiment"] | {"train_limit": 1000, "epochs": 1}
+        )
+    raw = bundled_mnist_in_torchvision_layout(tmp_path)
+    files = sorted(raw.iterdir())
+    printed = run_script(mnist_snippet(config), tmp_path)
+    assert "5,000 training + 10,000 test images from data/MNIST/raw" in printed
+    accuracy = accuracies(printed)
+    assert list(accuracy) == config.titles
+    best = accuracy["ReLU" if preset == "hidden" else "log_softmax"]
+    assert best > 0.6, printed  # chance is 0.1
+    assert sorted(raw.iterdir()) == files  # nothing was downloaded
+
+
+@pytest.mark.slow
+def test_the_mnist_snippet_of_fashion_mnist_trains_on_fashion_mnist_files(tmp_path):
+    """Fashion-MNIST's files under FashionMNIST/raw, next to MNIST's: the snippet must read them
+    (it once loaded MNIST for Fashion-MNIST)."""
+    bundled_mnist_in_torchvision_layout(tmp_path)
+    train, test = striped_split(300, seed=0), striped_split(200, seed=1)
+    fashion = {
+        datasets.FASHION_MNIST.files["train_images"]: idx_bytes(train[0]),
+        datasets.FASHION_MNIST.files["train_labels"]: idx_bytes(train[1]),
+        datasets.FASHION_MNIST.files["test_images"]: idx_bytes(test[0]),
+        datasets.FASHION_MNIST.files["test_labels"]: idx_bytes(test[1]),
+    }
+    write_files(tmp_path / "data" / "FashionMNIST" / "raw", fashion, compress=False)
+    config = training.TrainingConfig(
+        dataset="fashion-mnist", activations=("relu",), hidden=(16,), batch_size=16, lr=0.01
+    )
+    printed = run_script(mnist_snippet(config), tmp_path)
+    assert "300 training + 200 test images from data/FashionMNIST/raw" in printed
+    assert accuracies(printed)["ReLU"] > 0.6, printed  # the bands are easy; chance is 0.1
+
+
+@pytest.mark.slow
+def test_the_playground_snippet_trains(tmp_path):
+    config = playground.PlaygroundConfig(
+        dataset="circle", n_points=200, hidden=(8, 8), activation="tanh", batch_size=0
+    )  # full batch: 200 steps
+    printed = run_script(playground_snippet(config), tmp_path)
+    losses = [float(line.split()[1]) for line in printed.splitlines()]
+    assert len(losses) == 10  # epochs 0, 20, ..., 180
+    assert all(math.isfinite(loss) for loss in losses)
+    assert losses[-1] < losses[0] / 2, losses

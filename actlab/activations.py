@@ -67,10 +67,6 @@ def _step(condition: Tensor, like: Tensor) -> Tensor:
     return condition.to(like.dtype)
 
 
-def _sigmoid(x: Tensor) -> Tensor:
-    return torch.sigmoid(x)
-
-
 def _leaky(slope: float) -> Elementwise:
     return lambda x, p: torch.where(x > 0, torch.ones_like(x), torch.full_like(x, slope))
 

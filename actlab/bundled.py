@@ -2,16 +2,19 @@
 
 5,000 training digits (500 per class) and the official 10,000 test digits; see
 ``actlab/data/mnist/PROVENANCE.md`` for where they come from and their checksums. Reading and
-verifying them is ``actlab.datasets``' job; this module is the short path the lessons use.
+verifying them is ``actlab.datasets``' job; this module is the short path the lessons use and
+reads only through it (``BUNDLED_MNIST_DIR`` is defined there and re-exported here).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-BUNDLED_MNIST_DIR = Path(__file__).parent / "data" / "mnist"
+from actlab import datasets
+from actlab.datasets import BUNDLED_MNIST_DIR
+
+__all__ = ["BUNDLED_MNIST_DIR", "SPLITS", "bundled_mnist", "normalized_digit"]
+
 SPLITS = ("train", "test")
 
 
@@ -20,8 +23,6 @@ def bundled_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
 
     Arrays are read-only and cached by ``actlab.datasets``: every page shares one copy.
     """
-    from actlab import datasets  # datasets needs BUNDLED_MNIST_DIR from here
-
     if split not in SPLITS:
         raise ValueError(f"unknown MNIST split {split!r}; expected one of {list(SPLITS)}")
     data = datasets.load("mnist", source="bundled")

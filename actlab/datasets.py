@@ -28,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from actlab.bundled import BUNDLED_MNIST_DIR
 from actlab.idx import parse_idx, read_idx_bytes, read_idx_header
 
+# The MNIST subset shipped inside the package (actlab.bundled is the lessons' short path to it).
+BUNDLED_MNIST_DIR = Path(__file__).parent / "data" / "mnist"
 DATA_DIR_ENV = "ACTLAB_DATA_DIR"
 CACHE_DIR_ENV = "ACTLAB_CACHE_DIR"
 ALLOW_FOLDER_ENV = "ACTLAB_ALLOW_DATA_FOLDER"

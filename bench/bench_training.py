@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from actlab import activations, training
+from actlab import activations, optimizers, training
 
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 # Eight activations side by side, as a lecture compares them; the cases take the first N.
@@ -97,9 +97,10 @@ def tutorial_model(
         if i < len(sizes) - 2:
             layers.append(activations.module(spec.name, **dict(spec.params)))
     model = torch.nn.Sequential(*layers)
-    if config.optimizer == "adam":
-        return model, torch.optim.Adam(model.parameters(), lr=config.lr)
-    return model, torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    optimizer = optimizers.build(
+        config.optimizer, model.parameters(), lr=config.lr, momentum=config.momentum
+    )
+    return model, optimizer
 
 
 def tutorial_epochs(
@@ -249,7 +250,7 @@ def main() -> None:
         help="what to measure: [activation count @] hidden x batch, hidden layers joined by -, "
         "e.g. '8@128x512,512x256,256-256x512' (no count: all activations)",
     )
-    parser.add_argument("--optimizer", default="adam", choices=training.OPTIMIZERS)
+    parser.add_argument("--optimizer", default="adam", choices=optimizers.IDS)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="auto", choices=training.DEVICES)
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per side (best)")

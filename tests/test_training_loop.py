@@ -288,3 +288,30 @@ def test_the_loop_trains_any_stacked_model(monkeypatch):
     relu = result.history[result.history["activation"] == "ReLU"]
     assert len(relu) == 4 and relu["test_loss"].iloc[-1] < relu["test_loss"].iloc[0]
     assert result.test_accuracy["ReLU"] > 0.7
+
+
+def test_the_recorder_stops_a_diverged_member_and_names_its_seed():
+    config = small(activations=("relu", "tanh"), seeds=(0, 7))
+    data = training.tensor_data(config)
+    plan = training.schedule(len(data.train_y), config)
+    record = training.Recorder(config, plan, data, torch.device("cpu"))
+    record.add_step(torch.tensor([[1.0, 2.0], [3.0, float("inf")]], dtype=torch.float64), 50)
+    record.check_divergence(record.train_loss())
+    assert record.alive.tolist() == [[True, True], [True, False]]
+    assert record.messages == {
+        "Tanh": "Tanh (seed 7): the training loss became inf by step 1; that run was stopped. "
+        "Try a smaller learning rate."
+    }
+    test_loss, accuracy = torch.tensor([[0.5, 0.6], [0.7, 0.8]]), torch.full((2, 2), 0.9)
+    probabilities = torch.rand(2, len(data.test_y), 10)
+    record.evaluation(record.train_loss(), (test_loss, accuracy, probabilities), seconds=1.5)
+    history = record.history()
+    assert list(history.columns) == training.HISTORY_COLUMNS
+    assert list(zip(history["activation"], history["seed"], strict=True)) == [
+        ("ReLU", 0),
+        ("Tanh", 0),
+        ("ReLU", 7),  # Tanh of seed 7 diverged: no row
+    ]
+    assert history["epoch"].tolist() == [1 / 20] * 3 and history["seconds"].tolist() == [1.5] * 3
+    torch.testing.assert_close(record.probabilities, probabilities)  # seed 0's members
+    assert record.samples_seen == 50 and record.progress(loop.Clock()).step == 1

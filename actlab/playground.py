@@ -18,11 +18,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from actlab import activations, toydata
+from actlab import activations, optimizers, toydata, validate
 from actlab.single_thread import run_single_threaded
 
-LINEAR = "linear"  # no activation at all: the network is one affine map in disguise
-OPTIMIZERS = ("sgd", "adam")
+# The playground's own "no activation": no module at all between the linear layers, so the
+# network is one affine map in disguise. "linear" is the value the page's activation selector
+# (and every shared link, key ``pg_act``) uses for it; it is not a catalogue id.
+NO_ACTIVATION = "linear"
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 16
 MAX_BATCH = 4096
@@ -58,28 +60,105 @@ class PlaygroundConfig:
 
     def __post_init__(self) -> None:
         toydata.task_of(self.dataset)
-        toydata._check(self.n_points, self.noise, self.train_fraction)
+        toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
+        # The two shape checks keep their own wording ("at most 6 hidden layers", "1 to 16
+        # units"): they describe the network, not one number.
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
             raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}")
         for units in self.hidden:
             if not 1 <= units <= MAX_UNITS:
                 raise ValueError(f"a hidden layer has 1 to {MAX_UNITS} units, got {units}")
-        if self.activation != LINEAR:
+        if self.activation != NO_ACTIVATION:
             activations.get(self.activation)
-        if not (math.isfinite(self.lr) and 0 < self.lr <= 100):
-            raise ValueError(f"learning rate must be in (0, 100], got {self.lr}")
-        if not 0 <= self.batch_size <= MAX_BATCH:
-            raise ValueError(
-                f"batch size must be 0 (full batch) to {MAX_BATCH}, got {self.batch_size}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if not (math.isfinite(self.l2) and 0 <= self.l2 <= 1):
-            raise ValueError(f"L2 strength must be between 0 and 1, got {self.l2}")
+        validate.positive("learning rate", self.lr, 100.0)
+        validate.integer("batch size (0: full batch)", self.batch_size, 0, MAX_BATCH)
+        optimizers.check(self.optimizer)
+        validate.number("L2 strength", self.l2, 0.0, 1.0)
 
     @property
     def task(self) -> str:
         return toydata.task_of(self.dataset)
+
+    @property
+    def is_linear(self) -> bool:
+        """No activation or no hidden layer: the network is one affine map of its input."""
+        return self.activation == NO_ACTIVATION or not self.hidden
+
+
+def config_from_form(
+    *,
+    dataset: str,
+    noise: float,
+    train_percent: int,
+    n_points: int,
+    data_seed: int,
+    layers: int,
+    units: int,
+    activation: str,
+    lr: float,
+    batch_size: int,
+    optimizer: str,
+    l2: float,
+    seed: int,
+) -> PlaygroundConfig:
+    """The configuration the page's controls describe: ``layers`` hidden layers of ``units``
+    each, the training share in percent. Raises ``ValueError`` like ``PlaygroundConfig``."""
+    return PlaygroundConfig(
+        dataset=dataset,
+        noise=float(noise),
+        train_fraction=train_percent / 100,
+        n_points=int(n_points),
+        data_seed=int(data_seed),
+        hidden=(int(units),) * int(layers),
+        activation=activation,
+        lr=float(lr),
+        batch_size=int(batch_size),
+        optimizer=optimizer,
+        l2=float(l2),
+        seed=int(seed),
+    )
+
+
+def activation_label(name: str) -> str:
+    """What the activation selector shows: ``linear (none)`` or the catalogue's name."""
+    return "linear (none)" if name == NO_ACTIVATION else activations.display_name(name)
+
+
+def linear_note(config: PlaygroundConfig) -> str | None:
+    """Why a linear network cannot learn this dataset (Markdown), or None when it can or the
+    network is not linear."""
+    if not (config.is_linear and config.dataset in toydata.NOT_LINEARLY_SEPARABLE):
+        return None
+    why = "no hidden layer" if not config.hidden else "no activation"
+    return (
+        f"This network is linear (**{why}**): whatever it learns, it computes one affine map of "
+        "(x₁, x₂), so its boundary P = 0.5 is a single straight line. "
+        f"{toydata.DISPLAY_NAMES[config.dataset]} cannot be split by one line: the loss stays "
+        "near ln 2 ≈ 0.693 (a coin flip) and the accuracy near what one straight cut can get."
+    )
+
+
+def model_formulas(config: PlaygroundConfig) -> list[str]:
+    """LaTeX of what is trained: the layers, the loss, and the L2 term when there is one."""
+    sizes = " \\to ".join(
+        ["2" if config.task == "classification" else "1", *map(str, config.hidden), "1"]
+    )
+    f_text = r"\mathrm{id}" if config.activation == NO_ACTIVATION else r"f"
+    formulas = [rf"h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}"]
+    if config.task == "classification":
+        formulas.append(
+            r"\text{loss} = \tfrac1n\textstyle\sum_i \log(1 + e^{z_i}) - y_i z_i"
+            r"\quad(\text{binary cross-entropy on the logit } z),"
+            r"\qquad P(\text{class 1}) = \sigma(z)"
+        )
+    else:
+        formulas.append(r"\text{loss} = \tfrac1n\textstyle\sum_i (\hat y_i - y_i)^2")
+    if config.l2:
+        formulas.append(
+            rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
+            r" \lVert W_\ell \rVert^2\ \text{(weights, not biases)}"
+        )
+    return formulas
 
 
 def build_model(config: PlaygroundConfig) -> nn.Sequential:
@@ -90,7 +169,7 @@ def build_model(config: PlaygroundConfig) -> nn.Sequential:
         torch.manual_seed(config.seed)
         layers: list[nn.Module] = []
         for index in range(len(sizes) - 1):
-            if index > 0 and config.activation != LINEAR:
+            if index > 0 and config.activation != NO_ACTIVATION:
                 layers.append(activations.module(config.activation))
             layers.append(nn.Linear(sizes[index], sizes[index + 1]))
     return nn.Sequential(*layers)
@@ -125,13 +204,11 @@ class PlaygroundTrainer:
     def _make_optimizer(self) -> torch.optim.Optimizer:
         weights = [p for n, p in self.model.named_parameters() if n.endswith("weight")]
         biases = [p for n, p in self.model.named_parameters() if n.endswith("bias")]
-        groups = [
+        groups = [  # L2 on the weights only: weight decay per parameter group
             {"params": weights, "weight_decay": self.config.l2},
             {"params": biases, "weight_decay": 0.0},
         ]
-        if self.config.optimizer == "adam":
-            return torch.optim.Adam(groups, lr=self.config.lr)
-        return torch.optim.SGD(groups, lr=self.config.lr)
+        return optimizers.build(self.config.optimizer, groups, lr=self.config.lr)
 
     def _loss(self, output: Tensor, target: Tensor) -> Tensor:
         if self.config.task == "classification":
@@ -306,6 +383,61 @@ class PlaygroundTrainer:
 def train_live(trainer: PlaygroundTrainer, epochs: int, budget_seconds: float | None) -> int:
     """``trainer.step`` on the single-threaded worker."""
     return run_single_threaded(trainer.step, epochs, budget_seconds)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the live panel shows of a run at one moment."""
+
+    task: str  # "classification" or "regression"
+    epoch: int
+    updates: int
+    latest: dict  # the last history row: train_loss, test_loss, train_accuracy, …
+    diverged: str | None
+    extent: float  # the drawn square (or interval) is [-extent, extent]
+    fit: pd.DataFrame  # classification: ``surface`` rows; regression: ``curve`` rows
+    points: pd.DataFrame  # ``points`` rows
+    history: pd.DataFrame  # ``long_history`` of the thinned history
+
+    @property
+    def classification(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        """Label → formatted value, in the order the page shows them (no accuracy for
+        regression)."""
+        shown = {
+            "epoch": f"{self.epoch:,}",
+            "updates": f"{self.updates:,}",
+            "train loss": f"{self.latest['train_loss']:.4f}",
+            "test loss": f"{self.latest['test_loss']:.4f}",
+        }
+        if self.classification:
+            shown["train accuracy"] = f"{self.latest['train_accuracy']:.1%}"
+            shown["test accuracy"] = f"{self.latest['test_accuracy']:.1%}"
+        return shown
+
+
+def snapshot(trainer: PlaygroundTrainer, grid: int = 40) -> Snapshot:
+    """The run's current predictions (decision surface on a ``grid × grid`` lattice, or the
+    fitted curve), data and thinned history, computed on the single-threaded worker."""
+
+    def take() -> Snapshot:
+        classification = trainer.config.task == "classification"
+        return Snapshot(
+            task=trainer.config.task,
+            epoch=trainer.epoch,
+            updates=trainer.updates,
+            latest=trainer.latest,
+            diverged=trainer.diverged,
+            extent=trainer.extent,
+            fit=trainer.surface(grid) if classification else trainer.curve(),
+            points=trainer.points(),
+            history=long_history(thin_history(trainer.history)),
+        )
+
+    return run_single_threaded(take)
 
 
 def thin_history(history: pd.DataFrame, max_rows: int = 400) -> pd.DataFrame:

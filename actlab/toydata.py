@@ -16,8 +16,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from actlab import validate
+
 CLASSIFICATION = ("circle", "xor", "gaussians", "spiral")
 REGRESSION = ("sin", "abs", "step", "square")
+# Classification sets no straight line separates: a linear network cannot learn them.
+NOT_LINEARLY_SEPARABLE = ("circle", "xor", "spiral")
 DISPLAY_NAMES = {
     "circle": "Circle",
     "xor": "XOR",
@@ -60,13 +64,12 @@ def task_of(name: str) -> str:
     raise ValueError(f"unknown dataset {name!r}; expected one of: {known}")
 
 
-def _check(n_points: int, noise: float, train_fraction: float) -> None:
-    if not 4 <= n_points <= MAX_POINTS:
-        raise ValueError(f"n_points must be between 4 and {MAX_POINTS}, got {n_points}")
-    if not (math.isfinite(noise) and 0 <= noise <= MAX_NOISE):
-        raise ValueError(f"noise must be between 0 and {MAX_NOISE}, got {noise}")
-    if not (math.isfinite(train_fraction) and 0.1 <= train_fraction <= 0.9):
-        raise ValueError(f"train_fraction must be between 0.1 and 0.9, got {train_fraction}")
+def check_arguments(n_points: int, noise: float, train_fraction: float) -> None:
+    """``ValueError`` naming the first of ``make``'s size arguments out of range (the playground
+    checks its configuration with it before anything is generated)."""
+    validate.integer("n_points", n_points, 4, MAX_POINTS)
+    validate.number("noise", noise, 0.0, MAX_NOISE)
+    validate.number("train_fraction", train_fraction, 0.1, 0.9)
 
 
 def classification_points(
@@ -133,7 +136,7 @@ def make(
     """Generate and split a dataset. Classification splits are stratified, so train and test
     keep the 50/50 class balance; the split uses its own stream of the same seed."""
     task = task_of(name)
-    _check(n_points, noise, train_fraction)
+    check_arguments(n_points, noise, train_fraction)
     if task == "classification":
         x, y = classification_points(name, n_points, noise, seed)
         groups = [np.flatnonzero(y == label) for label in (0, 1)]

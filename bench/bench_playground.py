@@ -34,7 +34,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from actlab import playground
-from actlab.charts.nonlinearity import (
+from actlab.charts.playground import (
     decision_surface_chart,
     learning_curve_chart,
 )

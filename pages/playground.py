@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, playground, snippets, toydata
-from actlab.charts.nonlinearity import (
+from actlab import activations, optimizers, playground, snippets, toydata
+from actlab.charts.playground import (
     decision_surface_chart,
     learning_curve_chart,
     regression_fit_chart,
 )
-from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+from actlab.playground import PlaygroundTrainer
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.frame import end_page, guarded, lesson_header
@@ -24,7 +24,6 @@ TRAIN_BUDGET_SECONDS = 0.2  # training time per refresh at most, so the page sta
 LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 BATCH_SIZES = [1, 8, 16, 32, 64, 128, 0]
 L2_STRENGTHS = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1]
-SEPARABLE_ONLY_BY_CURVES = {"circle", "xor", "spiral"}
 
 lesson_header(
     "Playground: train it yourself",
@@ -54,11 +53,9 @@ with st.sidebar:
     activation = bound(
         st.selectbox,
         "Activation",
-        [playground.LINEAR, *activation_options()],
+        [playground.NO_ACTIVATION, *activation_options()],
         index=1 + activations.names().index("tanh"),
-        format_func=lambda n: (
-            "linear (none)" if n == playground.LINEAR else activations.display_name(n)
-        ),
+        format_func=playground.activation_label,
         key="pg_act",
     )
     st.header("Training")
@@ -74,9 +71,9 @@ with st.sidebar:
     optimizer = bound(
         st.radio,
         "Optimizer",
-        playground.OPTIMIZERS,
-        index=1,
-        format_func={"sgd": "SGD", "adam": "Adam"}.get,
+        optimizers.IDS,
+        index=optimizers.IDS.index("adam"),
+        format_func=optimizers.label,
         horizontal=True,
         key="pg_opt",
     )
@@ -93,19 +90,20 @@ with st.sidebar:
     )
 
 config = guarded(
-    lambda: PlaygroundConfig(
+    lambda: playground.config_from_form(
         dataset=dataset,
-        noise=float(noise),
-        train_fraction=train_percent / 100,
-        n_points=int(n_points),
-        data_seed=int(data_seed),
-        hidden=(int(units),) * int(layers),
+        noise=noise,
+        train_percent=train_percent,
+        n_points=n_points,
+        data_seed=data_seed,
+        layers=layers,
+        units=units,
         activation=activation,
-        lr=float(lr),
-        batch_size=int(batch_size),
+        lr=lr,
+        batch_size=batch_size,
         optimizer=optimizer,
-        l2=float(l2),
-        seed=int(seed),
+        l2=l2,
+        seed=seed,
     )
 )
 if config is None:
@@ -172,16 +170,9 @@ buttons[3].download_button(
     type="tertiary",
 )
 
-linear_like = config.activation == playground.LINEAR or not config.hidden
-if linear_like and config.dataset in SEPARABLE_ONLY_BY_CURVES:
-    st.warning(
-        f"This network is linear (**{'no hidden layer' if not config.hidden else 'no activation'}"
-        f"**): whatever it learns, it computes one affine map of (x₁, x₂), so its boundary "
-        f"P = 0.5 is a single straight line. {toydata.DISPLAY_NAMES[config.dataset]} cannot be "
-        "split by one line: the loss stays near ln 2 ≈ 0.693 (a coin flip) and the accuracy "
-        "near what one straight cut can get.",
-        icon=":material/straighten:",
-    )
+note = playground.linear_note(config)
+if note is not None:
+    st.warning(note, icon=":material/straighten:")
 
 
 def live_panel() -> None:
@@ -192,58 +183,28 @@ def live_panel() -> None:
         if trainer.diverged is not None:
             st.session_state[PLAYING] = False
             st.rerun()  # the whole page: Play comes back and the refresh timer stops
-    latest = trainer.latest
-    classification = trainer.config.task == "classification"
-    metrics = st.columns(6 if classification else 4)
-    metrics[0].metric("epoch", f"{trainer.epoch:,}")
-    metrics[1].metric("updates", f"{trainer.updates:,}")
-    metrics[2].metric("train loss", f"{latest['train_loss']:.4f}")
-    metrics[3].metric("test loss", f"{latest['test_loss']:.4f}")
-    if classification:
-        metrics[4].metric("train accuracy", f"{latest['train_accuracy']:.1%}")
-        metrics[5].metric("test accuracy", f"{latest['test_accuracy']:.1%}")
-    if trainer.diverged:
-        st.error(literal(trainer.diverged), icon=":material/trending_up:")
+    view = playground.snapshot(trainer)
+    metrics = view.metrics
+    for column, (label, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
+        column.metric(label, value)
+    if view.diverged:
+        st.error(literal(view.diverged), icon=":material/trending_up:")
     left, right = st.columns([5, 4])
-    with left:
-        if classification:
-            surface, points = playground.run_single_threaded(
-                lambda: (trainer.surface(40), trainer.points())
-            )
-            chart = decision_surface_chart(surface, points, trainer.extent)
-        else:
-            curve, points = playground.run_single_threaded(
-                lambda: (trainer.curve(), trainer.points())
-            )
-            chart = regression_fit_chart(curve, points, trainer.extent)
-        st.altair_chart(chart, width="stretch")
-    with right:
-        long = playground.long_history(playground.thin_history(trainer.history))
-        st.altair_chart(learning_curve_chart(long, "loss"), width="stretch")
-        if classification:
-            st.altair_chart(learning_curve_chart(long, "accuracy"), width="stretch")
+    if view.classification:
+        fit = decision_surface_chart(view.fit, view.points, view.extent)
+    else:
+        fit = regression_fit_chart(view.fit, view.points, view.extent)
+    left.altair_chart(fit, width="stretch")
+    right.altair_chart(learning_curve_chart(view.history, "loss"), width="stretch")
+    if view.classification:
+        right.altair_chart(learning_curve_chart(view.history, "accuracy"), width="stretch")
 
 
 st.fragment(run_every=TICK_SECONDS if playing else None)(live_panel)()
 
 st.subheader("What is being trained")
-sizes = " \\to ".join(
-    ["2" if config.task == "classification" else "1", *map(str, config.hidden), "1"]
-)
-f_text = r"\mathrm{id}" if config.activation == playground.LINEAR else r"f"
-st.latex(rf"h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}")
-if config.task == "classification":
-    st.latex(
-        r"\text{loss} = \tfrac1n\textstyle\sum_i \log(1 + e^{z_i}) - y_i z_i"
-        r"\quad(\text{binary cross-entropy on the logit } z),\qquad P(\text{class 1}) = \sigma(z)"
-    )
-else:
-    st.latex(r"\text{loss} = \tfrac1n\textstyle\sum_i (\hat y_i - y_i)^2")
-if config.l2:
-    st.latex(
-        rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
-        r" \lVert W_\ell \rVert^2\ \text{(weights, not biases)}"
-    )
+for formula in playground.model_formulas(config):
+    st.latex(formula)
 st.caption(
     "One epoch is one pass over the training points in shuffled mini-batches (one step for "
     "full batch). Training stops by itself and says so if the loss turns non-finite, jumps "

@@ -15,6 +15,7 @@ from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 SMALL = {"n_points": 200}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_relu_net_separates_the_circle_and_a_linear_net_cannot(seed):
     relu = PlaygroundTrainer(PlaygroundConfig(activation="relu", seed=seed, **SMALL))
@@ -30,6 +31,7 @@ def test_relu_net_separates_the_circle_and_a_linear_net_cannot(seed):
     assert linear.diverged is None and relu.diverged is None
 
 
+@pytest.mark.slow
 def test_linear_net_on_xor_stays_near_chance():
     linear = PlaygroundTrainer(PlaygroundConfig(dataset="xor", activation="linear", **SMALL))
     linear.step(60)
@@ -101,6 +103,7 @@ def test_l2_matches_weight_decay_on_weights_only():
         torch.testing.assert_close(after.detach(), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_regression_learns_the_curve():
     trainer = PlaygroundTrainer(PlaygroundConfig(dataset="abs", activation="relu", **SMALL))
     trainer.step(100)
@@ -216,23 +219,117 @@ def test_thin_and_long_history():
     }
 
 
-def test_live_charts_reuse_their_encodings_but_carry_fresh_data():
-    from actlab.charts.nonlinearity import decision_surface_chart, learning_curve_chart
+def test_no_activation_is_the_selectors_linear_value_not_a_catalogue_id():
+    assert playground.NO_ACTIVATION == "linear"  # the URL value of pg_act; links keep working
+    assert playground.activation_label("linear") == "linear (none)"
+    assert playground.activation_label("relu") == "ReLU"
+    assert PlaygroundConfig(activation="linear").is_linear
+    assert PlaygroundConfig(activation="relu", hidden=()).is_linear
+    assert not PlaygroundConfig(activation="relu").is_linear
 
-    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
-    before = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
-    trainer.step(5)
-    after = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
-    first, second = before.to_dict(), after.to_dict()
-    assert [layer["encoding"] for layer in first["layer"]] == [
-        layer["encoding"] for layer in second["layer"]
-    ]
-    surface_rows = second["datasets"][second["layer"][0]["data"]["name"]]
-    assert [row["p"] for row in surface_rows] == pytest.approx(
-        trainer.surface(8)["p"].tolist(), rel=1e-6
+
+def test_config_from_form_converts_the_controls():
+    config = playground.config_from_form(
+        dataset="xor",
+        noise=0.1,
+        train_percent=70,
+        n_points=200,
+        data_seed=3,
+        layers=3,
+        units=5,
+        activation="relu",
+        lr=0.1,
+        batch_size=0,
+        optimizer="sgd",
+        l2=0.001,
+        seed=4,
     )
-    assert first["datasets"] != second["datasets"]
-    long = playground.long_history(trainer.history)
-    loss = learning_curve_chart(long, "loss").to_dict()
-    rows = loss["datasets"][loss["data"]["name"]]
-    assert len(rows) == 2 * 6 and {row["metric"] for row in rows} == {"loss"}
+    assert config == PlaygroundConfig(
+        dataset="xor",
+        noise=0.1,
+        train_fraction=0.7,
+        n_points=200,
+        data_seed=3,
+        hidden=(5, 5, 5),
+        activation="relu",
+        lr=0.1,
+        batch_size=0,
+        optimizer="sgd",
+        l2=0.001,
+        seed=4,
+    )
+    assert playground.config_from_form(**{**FORM, "layers": 0}).hidden == ()
+    with pytest.raises(ValueError, match="batch size"):
+        playground.config_from_form(**{**FORM, "batch_size": 5000})
+
+
+FORM = {
+    "dataset": "circle",
+    "noise": 0.0,
+    "train_percent": 50,
+    "n_points": 100,
+    "data_seed": 0,
+    "layers": 2,
+    "units": 8,
+    "activation": "tanh",
+    "lr": 0.03,
+    "batch_size": 32,
+    "optimizer": "adam",
+    "l2": 0.0,
+    "seed": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "torch_class"), [("adam", torch.optim.Adam), ("sgd", torch.optim.SGD)]
+)
+def test_optimizer_comes_from_the_shared_table_with_weight_decay_per_group(optimizer, torch_class):
+    trainer = PlaygroundTrainer(PlaygroundConfig(optimizer=optimizer, l2=0.01, **SMALL))
+    assert type(trainer.optimizer) is torch_class
+    groups = trainer.optimizer.param_groups
+    assert [group["weight_decay"] for group in groups] == [0.01, 0.0]
+    assert all(group["lr"] == 0.03 for group in groups)
+
+
+def test_linear_note_only_for_linear_networks_on_curved_data():
+    note = playground.linear_note(PlaygroundConfig(dataset="xor", activation="linear"))
+    assert "no activation" in note and "XOR cannot be split by one line" in note
+    no_hidden = playground.linear_note(PlaygroundConfig(dataset="spiral", hidden=()))
+    assert "no hidden layer" in no_hidden
+    assert playground.linear_note(PlaygroundConfig(dataset="xor", activation="relu")) is None
+    assert playground.linear_note(PlaygroundConfig(dataset="gaussians", hidden=())) is None
+
+
+def test_model_formulas_follow_the_configuration():
+    classification = playground.model_formulas(PlaygroundConfig(hidden=(8, 4)))
+    assert len(classification) == 2
+    assert r"\text{sizes } 2 \to 8 \to 4 \to 1" in classification[0]
+    assert classification[0].startswith(r"h_\ell = f(")
+    assert "binary cross-entropy" in classification[1]
+    linear = playground.model_formulas(
+        PlaygroundConfig(dataset="sin", activation="linear", hidden=(3,), l2=0.01)
+    )
+    assert linear[0].startswith(r"h_\ell = \mathrm{id}(") and "sizes } 1 \\to 3 \\to 1" in linear[0]
+    assert "(\\hat y_i - y_i)^2" in linear[1]
+    assert r"\tfrac{0.01}{2}" in linear[2]
+
+
+def test_snapshot_is_what_the_live_panel_draws():
+    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
+    trainer.step(2)
+    view = playground.snapshot(trainer, grid=10)
+    assert view.classification and view.epoch == 2 and view.updates == 8
+    assert len(view.fit) == 100 and "p" in view.fit.columns
+    pd.testing.assert_frame_equal(view.points, trainer.points())
+    assert view.history["epoch"].max() == 2
+    assert view.metrics == {
+        "epoch": "2",
+        "updates": "8",
+        "train loss": f"{trainer.latest['train_loss']:.4f}",
+        "test loss": f"{trainer.latest['test_loss']:.4f}",
+        "train accuracy": f"{trainer.latest['train_accuracy']:.1%}",
+        "test accuracy": f"{trainer.latest['test_accuracy']:.1%}",
+    }
+    regression = playground.snapshot(PlaygroundTrainer(PlaygroundConfig(dataset="abs", **SMALL)))
+    assert not regression.classification and list(regression.fit.columns) == ["x", "prediction"]
+    assert list(regression.metrics) == ["epoch", "updates", "train loss", "test loss"]

@@ -104,3 +104,19 @@ def test_task_mismatch_is_an_error():
         toydata.classification_points("sin", 10, 0.0, 0)
     with pytest.raises(ValueError, match="classification dataset"):
         toydata.regression_points("xor", 10, 0.0, 0)
+
+
+def test_check_arguments_is_the_public_check_the_playground_uses():
+    toydata.check_arguments(4, 0.0, 0.1)
+    toydata.check_arguments(toydata.MAX_POINTS, toydata.MAX_NOISE, 0.9)
+    with pytest.raises(ValueError, match="n_points must be between 4 and 4000, got 4001"):
+        toydata.check_arguments(4001, 0.0, 0.5)
+    with pytest.raises(ValueError, match=r"noise must be a finite number in \[0, 0.5\]"):
+        toydata.check_arguments(100, 0.6, 0.5)
+    with pytest.raises(ValueError, match="train_fraction"):
+        toydata.check_arguments(100, 0.0, 0.05)
+
+
+def test_not_linearly_separable_sets_are_classification_sets():
+    assert set(toydata.NOT_LINEARLY_SEPARABLE) <= set(toydata.CLASSIFICATION)
+    assert "gaussians" not in toydata.NOT_LINEARLY_SEPARABLE

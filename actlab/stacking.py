@@ -18,14 +18,16 @@ import pandas as pd
 import torch
 from torch import nn
 
-from actlab import activations
+from actlab import activations, validate
 
 Number = int | float
 Layer = tuple[object, object]  # (W, b): scalars, nested lists, numpy arrays or tensors
-LINEAR = "identity"  # the catalogue's identity: "no activation" between layers
+# The catalogue's identity f(x) = x: put between linear layers it is the same as no activation,
+# which is how this lesson builds its linear stacks (same modules, same seeded weights).
+IDENTITY = "identity"
 MAX_LAYERS = 12
 MAX_WIDTH = 256
-COMPARISON_ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh", "leaky_relu")
+COMPARISON_ACTIVATIONS = (IDENTITY, "relu", "sigmoid", "tanh", "leaky_relu")
 
 
 # --- collapse --------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def collapse(layers: Sequence[Layer]) -> tuple[object, object]:
     return w_eff, b_eff
 
 
-def linear_layers(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def weight_bias_pairs(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """The ``(W, b)`` of every ``nn.Linear`` in ``model``, in order (detached, float64)."""
     return [
         (m.weight.detach().double(), m.bias.detach().double())
@@ -121,17 +123,19 @@ def parse_widths(text: str) -> tuple[int, ...]:
 
 
 def check_widths(widths: Sequence[int]) -> None:
-    if len(widths) < 2:
-        raise ValueError(f"give at least an input and an output size, got {list(widths)}")
-    if len(widths) - 1 > MAX_LAYERS:
-        raise ValueError(f"at most {MAX_LAYERS} layers, got {len(widths) - 1}")
+    """``ValueError`` unless ``widths`` is an input size, hidden sizes and an output size: at
+    most ``MAX_LAYERS`` layers, every width 1 to ``MAX_WIDTH``."""
+    validate.integer("the number of widths (an input and an output size)", len(widths), low=2)
+    validate.integer("the number of layers", len(widths) - 1, high=MAX_LAYERS)
     for width in widths:
-        if not 1 <= width <= MAX_WIDTH:
-            raise ValueError(f"every width must be between 1 and {MAX_WIDTH}, got {width}")
+        validate.integer("every width", width, 1, MAX_WIDTH)
 
 
 def random_stack(
-    widths: Sequence[int], seed: int, activation: str = LINEAR, dtype: torch.dtype = torch.float32
+    widths: Sequence[int],
+    seed: int,
+    activation: str = IDENTITY,
+    dtype: torch.dtype = torch.float32,
 ) -> nn.Sequential:
     """``nn.Linear`` layers of the given widths (torch's default init, seeded), with
     ``activation`` between consecutive layers (none after the last)."""
@@ -165,11 +169,33 @@ class CollapseReport:
     rank: int
     min_width: int
 
+    @property
+    def formula_latex(self) -> str:
+        """``y = W_k(⋯) + b_k = W_eff x + b_eff`` for this many layers, with both under-braced."""
+        k = len(self.widths) - 1
+        return (
+            rf"y = W_{{{k}}}(\cdots W_2(W_1x + b_1) + b_2 \cdots) + b_{{{k}}}"
+            rf" = \underbrace{{W_{{{k}}}\cdots W_1}}_{{W_\text{{eff}}}}\, x"
+            rf" + \underbrace{{\textstyle\sum_{{i=1}}^{{{k}}} W_{{{k}}}\cdots W_{{i+1}} b_i}}"
+            rf"_{{b_\text{{eff}}}}"
+        )
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """``W_eff`` with rows ``y1…`` and columns ``x1…``, and ``b_eff`` as a last column."""
+        outputs, inputs = self.w_eff.shape
+        matrix = pd.DataFrame(
+            self.w_eff.numpy(),
+            columns=[f"x{j + 1}" for j in range(inputs)],
+            index=[f"y{i + 1}" for i in range(outputs)],
+        )
+        return matrix.assign(b_eff=self.b_eff.numpy())
+
 
 def collapse_report(widths: Sequence[int], seed: int) -> CollapseReport:
     """Build a float32 linear stack, collapse it in float64 and measure the disagreement."""
     model = random_stack(widths, seed)
-    w_eff, b_eff = collapse(linear_layers(model))
+    w_eff, b_eff = collapse(weight_bias_pairs(model))
     x = probe_inputs(widths[0])
     with torch.no_grad():
         net = model(x.float()).double()
@@ -192,23 +218,30 @@ def best_affine_fit(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, tor
     return solution, design @ solution
 
 
-def affine_fit_table(
-    widths: Sequence[int], seed: int, names: Sequence[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """How well the best affine map explains the same stack with each activation in between.
+@dataclass(frozen=True)
+class AffineFit:
+    """How well one affine map explains a stack with each activation in between."""
+
+    table: pd.DataFrame  # per activation: rms, relative and max |residual|
+    scatter: pd.DataFrame  # activation, network output, best affine fit (output 1, 300 points)
+
+
+def affine_fit(widths: Sequence[int], seed: int, names: Sequence[str]) -> AffineFit:
+    """The best affine fit of the same stack with no activation, then each of ``names``.
 
     Every network shares the seed's weights (float64 here, so the linear case shows exact
-    arithmetic). Returns a summary per activation (RMS residual, and relative residual
-    ``‖y − ŷ‖ / ‖y − ȳ‖``: 0 means affine, 1 means the affine fit explains nothing) and, for
-    the chart, output 1 of the network against the fit's prediction on 300 probe points.
+    arithmetic). The table has per activation the RMS residual and the relative residual
+    ``‖y − ŷ‖ / ‖y − ȳ‖`` (0 means affine, 1 means the affine fit explains nothing); the
+    scatter, for the chart, output 1 of the network against the fit's prediction on 300 probe
+    points. The linear stack (``IDENTITY``) always comes first, once.
     """
     x = probe_inputs(widths[0])
     rows, scatter = [], []
-    for name in names:
+    for name in (IDENTITY, *[n for n in names if n != IDENTITY]):
         model = random_stack(widths, seed, name, dtype=torch.float64)
         with torch.no_grad():
             y = model(x)
-        label = activations.display_name(name) if name != LINEAR else "none (linear)"
+        label = activations.display_name(name) if name != IDENTITY else "none (linear)"
         if not bool(torch.isfinite(y).all()):
             # Only typed formulas can do this (log of a negative pre-activation, say).
             raise ValueError(f"{label} makes the network output NaN or ±inf: no affine fit exists")
@@ -232,7 +265,7 @@ def affine_fit_table(
                 }
             )
         )
-    return pd.DataFrame(rows), pd.concat(scatter, ignore_index=True)
+    return AffineFit(pd.DataFrame(rows), pd.concat(scatter, ignore_index=True))
 
 
 # --- the classic two-layer example ----------------------------------------------------------
@@ -272,27 +305,66 @@ def classic_chain(
     )
 
 
+def _plus(b: float) -> str:
+    """`` + 2`` or `` - 3``: a constant term as a student would add it."""
+    return f" {'-' if b < 0 else '+'} {abs(b):g}"
+
+
 def affine_latex(w: float, b: float, variable: str = "x") -> str:
     """``6x + 4``, ``-2x - 0.5``: an affine map as a student would write it."""
-    sign = "-" if b < 0 else "+"
-    return f"{w:g}{variable} {sign} {abs(b):g}"
+    return f"{w:g}{variable}{_plus(b)}"
 
 
 def classic_latex(w1: float, b1: float, w2: float, b2: float) -> str:
     """The collapse worked out with the user's numbers, e.g. ``2(3x + 1) + 2 = 6x + 4``."""
     w, b = collapse([(w1, b1), (w2, b2)])
-    sign = "-" if b2 < 0 else "+"
     return (
-        rf"y_2 = w_2(w_1 x + b_1) + b_2 = {w2:g}\,({affine_latex(w1, b1)}) {sign} {abs(b2):g}"
+        rf"y_2 = w_2(w_1 x + b_1) + b_2 = {w2:g}\,({affine_latex(w1, b1)}){_plus(b2)}"
         rf" = {affine_latex(w, b)}"
+    )
+
+
+def activation_chain_latex(w1: float, b1: float, w2: float, b2: float, between: str) -> str:
+    """The same two layers with ``between`` applied to the hidden value, with the numbers."""
+    return (
+        rf"\text{{with {activations.display_name(between)}: }}"
+        rf"y = w_2\, f(w_1 x + b_1) + b_2 = {w2:g}\, f({affine_latex(w1, b1)}){_plus(b2)}"
+    )
+
+
+@dataclass(frozen=True)
+class ClassicExample:
+    """Two scalar layers, their collapsed single layer and the chain with an activation."""
+
+    curves: pd.DataFrame  # ``classic_chain`` rows: x, y, curve
+    w_eff: float
+    b_eff: float
+    collapse_latex: str  # 2(3x + 1) + 2 = 6x + 4
+    activation_latex: str  # the same with f between
+    between: str  # the activation's display name
+    kink: float | None  # where w1 x + b1 = 0 (the activation's input crosses 0); None if w1 = 0
+
+
+def classic_example(
+    w1: float, b1: float, w2: float, b2: float, between: str = "relu"
+) -> ClassicExample:
+    """Everything section 1 of the lesson shows for the user's four numbers."""
+    w_eff, b_eff = collapse([(w1, b1), (w2, b2)])
+    return ClassicExample(
+        curves=classic_chain(w1, b1, w2, b2, between),
+        w_eff=w_eff,
+        b_eff=b_eff,
+        collapse_latex=classic_latex(w1, b1, w2, b2),
+        activation_latex=activation_chain_latex(w1, b1, w2, b2, between),
+        between=activations.display_name(between),
+        kink=-b1 / w1 if w1 != 0 else None,
     )
 
 
 def _grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
     if not (math.isfinite(x_min) and math.isfinite(x_max)) or x_min >= x_max:
         raise ValueError(f"need a finite interval with x_min < x_max, got [{x_min}, {x_max}]")
-    if not 2 <= points <= 100_000:
-        raise ValueError(f"points must be between 2 and 100000, got {points}")
+    validate.integer("points", points, 2, 100_000)
     return torch.linspace(x_min, x_max, points, dtype=torch.float64)
 
 
@@ -318,7 +390,7 @@ def activation_comparison(
         model = random_stack((1, hidden, 1), seed, name, dtype=torch.float64)
         with torch.no_grad():
             y = model(x).reshape(-1)
-        label = "no activation" if name == LINEAR else activations.display_name(name)
+        label = "no activation" if name == IDENTITY else activations.display_name(name)
         frames.append(
             pd.DataFrame({"x": x.reshape(-1).numpy(), "y": y.numpy(), "activation": label})
         )
@@ -408,8 +480,7 @@ def exact_pieces(
 
 def random_relu_net(depth: int, width: int, seed: int, activation: str = "relu") -> nn.Sequential:
     """A 1 → width → … → width → 1 network (``depth`` hidden layers), torch's default init."""
-    if not 0 <= depth <= MAX_LAYERS - 1:
-        raise ValueError(f"depth must be between 0 and {MAX_LAYERS - 1}, got {depth}")
+    validate.integer("depth", depth, 0, MAX_LAYERS - 1)
     return random_stack((1, *[width] * depth, 1), seed, activation, dtype=torch.float64)
 
 
@@ -419,8 +490,7 @@ def sawtooth_layers(depth: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     ``t(x) = 2·relu(x) − 4·relu(x − ½)`` has 2 pieces; ``t∘t∘…`` has ``2^depth`` (Telgarsky,
     2016): the most depth can do, against far fewer for random weights.
     """
-    if depth < 1:
-        raise ValueError(f"depth must be at least 1, got {depth}")
+    validate.integer("depth", depth, low=1)
     spread = torch.tensor([[1.0], [1.0]], dtype=torch.float64)  # both units read the input
     shift = torch.tensor([0.0, -0.5], dtype=torch.float64)
     tent = torch.tensor([[2.0, -4.0]], dtype=torch.float64)  # t = 2 h1 − 4 h2
@@ -428,19 +498,30 @@ def sawtooth_layers(depth: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [first, *[middle] * (depth - 1), (tent, torch.zeros(1, dtype=torch.float64))]
 
 
+@dataclass(frozen=True)
+class PieceCurve:
+    """One random ReLU net and the same weights without ReLU, drawn, with exact pieces."""
+
+    curves: pd.DataFrame  # x, y, network (both nets; the ReLU one through every breakpoint)
+    relu: PiecewiseLinear
+    linear: PiecewiseLinear  # always 1 piece
+
+    @property
+    def breakpoints(self) -> pd.DataFrame:
+        """The ReLU net's breakpoints as a one-column table ``x``, for the chart's rules."""
+        return pd.DataFrame({"x": self.relu.breakpoints})
+
+
 def piece_curve(
     depth: int, width: int, seed: int, x_min: float = -3.0, x_max: float = 3.0, points: int = 801
-) -> tuple[pd.DataFrame, PiecewiseLinear, PiecewiseLinear]:
-    """One random ReLU net and the same weights without ReLU, drawn, with exact pieces.
-
-    Returns the long curve table (``x, y, network``) and both exact decompositions: the ReLU
-    net's pieces, and the linear net's (always 1).
-    """
+) -> PieceCurve:
+    """A random ReLU net of ``depth`` hidden layers of ``width`` and the same weights without
+    ReLU, drawn on ``[x_min, x_max]``, with both exact decompositions."""
     x = _grid(x_min, x_max, points)
     relu_net = random_relu_net(depth, width, seed)
-    linear_net = random_relu_net(depth, width, seed, LINEAR)
-    relu_exact = exact_pieces(linear_layers(relu_net), x_min, x_max)
-    linear_exact = exact_pieces(linear_layers(linear_net), x_min, x_max, negative_slope=1.0)
+    linear_net = random_relu_net(depth, width, seed, IDENTITY)
+    relu_exact = exact_pieces(weight_bias_pairs(relu_net), x_min, x_max)
+    linear_exact = exact_pieces(weight_bias_pairs(linear_net), x_min, x_max, negative_slope=1.0)
     # Draw the curve through its exact breakpoints so every kink is a vertex of the line.
     xs = np.union1d(x.numpy(), relu_exact.breakpoints)
     with torch.no_grad():
@@ -453,7 +534,7 @@ def piece_curve(
         ],
         ignore_index=True,
     )
-    return curves, relu_exact, linear_exact
+    return PieceCurve(curves, relu_exact, linear_exact)
 
 
 def pieces_table(
@@ -469,13 +550,15 @@ def pieces_table(
     for depth in depths:
         for width in widths:
             counts = [
-                exact_pieces(linear_layers(random_relu_net(depth, width, s)), x_min, x_max).pieces
+                exact_pieces(
+                    weight_bias_pairs(random_relu_net(depth, width, s)), x_min, x_max
+                ).pieces
                 for s in seeds
             ]
             rows.append(_piece_row(f"ReLU, width {width}", depth, width, counts))
         linear = [
             exact_pieces(
-                linear_layers(random_relu_net(depth, max(widths), s, LINEAR)),
+                weight_bias_pairs(random_relu_net(depth, max(widths), s, IDENTITY)),
                 x_min,
                 x_max,
                 negative_slope=1.0,

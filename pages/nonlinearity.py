@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from actlab import activations, budget, stacking
-from actlab.charts.common import overlaid_lines
 from actlab.charts.nonlinearity import (
+    activation_comparison_chart,
     affine_fit_scatter,
     classic_chain_chart,
     pieces_chart,
@@ -38,8 +38,10 @@ lesson_header(
     max_size=budget.NONLINEARITY_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def cached_classic(w1: float, b1: float, w2: float, b2: float, between: str) -> pd.DataFrame:
-    return stacking.classic_chain(w1, b1, w2, b2, between)
+def cached_classic(
+    w1: float, b1: float, w2: float, b2: float, between: str
+) -> stacking.ClassicExample:
+    return stacking.classic_example(w1, b1, w2, b2, between)
 
 
 @st.cache_data(
@@ -58,8 +60,10 @@ def cached_collapse(widths: tuple[int, ...], seed: int) -> stacking.CollapseRepo
     max_size=budget.NONLINEARITY_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def cached_affine_fit(widths: tuple[int, ...], seed: int, names: tuple[str, ...]):
-    return stacking.affine_fit_table(widths, seed, names)
+def cached_affine_fit(
+    widths: tuple[int, ...], seed: int, names: tuple[str, ...]
+) -> stacking.AffineFit:
+    return stacking.affine_fit(widths, seed, names)
 
 
 @st.cache_data(
@@ -68,9 +72,8 @@ def cached_affine_fit(widths: tuple[int, ...], seed: int, names: tuple[str, ...]
     max_size=budget.NONLINEARITY_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def cached_piece_curve(depth: int, width: int, seed: int):
-    curves, relu, linear = stacking.piece_curve(depth, width, seed, *PIECE_RANGE)
-    return curves, relu.breakpoints, relu.regions, linear.pieces
+def cached_piece_curve(depth: int, width: int, seed: int) -> stacking.PieceCurve:
+    return stacking.piece_curve(depth, width, seed, *PIECE_RANGE)
 
 
 @st.cache_data(
@@ -117,19 +120,14 @@ between = bound(
     format_func=activations.display_name,
     key="nl_mid",
 )
-w_eff, b_eff = stacking.collapse([(w1, b1), (w2, b2)])
-st.latex(stacking.classic_latex(w1, b1, w2, b2))
-st.latex(
-    rf"\text{{with {activations.display_name(between)}: }}"
-    rf"y = w_2\, f(w_1 x + b_1) + b_2 = {w2:g}\, f({stacking.affine_latex(w1, b1)})"
-    rf" {'-' if b2 < 0 else '+'} {abs(b2):g}"
-)
 classic = cached_classic(w1, b1, w2, b2, between)
-chart_with_downloads(classic_chain_chart(classic), classic, "two_layers")
-kink = f" at x = −b₁/w₁ = {-b1 / w1:.4g}" if w1 != 0 else ""
+st.latex(classic.collapse_latex)
+st.latex(classic.activation_latex)
+chart_with_downloads(classic_chain_chart(classic.curves), classic.curves, "two_layers")
+kink = f" at x = −b₁/w₁ = {classic.kink:.4g}" if classic.kink is not None else ""
 st.caption(
-    f"The dashed single layer (w = {w_eff:g}, b = {b_eff:g}) lies exactly on the two-layer "
-    f"curve. With {literal(activations.display_name(between))} in between the chain "
+    f"The dashed single layer (w = {classic.w_eff:g}, b = {classic.b_eff:g}) lies exactly on "
+    f"the two-layer curve. With {literal(classic.between)} in between the chain "
     f"bends{kink}; no single straight line can follow a bend."
 )
 
@@ -147,13 +145,7 @@ seed = bound(right.number_input, "Seed", 0, 10_000, 0, key="nl_seed")
 widths = guarded(lambda: stacking.parse_widths(widths_text))
 if widths is not None:
     report = cached_collapse(widths, int(seed))
-    k = len(widths) - 1
-    st.latex(
-        rf"y = W_{{{k}}}(\cdots W_2(W_1x + b_1) + b_2 \cdots) + b_{{{k}}}"
-        rf" = \underbrace{{W_{{{k}}}\cdots W_1}}_{{W_\text{{eff}}}}\, x"
-        rf" + \underbrace{{\textstyle\sum_{{i=1}}^{{{k}}} W_{{{k}}}\cdots W_{{i+1}} b_i}}"
-        rf"_{{b_\text{{eff}}}}"
-    )
+    st.latex(report.formula_latex)
     a, b, c = st.columns(3)
     a.metric(
         "max |net(x) − (W_eff x + b_eff)|",
@@ -169,12 +161,7 @@ if widths is not None:
         help="rank(W_k⋯W_1) ≤ the smallest width: a bottleneck caps what a linear stack can do.",
     )
     with st.expander(f"W_eff ({report.w_eff.shape[0]} × {report.w_eff.shape[1]}) and b_eff"):
-        matrix = pd.DataFrame(
-            report.w_eff.numpy(),
-            columns=[f"x{j + 1}" for j in range(report.w_eff.shape[1])],
-            index=[f"y{i + 1}" for i in range(report.w_eff.shape[0])],
-        )
-        st.dataframe(matrix.assign(b_eff=report.b_eff.numpy()))
+        st.dataframe(report.table)
 
     st.subheader("Now put an activation between the layers")
     chosen = bound(
@@ -185,24 +172,22 @@ if widths is not None:
         format_func=activations.display_name,
         key="nl_fit",
     )
-    names = (stacking.LINEAR, *[n for n in chosen if n != stacking.LINEAR])
-    fitted = guarded(lambda: cached_affine_fit(widths, int(seed), names))
-    if fitted is None:
+    fit = guarded(lambda: cached_affine_fit(widths, int(seed), tuple(chosen)))
+    if fit is None:
         end_page()
-    fit_table, scatter = fitted
     st.latex(
         r"\text{best affine fit: } \min_{W,b}\ \lVert y - (Wx + b)\rVert^2,\qquad"
         r"\text{relative residual} = \frac{\lVert y - \hat y\rVert}{\lVert y - \bar y\rVert}"
     )
     st.dataframe(
-        fit_table,
+        fit.table,
         hide_index=True,
         column_config={
             column: st.column_config.NumberColumn(format="%.2e")
             for column in ["rms residual", "relative residual", "max |residual|"]
         },
     )
-    chart_with_downloads(affine_fit_scatter(scatter), scatter, "affine_fit")
+    chart_with_downloads(affine_fit_scatter(fit.scatter), fit.scatter, "affine_fit")
     st.caption(
         "On the dashed diagonal the network *is* its best affine fit (each panel has its own "
         "scale). Without an activation every point lies on it (float64 here: residual ~1e-15). "
@@ -222,22 +207,18 @@ cols = st.columns(3)
 depth = bound(cols[0].slider, "Hidden layers", 1, 8, 3, key="nl_pd")
 width = bound(cols[1].slider, "Units per layer", 1, 32, 8, key="nl_pw")
 piece_seed = bound(cols[2].number_input, "Seed", 0, 10_000, 0, key="nl_ps")
-curves, breakpoints, regions, linear_pieces = cached_piece_curve(depth, width, int(piece_seed))
+pieces = cached_piece_curve(depth, width, int(piece_seed))
 a, b, c = st.columns(3)
-a.metric("ReLU network: linear pieces", f"{len(breakpoints) + 1}")
+a.metric("ReLU network: linear pieces", f"{pieces.relu.pieces}")
 b.metric(
     "activation patterns along the line",
-    f"{regions}",
+    f"{pieces.relu.regions}",
     help="Regions where the on/off pattern of all units is constant. A pattern change that "
     "does not bend the output (a unit whose effect is cancelled downstream) adds a region "
     "but not a piece.",
 )
-c.metric("same weights, no activation", f"{linear_pieces} piece")
-chart_with_downloads(
-    pieces_chart(curves, pd.DataFrame({"x": breakpoints})),
-    curves,
-    "relu_pieces",
-)
+c.metric("same weights, no activation", f"{pieces.linear.pieces} piece")
+chart_with_downloads(pieces_chart(pieces.curves, pieces.breakpoints), pieces.curves, "relu_pieces")
 st.subheader("Pieces versus depth and width")
 table = cached_pieces_table()
 left, right = st.columns([3, 2])
@@ -265,16 +246,7 @@ compare_seed = bound(cols[1].number_input, "Seed", 0, 10_000, 0, key="nl_cs")
 comparison = cached_comparison(hidden, int(compare_seed))
 st.latex(rf"y = W_2\, f(W_1 x + b_1) + b_2,\qquad W_1 \in \mathbb{{R}}^{{{hidden}\times 1}}")
 chart_with_downloads(
-    overlaid_lines(
-        comparison,
-        x="x",
-        y="y",
-        series="activation",
-        y_title="model output",
-        title="Same weights, x in [-1, 1]",
-    ),
-    comparison,
-    "same_model_five_activations",
+    activation_comparison_chart(comparison), comparison, "same_model_five_activations"
 )
 st.caption(
     "Only f differs between the curves. Without an activation the model is a straight line; "

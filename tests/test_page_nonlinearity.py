@@ -42,7 +42,7 @@ def test_default_view_teaches_the_collapse_with_numbers():
     assert fit.loc["ReLU", "relative residual"] > 0.3
 
     relu_net = stacking.random_relu_net(3, 8, 0)
-    exact = stacking.exact_pieces(stacking.linear_layers(relu_net), -3.0, 3.0)
+    exact = stacking.exact_pieces(stacking.weight_bias_pairs(relu_net), -3.0, 3.0)
     assert metric(at, "ReLU network: linear pieces") == str(exact.pieces)
     assert metric(at, "same weights, no activation") == "1 piece"
 
@@ -63,6 +63,7 @@ def test_default_view_teaches_the_collapse_with_numbers():
     assert len(at.get("download_button")) == 5 * 3
 
 
+@pytest.mark.slow
 def test_editing_weights_and_widths_changes_what_is_shown():
     at = run_page(PAGE)
     at.number_input(key="nl_w1").set_value(-1.0).run()
@@ -74,7 +75,7 @@ def test_editing_weights_and_widths_changes_what_is_shown():
     at.slider(key="nl_pd").set_value(1).run()
     at.slider(key="nl_pw").set_value(4).run()
     relu_net = stacking.random_relu_net(1, 4, 0)
-    exact = stacking.exact_pieces(stacking.linear_layers(relu_net), -3.0, 3.0)
+    exact = stacking.exact_pieces(stacking.weight_bias_pairs(relu_net), -3.0, 3.0)
     assert metric(at, "ReLU network: linear pieces") == str(exact.pieces)
     breakpoints = chart_rows(at, 2, "x")
     assert len(at.get("vega_lite_chart")) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -52,7 +53,7 @@ def test_collapse_rejects_bad_layers_by_name(layers, message):
 )
 def test_random_deep_linear_nets_match_their_collapsed_map(widths, seed):
     model = stacking.random_stack(widths, seed, dtype=torch.float64)
-    w, b = stacking.collapse(stacking.linear_layers(model))
+    w, b = stacking.collapse(stacking.weight_bias_pairs(model))
     x = torch.randn(500, widths[0], dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected = model(x)
@@ -79,7 +80,8 @@ def test_same_seed_same_weights_and_activation_between_layers_only():
 
 
 def test_best_affine_fit_is_exact_for_linear_and_poor_with_relu():
-    table, scatter = stacking.affine_fit_table((4, 16, 16, 2), 0, ["identity", "relu", "tanh"])
+    fit = stacking.affine_fit((4, 16, 16, 2), 0, ["identity", "relu", "tanh"])
+    table, scatter = fit.table, fit.scatter
     rows = table.set_index("activation")
     assert rows.loc["none (linear)", "relative residual"] < 1e-12
     assert rows.loc["ReLU", "relative residual"] > 0.3
@@ -164,7 +166,7 @@ def test_sawtooth_has_two_to_the_depth_pieces(depth):
 
 
 def test_leaky_slope_one_is_linear_and_linear_nets_have_one_piece():
-    layers = stacking.linear_layers(stacking.random_relu_net(4, 8, 0, "identity"))
+    layers = stacking.weight_bias_pairs(stacking.random_relu_net(4, 8, 0, "identity"))
     assert stacking.exact_pieces(layers, -3, 3, negative_slope=1.0).pieces == 1
 
 
@@ -187,7 +189,7 @@ def grid_pattern_changes(model, xs):
 @pytest.mark.parametrize(("depth", "width", "seed"), [(1, 4, 0), (2, 3, 1), (3, 5, 2), (4, 4, 3)])
 def test_exact_pieces_agree_with_a_fine_grid_on_small_random_nets(depth, width, seed):
     model = stacking.random_relu_net(depth, width, seed)
-    exact = stacking.exact_pieces(stacking.linear_layers(model), -3.0, 3.0)
+    exact = stacking.exact_pieces(stacking.weight_bias_pairs(model), -3.0, 3.0)
     xs = np.linspace(-3.0, 3.0, 200_001)
     assert grid_pattern_changes(model, xs) == exact.regions
     with torch.no_grad():
@@ -197,7 +199,8 @@ def test_exact_pieces_agree_with_a_fine_grid_on_small_random_nets(depth, width, 
 
 
 def test_piece_curve_and_table():
-    curves, relu, linear = stacking.piece_curve(2, 6, 0)
+    piece = stacking.piece_curve(2, 6, 0)
+    curves, relu, linear = piece.curves, piece.relu, piece.linear
     assert linear.pieces == 1
     assert f"ReLU ({relu.pieces} pieces)" in set(curves["network"])
     table = stacking.pieces_table([1, 3], [2, 4], [0, 1])
@@ -213,4 +216,65 @@ def test_affine_fit_of_an_undefined_typed_activation_is_a_value_error():
 
     name = activations.custom_id("log(x)")
     with pytest.raises(ValueError, match=r"Custom: log\(x\) makes the network output NaN"):
-        stacking.affine_fit_table([4, 4, 4], 0, ["relu", name])
+        stacking.affine_fit([4, 4, 4], 0, ["relu", name])
+
+
+# --- typed results the page shows -----------------------------------------------------------
+
+
+def test_classic_example_has_everything_section_one_shows():
+    example = stacking.classic_example(3, 1, 2, 2, "relu")
+    assert (example.w_eff, example.b_eff) == (6.0, 4.0)
+    assert example.collapse_latex == stacking.classic_latex(3, 1, 2, 2)
+    assert example.activation_latex == (
+        r"\text{with ReLU: }y = w_2\, f(w_1 x + b_1) + b_2 = 2\, f(3x + 1) + 2"
+    )
+    assert example.between == "ReLU"
+    assert example.kink == pytest.approx(-1 / 3)
+    pd.testing.assert_frame_equal(example.curves, stacking.classic_chain(3, 1, 2, 2, "relu"))
+    flat = stacking.classic_example(0, 1, 2, -3, "tanh")
+    assert flat.kink is None and flat.between == "Tanh"
+    assert flat.activation_latex.endswith(r"2\, f(0x + 1) - 3")
+
+
+def test_affine_latex_signs():
+    assert stacking.affine_latex(6, 4) == "6x + 4"
+    assert stacking.affine_latex(-2, -0.5) == "-2x - 0.5"
+    assert stacking.affine_latex(1, 0, "h") == "1h + 0"
+
+
+def test_collapse_report_formula_and_table():
+    report = stacking.collapse_report((3, 5, 2), 1)
+    assert report.formula_latex.startswith(r"y = W_{2}(\cdots W_2(W_1x + b_1)")
+    assert r"\sum_{i=1}^{2}" in report.formula_latex
+    table = report.table
+    assert list(table.columns) == ["x1", "x2", "x3", "b_eff"]
+    assert list(table.index) == ["y1", "y2"]
+    np.testing.assert_array_equal(table[["x1", "x2", "x3"]].to_numpy(), report.w_eff.numpy())
+    np.testing.assert_array_equal(table["b_eff"].to_numpy(), report.b_eff.numpy())
+
+
+def test_affine_fit_puts_the_linear_stack_first_once():
+    fit = stacking.affine_fit((2, 4, 1), 0, ["relu", "identity"])
+    assert fit.table["activation"].tolist() == ["none (linear)", "ReLU"]
+    assert list(dict.fromkeys(fit.scatter["activation"])) == ["none (linear)", "ReLU"]
+
+
+def test_piece_curve_breakpoints_table():
+    piece = stacking.piece_curve(2, 4, 1)
+    assert list(piece.breakpoints.columns) == ["x"]
+    np.testing.assert_array_equal(piece.breakpoints["x"], piece.relu.breakpoints)
+    assert len(piece.breakpoints) == piece.relu.pieces - 1
+
+
+def test_checks_use_one_error_style():
+    with pytest.raises(ValueError, match="every width must be between 1 and 256, got 300"):
+        stacking.check_widths((2, 300, 1))
+    with pytest.raises(ValueError, match="the number of layers must be at most 12, got 13"):
+        stacking.check_widths((2,) * 14)
+    with pytest.raises(ValueError, match="depth must be between 0 and 11, got 12"):
+        stacking.random_relu_net(12, 2, 0)
+    with pytest.raises(ValueError, match="depth must be at least 1, got 0"):
+        stacking.sawtooth_layers(0)
+    with pytest.raises(ValueError, match="points must be between 2 and 100000, got 1"):
+        stacking.classic_chain(1, 0, 1, 0, points=1)

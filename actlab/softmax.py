@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from actlab import validate
 
 MIN_LOGITS = 2
 MAX_LOGITS = 10
@@ -56,9 +59,7 @@ def validate_logits(logits: Sequence[float] | Tensor) -> Tensor:
             raise ValueError(f"logits must be a list of numbers, got {logits!r}") from err
     if values.ndim != 1:
         raise ValueError(f"logits must be one vector, got shape {tuple(values.shape)}")
-    count = values.numel()
-    if not MIN_LOGITS <= count <= MAX_LOGITS:
-        raise ValueError(f"softmax needs {MIN_LOGITS} to {MAX_LOGITS} logits, got {count}")
+    validate.integer("the number of logits", values.numel(), MIN_LOGITS, MAX_LOGITS)
     bad = torch.nonzero(~torch.isfinite(values.detach()))
     if bad.numel():
         position = int(bad[0, 0])
@@ -70,63 +71,30 @@ def validate_logits(logits: Sequence[float] | Tensor) -> Tensor:
 
 def validate_temperature(temperature: float) -> float:
     """Temperature divides the logits, so it must be a finite number strictly above zero."""
-    try:
-        value = float(temperature)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}") from err
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-    return value
+    return validate.positive("temperature", temperature)
 
 
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
     """A floating dtype of the lab, given as torch dtype or its name ("float16", ...)."""
     if isinstance(dtype, torch.dtype) and dtype in DTYPES.values():
         return dtype
-    if isinstance(dtype, str) and dtype in DTYPES:
-        return DTYPES[dtype]
-    raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return DTYPES[validate.choice("dtype", dtype, DTYPES)]
 
 
 def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
 
-def _finite_number(name: str, value: float, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a number, got {value!r}") from err
-    if not (math.isfinite(number) and low <= number <= high):
-        raise ValueError(f"{name} must be a finite number in [{low:g}, {high:g}], got {value!r}")
-    return number
-
-
-def _class_index(name: str, value: int, classes: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < classes:
-        raise ValueError(f"{name} must be a class index 0..{classes - 1}, got {value!r}")
-    return value
-
-
 def _class_count(classes: int) -> int:
-    if isinstance(classes, bool) or not isinstance(classes, int):
-        raise ValueError(f"number of classes must be an integer, got {classes!r}")
-    if not MIN_LOGITS <= classes <= MAX_LOGITS:
-        raise ValueError(
-            f"number of classes must be between {MIN_LOGITS} and {MAX_LOGITS}, got {classes}"
-        )
-    return classes
+    return validate.integer("number of classes", classes, MIN_LOGITS, MAX_LOGITS)
 
 
 def _logit_grid(z_min: float, z_max: float, points: int) -> Tensor:
-    low = _finite_number("z_min", z_min, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
-    high = _finite_number("z_max", z_max, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
+    low = validate.number("z_min", z_min, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
+    high = validate.number("z_max", z_max, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
     if low >= high:
         raise ValueError(f"z_min must be below z_max, got z_min={z_min!r}, z_max={z_max!r}")
-    if isinstance(points, bool) or not isinstance(points, int):
-        raise ValueError(f"points must be an integer, got {points!r}")
-    if not 2 <= points <= MAX_CURVE_POINTS:
-        raise ValueError(f"points must be between 2 and {MAX_CURVE_POINTS}, got {points}")
+    validate.integer("points", points, 2, MAX_CURVE_POINTS)
     return torch.linspace(low, high, points, dtype=torch.float64)
 
 
@@ -291,6 +259,21 @@ LOG_SOFTMAX_METHODS: dict[str, Callable[[Tensor], Tensor]] = {
     "max-subtracted": stable_log_softmax,
     "torch.log_softmax": _torch_log_softmax,
 }
+# The same three as the lesson writes them: LaTeX, then the torch code (x: the logits).
+LOG_SOFTMAX_FORMULAS: dict[str, tuple[str, str]] = {
+    "naive": (
+        r"\text{naive: } z_i - \log \sum_j e^{z_j}",
+        "x - x.exp().sum(-1).log().unsqueeze(-1)",
+    ),
+    "max-subtracted": (
+        r"\text{max-subtracted: } (z_i - m) - \log \sum_j e^{z_j - m},\ m = \max_j z_j",
+        "s = x - x.max(-1, keepdim=True).values\ns - s.exp().sum(-1, keepdim=True).log()",
+    ),
+    "torch.log_softmax": (
+        r"\text{torch: } \mathrm{log\_softmax}(z)_i",
+        "torch.log_softmax(x, dim=-1)",
+    ),
+}
 
 _BITS_AS_INT = {2: torch.int16, 4: torch.int32, 8: torch.int64}
 
@@ -365,9 +348,9 @@ def exp_limits_table() -> pd.DataFrame:
 
 def _lab_inputs(scale: float, shift: float, target: int) -> tuple[float, float, int]:
     return (
-        _finite_number("scale", scale, 0.0, LAB_SCALE_MAX),
-        _finite_number("shift", shift, -LAB_SHIFT_LIMIT, LAB_SHIFT_LIMIT),
-        _class_index("target", target, LAB_CLASSES),
+        validate.number("scale", scale, 0.0, LAB_SCALE_MAX),
+        validate.number("shift", shift, -LAB_SHIFT_LIMIT, LAB_SHIFT_LIMIT),
+        validate.integer("target", target, 0, LAB_CLASSES - 1),
     )
 
 
@@ -514,9 +497,8 @@ def status_segments(
     doubles, so the start of the first non-finite run is exactly where inf / NaN first appear.
     """
     _, b, t = _lab_inputs(0.0, shift, target)
-    top = _finite_number("scale_max", scale_max, 1e-6, LAB_SCALE_MAX)
-    if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 100_001:
-        raise ValueError(f"points must be an integer between 2 and 100001, got {points!r}")
+    top = validate.number("scale_max", scale_max, 1e-6, LAB_SCALE_MAX)
+    validate.integer("points", points, 2, 100_001)
     scales = torch.linspace(0.0, top, points, dtype=torch.float64)
     rows = []
     for name, kind in DTYPES.items():
@@ -727,3 +709,113 @@ def nll_summary(curves: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# What each tab of the lesson shows, in one call
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoftmaxView:
+    """The playground tab: softmax of the user's logits at temperature T."""
+
+    probabilities: pd.DataFrame  # ``probability_table``
+    jacobian: pd.DataFrame  # ``jacobian_table``
+    max_difference: float  # max |autograd − closed form| over the Jacobian
+    entropy: float  # nats, at T
+    uniform_entropy: float  # log K: the largest entropy K classes can have
+    sweep: pd.DataFrame  # ``temperature_sweep``
+
+    @property
+    def largest_probability(self) -> float:
+        return float(self.probabilities["probability"].max())
+
+
+def softmax_view(logits: Sequence[float] | Tensor, temperature: float = 1.0) -> SoftmaxView:
+    """Probabilities, Jacobian (both ways), entropy and the temperature sweep of ``logits``."""
+    count = validate_logits(logits).numel()
+    return SoftmaxView(
+        probabilities=probability_table(logits, temperature),
+        jacobian=jacobian_table(logits, temperature),
+        max_difference=jacobian_max_difference(logits, temperature),
+        entropy=entropy_nats(logits, temperature),
+        uniform_entropy=entropy_nats([0.0] * count),
+        sweep=temperature_sweep(logits),
+    )
+
+
+@dataclass(frozen=True)
+class NumericsView:
+    """The numerics lab at one scale, shift and target."""
+
+    logits: list[float]  # the float64 logits, scale · (1, 0, −0.05) + shift
+    comparison: pd.DataFrame  # ``log_softmax_comparison``
+    cross_entropy: pd.DataFrame  # ``cross_entropy_comparison``
+    segments: pd.DataFrame  # ``status_segments``: the overflow map
+    first: pd.DataFrame  # ``first_nonfinite``
+
+
+def numerics_view(scale: float, shift: float = 0.0, target: int = 2) -> NumericsView:
+    """log-softmax three ways in four dtypes, the cross-entropy, and where each breaks."""
+    segments = status_segments(shift, target)
+    return NumericsView(
+        logits=lab_logits(scale, shift).tolist(),
+        comparison=log_softmax_comparison(scale, shift, target),
+        cross_entropy=cross_entropy_comparison(scale, shift, target),
+        segments=segments,
+        first=first_nonfinite(segments, shift),
+    )
+
+
+@dataclass(frozen=True)
+class ExpLimits:
+    """``exp_limits_table`` with a lookup by dtype name."""
+
+    table: pd.DataFrame
+
+    def of(self, dtype: str) -> dict[str, float]:
+        """One dtype's row: ``largest x with finite exp(x)``, ``next value (exp = inf)``, …"""
+        resolve_dtype(dtype)
+        return self.table.set_index("dtype").loc[dtype].to_dict()
+
+
+def exp_limits() -> ExpLimits:
+    return ExpLimits(exp_limits_table())
+
+
+@dataclass(frozen=True)
+class LossCurves:
+    """The losses tab: gradient curves of a sigmoid and a softmax output, and their summary."""
+
+    binary: pd.DataFrame  # ``binary_loss_gradients``
+    multiclass: pd.DataFrame  # ``multiclass_loss_gradients``
+    summary: pd.DataFrame  # ``loss_gradient_summary`` of both, one row per pair
+
+    @property
+    def all(self) -> pd.DataFrame:
+        """Both curve tables in one (the CSV download)."""
+        return pd.concat([self.binary, self.multiclass], ignore_index=True)
+
+
+def loss_curves(classes: int = 10, z_min: float = -10.0, z_max: float = 10.0) -> LossCurves:
+    """MSE against (binary) cross-entropy, as the true logit runs over ``[z_min, z_max]``."""
+    binary = binary_loss_gradients(z_min, z_max)
+    multiclass = multiclass_loss_gradients(classes, z_min, z_max)
+    summary = pd.concat(
+        [loss_gradient_summary(binary), loss_gradient_summary(multiclass)], ignore_index=True
+    )
+    return LossCurves(binary, multiclass, summary)
+
+
+@dataclass(frozen=True)
+class NllCurves:
+    """The nll_loss tab: the loss of each output fed to nll_loss, and its summary."""
+
+    curves: pd.DataFrame  # ``nll_with_outputs``
+    summary: pd.DataFrame  # ``nll_summary``
+
+
+def nll_curves(classes: int = 10) -> NllCurves:
+    curves = nll_with_outputs(classes)
+    return NllCurves(curves, nll_summary(curves))

@@ -8,9 +8,11 @@ from streamlit.errors import StreamlitAPIException
 
 from actlab import budget
 from actlab import softmax as sm
-from actlab.charts.common import overlaid_lines
 from actlab.charts.softmax import (
     jacobian_heatmap,
+    loss_gradient_chart,
+    nll_gradient_chart,
+    nll_loss_chart,
     probability_bars,
     status_chart,
     temperature_chart,
@@ -34,14 +36,8 @@ lesson_header(
     max_size=budget.SOFTMAX_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def playground_data(logits: tuple[float, ...], temperature: float):
-    return (
-        sm.probability_table(logits, temperature),
-        sm.jacobian_table(logits, temperature),
-        sm.jacobian_max_difference(logits, temperature),
-        sm.entropy_nats(logits, temperature),
-        sm.temperature_sweep(logits),
-    )
+def playground_data(logits: tuple[float, ...], temperature: float) -> sm.SoftmaxView:
+    return sm.softmax_view(logits, temperature)
 
 
 @st.cache_data(
@@ -50,19 +46,13 @@ def playground_data(logits: tuple[float, ...], temperature: float):
     max_size=budget.SOFTMAX_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def numerics_data(scale: float, shift: float, target: int):
-    segments = sm.status_segments(shift, target)
-    return (
-        sm.log_softmax_comparison(scale, shift, target),
-        sm.cross_entropy_comparison(scale, shift, target),
-        segments,
-        sm.first_nonfinite(segments, shift),
-    )
+def numerics_data(scale: float, shift: float, target: int) -> sm.NumericsView:
+    return sm.numerics_view(scale, shift, target)
 
 
 @st.cache_data(show_spinner=False, max_entries=1, ttl=budget.CACHE_TTL_SECONDS)
-def exp_limits() -> pd.DataFrame:
-    return sm.exp_limits_table()
+def exp_limits() -> sm.ExpLimits:
+    return sm.exp_limits()
 
 
 @st.cache_data(
@@ -71,14 +61,8 @@ def exp_limits() -> pd.DataFrame:
     max_size=budget.SOFTMAX_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def loss_curves(classes: int, z_min: float, z_max: float):
-    binary = sm.binary_loss_gradients(z_min, z_max)
-    multiclass = sm.multiclass_loss_gradients(classes, z_min, z_max)
-    summary = pd.concat(
-        [sm.loss_gradient_summary(binary), sm.loss_gradient_summary(multiclass)],
-        ignore_index=True,
-    )
-    return binary, multiclass, summary
+def loss_curves(classes: int, z_min: float, z_max: float) -> sm.LossCurves:
+    return sm.loss_curves(classes, z_min, z_max)
 
 
 @st.cache_data(
@@ -87,9 +71,8 @@ def loss_curves(classes: int, z_min: float, z_max: float):
     max_size=budget.SOFTMAX_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def nll_curves(classes: int):
-    curves = sm.nll_with_outputs(classes)
-    return curves, sm.nll_summary(curves)
+def nll_curves(classes: int) -> sm.NllCurves:
+    return sm.nll_curves(classes)
 
 
 def csv_download(label: str, table: pd.DataFrame, file_name: str) -> None:
@@ -114,14 +97,7 @@ def link_to_mnist() -> None:
 def playground() -> None:
     controls, results = st.columns([1, 2], gap="large")
     with controls:
-        count = bound(
-            st.slider,
-            "Number of logits K",
-            sm.MIN_LOGITS,
-            sm.MAX_LOGITS,
-            4,
-            key="sm_k",
-        )
+        count = bound(st.slider, "Number of logits K", sm.MIN_LOGITS, sm.MAX_LOGITS, 4, key="sm_k")
         temperature = bound(
             st.slider,
             "Temperature T",
@@ -145,20 +121,19 @@ def playground() -> None:
             )
             for i in range(count)
         )
-    data = guarded(lambda: playground_data(logits, temperature))
-    if data is None:
+    view = guarded(lambda: playground_data(logits, temperature))
+    if view is None:
         return
-    probabilities, jacobian, max_difference, entropy, sweep = data
     with results:
         st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_{j=1}^{K} e^{z_j / T}}")
-        st.altair_chart(probability_bars(probabilities), width="stretch")
+        st.altair_chart(probability_bars(view.probabilities), width="stretch")
         st.caption("Bars: probabilities at your T. Black ticks: the same logits at T = 1.")
         metrics = st.columns(3)
-        metrics[0].metric("largest probability", f"{probabilities['probability'].max():.4f}")
-        metrics[1].metric("entropy (nats)", f"{entropy:.4f}")
-        metrics[2].metric("log K (uniform)", f"{sm.entropy_nats([0.0] * count):.4f}")
+        metrics[0].metric("largest probability", f"{view.largest_probability:.4f}")
+        metrics[1].metric("entropy (nats)", f"{view.entropy:.4f}")
+        metrics[2].metric("log K (uniform)", f"{view.uniform_entropy:.4f}")
     st.dataframe(
-        probabilities,
+        view.probabilities,
         hide_index=True,
         column_config={
             column: st.column_config.NumberColumn(format="%.6f")
@@ -167,7 +142,7 @@ def playground() -> None:
     )
 
     st.subheader("Temperature: from argmax to uniform")
-    st.altair_chart(temperature_chart(sweep, temperature), width="stretch")
+    st.altair_chart(temperature_chart(view.sweep, temperature), width="stretch")
 
     st.subheader("The softmax Jacobian")
     st.latex(
@@ -176,20 +151,20 @@ def playground() -> None:
     )
     left, right = st.columns(2)
     left.altair_chart(
-        jacobian_heatmap(jacobian, "autograd", "by autograd (torch.autograd.functional)"),
+        jacobian_heatmap(view.jacobian, "autograd", "by autograd (torch.autograd.functional)"),
         width="stretch",
     )
     right.altair_chart(
-        jacobian_heatmap(jacobian, "closed form", "closed form p_i (δ_ij − p_j) / T"),
+        jacobian_heatmap(view.jacobian, "closed form", "closed form p_i (δ_ij − p_j) / T"),
         width="stretch",
     )
-    st.metric("max |autograd − closed form|", f"{max_difference:.2e}")
+    st.metric("max |autograd − closed form|", f"{view.max_difference:.2e}")
     st.caption(
         "Each row sums to zero: raising one logit can only move probability between classes. "
         "The diagonal is positive (p_i grows with its own logit), everything else negative."
     )
-    csv_download("Download probabilities (CSV)", probabilities, "softmax_probabilities.csv")
-    csv_download("Download Jacobian (CSV)", jacobian, "softmax_jacobian.csv")
+    csv_download("Download probabilities (CSV)", view.probabilities, "softmax_probabilities.csv")
+    csv_download("Download Jacobian (CSV)", view.jacobian, "softmax_jacobian.csv")
 
 
 def numerics_lab() -> None:
@@ -198,17 +173,7 @@ def numerics_lab() -> None:
         "takes `exp` of the raw logits, and `exp` overflows to `inf` (or underflows to 0) long "
         "before the answer does."
     )
-    for formula, code in [
-        (
-            r"\text{naive: } z_i - \log \sum_j e^{z_j}",
-            "x - x.exp().sum(-1).log().unsqueeze(-1)",
-        ),
-        (
-            r"\text{max-subtracted: } (z_i - m) - \log \sum_j e^{z_j - m},\ m = \max_j z_j",
-            "s = x - x.max(-1, keepdim=True).values\ns - s.exp().sum(-1, keepdim=True).log()",
-        ),
-        (r"\text{torch: } \mathrm{log\_softmax}(z)_i", "torch.log_softmax(x, dim=-1)"),
-    ]:
+    for formula, code in sm.LOG_SOFTMAX_FORMULAS.values():
         st.latex(formula)
         st.code(code, language="python")
 
@@ -240,34 +205,32 @@ def numerics_lab() -> None:
         index=2,
         key="sm_target",
     )
-    data = guarded(lambda: numerics_data(scale, shift, target))
-    if data is None:
+    lab = guarded(lambda: numerics_data(scale, shift, target))
+    if lab is None:
         return
-    comparison, cross_entropy, segments, first = data
-    logits = sm.lab_logits(scale, shift).tolist()
-    st.markdown(f"Logits in float64: `{[round(v, 6) for v in logits]}`")
+    st.markdown(f"Logits in float64: `{[round(v, 6) for v in lab.logits]}`")
 
     st.subheader("log p in four precisions")
-    st.dataframe(sm.readable(comparison), hide_index=True, height="content")
+    st.dataframe(sm.readable(lab.comparison), hide_index=True, height="content")
 
     st.subheader("Where inf and NaN first appear")
     limits = exp_limits()
-    float32 = limits.set_index("dtype").loc["float32"]
+    float32 = limits.of("float32")
     st.markdown(
         f"`exp(x)` in float32 is finite up to x = {float32['largest x with finite exp(x)']:.6f}; "
         f"the next float32, {float32['next value (exp = inf)']:.6f}, already overflows "
         f"(log of the largest float32 is {float32['log(finfo.max)']:.6f}). Every limit below is "
         "found by bisecting the dtype's bit patterns, not typed in."
     )
-    st.altair_chart(status_chart(segments, scale), width="stretch")
+    st.altair_chart(status_chart(lab.segments, scale), width="stretch")
     st.caption(
         "First scale at which each formula stops being finite (exact to the last double), "
         "with the logits as that dtype stores them: the naive one fails exactly when the "
         "largest logit passes the exp overflow threshold."
     )
-    st.dataframe(sm.readable(first, digits=None), hide_index=True, height="content")
+    st.dataframe(sm.readable(lab.first, digits=None), hide_index=True, height="content")
     st.caption("The exp limits of each dtype, every digit shown.")
-    st.dataframe(sm.readable(limits, digits=None), hide_index=True)
+    st.dataframe(sm.readable(limits.table, digits=None), hide_index=True)
 
     st.subheader("What F.cross_entropy does instead")
     st.markdown(
@@ -279,9 +242,9 @@ def numerics_lab() -> None:
         r"L = -\log p_{y} = \log\sum_j e^{z_j} - z_y \qquad "
         r"\frac{\partial L}{\partial z_j} = p_j - [j = y]"
     )
-    st.dataframe(sm.readable(cross_entropy), hide_index=True)
-    csv_download("Download overflow map (CSV)", segments, "log_softmax_status.csv")
-    csv_download("Download log p comparison (CSV)", comparison, "log_softmax_comparison.csv")
+    st.dataframe(sm.readable(lab.cross_entropy), hide_index=True)
+    csv_download("Download overflow map (CSV)", lab.segments, "log_softmax_status.csv")
+    csv_download("Download log p comparison (CSV)", lab.comparison, "log_softmax_comparison.csv")
 
 
 def losses_and_gradients() -> None:
@@ -304,53 +267,29 @@ def losses_and_gradients() -> None:
         step=1.0,
         key="sm_lz",
     )
-    data = guarded(lambda: loss_curves(classes, z_min, z_max))
-    if data is None:
+    losses = guarded(lambda: loss_curves(classes, z_min, z_max))
+    if losses is None:
         return
-    binary, multiclass, summary = data
     left, right = st.columns(2)
     with left:
         st.markdown("**Sigmoid output, label y = 1**")
         st.latex(r"\text{MSE: } \frac{\partial}{\partial z}(p-1)^2 = 2(p-1)\,p(1-p)")
         st.latex(r"\text{BCE: } \frac{\partial}{\partial z}(-\log p) = p - 1")
-        st.altair_chart(
-            overlaid_lines(
-                binary,
-                x="logit",
-                y="gradient",
-                series="pair",
-                x_title="logit z",
-                y_title="dL/dz",
-                tooltip=["loss:Q", "p(true class):Q"],
-            ),
-            width="stretch",
-        )
+        st.altair_chart(loss_gradient_chart(losses.binary, "logit z", "dL/dz"), width="stretch")
     with right:
         st.markdown(f"**Softmax output, {classes} classes, other logits 0**")
         st.latex(r"\text{MSE: } 2p_y\Big[(p_y - 1) - \sum_j (p_j - y_j)\,p_j\Big]")
         st.latex(r"\text{CE: } \frac{\partial}{\partial z_y}(-\log p_y) = p_y - 1")
         st.altair_chart(
-            overlaid_lines(
-                multiclass,
-                x="logit",
-                y="gradient",
-                series="pair",
-                x_title="true-class logit z_y",
-                y_title="dL/dz_y",
-                tooltip=["loss:Q", "p(true class):Q"],
-            ),
+            loss_gradient_chart(losses.multiclass, "true-class logit z_y", "dL/dz_y"),
             width="stretch",
         )
-    st.dataframe(sm.readable(summary), hide_index=True)
+    st.dataframe(sm.readable(losses.summary), hide_index=True)
     st.caption(
         "MSE multiplies the error by the output's slope p(1 − p), which is tiny exactly when the "
         "model is confidently wrong; cross-entropy's log cancels that slope."
     )
-    csv_download(
-        "Download loss-gradient curves (CSV)",
-        pd.concat([binary, multiclass], ignore_index=True),
-        "loss_gradients.csv",
-    )
+    csv_download("Download loss-gradient curves (CSV)", losses.all, "loss_gradients.csv")
 
 
 def nll_needs_log_probabilities() -> None:
@@ -361,37 +300,13 @@ def nll_needs_log_probabilities() -> None:
     )
     st.latex(r"\mathrm{nll\_loss}(a, y) = -a_y")
     classes = bound(st.slider, "Classes K", sm.MIN_LOGITS, sm.MAX_LOGITS, 10, key="sm_nk")
-    data = guarded(lambda: nll_curves(classes))
-    if data is None:
+    nll = guarded(lambda: nll_curves(classes))
+    if nll is None:
         return
-    curves, summary = data
     left, right = st.columns(2)
-    left.altair_chart(
-        overlaid_lines(
-            curves,
-            x="logit",
-            y="loss",
-            series="output",
-            x_title="true-class logit z_y",
-            y_title="nll_loss",
-            title="the loss",
-        ),
-        width="stretch",
-    )
-    right.altair_chart(
-        overlaid_lines(
-            curves,
-            x="logit",
-            y="gradient (true logit)",
-            series="output",
-            x_title="true-class logit z_y",
-            y_title="dL/dz_y",
-            title="its gradient on the true logit",
-            tooltip=["gradient (competing logit):Q"],
-        ),
-        width="stretch",
-    )
-    st.dataframe(sm.readable(summary), hide_index=True)
+    left.altair_chart(nll_loss_chart(nll.curves), width="stretch")
+    right.altair_chart(nll_gradient_chart(nll.curves), width="stretch")
+    st.dataframe(sm.readable(nll.summary), hide_index=True)
     st.markdown(
         "- **softmax**: the loss −p_y lives in [−1, 0] and its gradient −p_y(1 − p_y) vanishes "
         "when the model is confidently wrong, exactly when it should be largest.\n"
@@ -404,15 +319,12 @@ def nll_needs_log_probabilities() -> None:
         "logit and p_j on every competitor."
     )
     link_to_mnist()
-    csv_download("Download nll_loss curves (CSV)", curves, "nll_loss_outputs.csv")
+    csv_download("Download nll_loss curves (CSV)", nll.curves, "nll_loss_outputs.csv")
 
 
 tabs = bound(st.tabs, TABS, key="sm_tab", control_label="Lesson")
-for tab, render in zip(
-    tabs,
-    [playground, numerics_lab, losses_and_gradients, nll_needs_log_probabilities],
-    strict=True,
-):
+lessons = [playground, numerics_lab, losses_and_gradients, nll_needs_log_probabilities]
+for tab, render in zip(tabs, lessons, strict=True):
     # Bound tabs track which one is open, so only the visible lesson is computed.
     if tab.open:
         with tab:

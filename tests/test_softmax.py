@@ -1,4 +1,4 @@
-"""actlab.softmax and its charts, checked against hand-derived formulas in plain Python/numpy."""
+"""actlab.softmax, checked against hand-derived formulas in plain Python/numpy."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actlab import softmax as sm
-from actlab.charts import softmax as charts
 
 
 def reference_softmax(logits: list[float], temperature: float = 1.0) -> list[float]:
@@ -482,50 +481,6 @@ def test_nll_summary():
         assert summary.loc[name, "gradient on a competitor there"] == 0.0
 
 
-# --- charts -----------------------------------------------------------------------------------
-
-
-def tooltip_fields(spec: dict) -> set[str]:
-    layers = spec.get("layer", [spec])
-    return {t["field"] for layer in layers for t in layer.get("encoding", {}).get("tooltip", [])}
-
-
-def test_jacobian_heatmap_has_tooltips_and_symmetric_scale():
-    table = sm.jacobian_table([1.0, 0.0, -1.0], 1.0)
-    spec = charts.jacobian_heatmap(table, "autograd", "autograd", limit=0.25).to_dict()
-    cells = spec["layer"][0]
-    assert cells["mark"]["type"] == "rect"
-    assert cells["encoding"]["color"]["field"] == "autograd"
-    assert cells["encoding"]["color"]["scale"]["domain"] == [-0.25, 0.25]
-    assert {"i", "j", "autograd", "closed form", "abs difference"} <= tooltip_fields(spec)
-    assert spec["layer"][1]["encoding"]["text"]["field"] == "autograd"
-    closed = charts.jacobian_heatmap(table, "closed form").to_dict()
-    assert closed["layer"][0]["encoding"]["color"]["field"] == "closed form"
-    # Default scale: the largest |entry|, here the diagonal p_0 (1 - p_0).
-    p0 = reference_softmax([1.0, 0.0, -1.0])[0]
-    assert closed["layer"][0]["encoding"]["color"]["scale"]["domain"] == pytest.approx(
-        [-p0 * (1 - p0), p0 * (1 - p0)], abs=1e-15
-    )
-    assert tooltip_fields(closed) == tooltip_fields(spec)
-
-
-def test_large_jacobian_heatmap_drops_printed_numbers_but_keeps_tooltips():
-    spec = charts.jacobian_heatmap(sm.jacobian_table(list(range(10))), "autograd").to_dict()
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect"]
-    assert {"i", "j", "autograd", "closed form", "abs difference"} <= tooltip_fields(spec)
-
-
-def test_other_charts_have_tooltips():
-    bars = charts.probability_bars(sm.probability_table([1.0, 2.0], 0.5)).to_dict()
-    assert {"class", "probability", "probability at T = 1"} <= tooltip_fields(bars)
-    sweep = charts.temperature_chart(sm.temperature_sweep([1.0, 2.0]), 0.5).to_dict()
-    assert {"temperature", "probability"} <= tooltip_fields(sweep)
-    assert sweep["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
-    status = charts.status_chart(sm.status_segments(), 100.0).to_dict()
-    assert {"status", "scale from", "scale to"} <= tooltip_fields(status)
-    assert status["layer"][0]["encoding"]["color"]["scale"]["domain"][0] == "finite"
-
-
 def test_readable_writes_inf_nan_and_exact_digits():
     table = pd.DataFrame(
         {
@@ -542,3 +497,82 @@ def test_readable_writes_inf_nan_and_exact_digits():
     # "never broke" stays distinct from a NaN result.
     first = sm.readable(sm.first_nonfinite(sm.status_segments()), digits=None)
     assert first["first non-finite scale"].iloc[1] == "—"
+
+
+# --- what each tab shows, in one call ----------------------------------------------------------
+
+
+def test_softmax_view_gathers_the_playground_tab():
+    logits, temperature = [2.0, 1.0, 0.1, -1.0], 0.7
+    view = sm.softmax_view(logits, temperature)
+    pd.testing.assert_frame_equal(view.probabilities, sm.probability_table(logits, temperature))
+    pd.testing.assert_frame_equal(view.jacobian, sm.jacobian_table(logits, temperature))
+    pd.testing.assert_frame_equal(view.sweep, sm.temperature_sweep(logits))
+    assert view.max_difference == sm.jacobian_max_difference(logits, temperature)
+    assert view.entropy == sm.entropy_nats(logits, temperature)
+    assert view.uniform_entropy == pytest.approx(math.log(4), abs=1e-15)
+    assert view.largest_probability == pytest.approx(max(reference_softmax(logits, 0.7)))
+    with pytest.raises(ValueError, match="temperature"):
+        sm.softmax_view(logits, 0.0)
+
+
+def test_numerics_view_gathers_the_lab_tab():
+    view = sm.numerics_view(100.0, -50.0, 1)
+    assert view.logits == [50.0, -50.0, -55.0]
+    pd.testing.assert_frame_equal(view.comparison, sm.log_softmax_comparison(100.0, -50.0, 1))
+    pd.testing.assert_frame_equal(view.cross_entropy, sm.cross_entropy_comparison(100.0, -50.0, 1))
+    pd.testing.assert_frame_equal(view.segments, sm.status_segments(-50.0, 1))
+    pd.testing.assert_frame_equal(view.first, sm.first_nonfinite(view.segments, -50.0))
+    with pytest.raises(ValueError, match="target must be between 0 and 2, got 3"):
+        sm.numerics_view(1.0, 0.0, 3)
+
+
+def test_exp_limits_look_up_one_dtype():
+    limits = sm.exp_limits()
+    pd.testing.assert_frame_equal(limits.table, sm.exp_limits_table())
+    float16 = limits.of("float16")
+    assert float16["largest x with finite exp(x)"] == sm.exp_overflow_threshold("float16")
+    assert float16["log(finfo.max)"] == pytest.approx(math.log(65504.0))
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        limits.of("int8")
+
+
+def test_loss_curves_and_nll_curves_gather_their_tabs():
+    losses = sm.loss_curves(3, -5.0, 5.0)
+    pd.testing.assert_frame_equal(losses.binary, sm.binary_loss_gradients(-5.0, 5.0))
+    pd.testing.assert_frame_equal(losses.multiclass, sm.multiclass_loss_gradients(3, -5.0, 5.0))
+    assert losses.summary["pair"].tolist() == [
+        "sigmoid + MSE",
+        "sigmoid + BCE",
+        "softmax + MSE",
+        "softmax + CE",
+    ]
+    assert len(losses.all) == len(losses.binary) + len(losses.multiclass)
+    assert set(losses.all["pair"]) == set(losses.summary["pair"])
+    nll = sm.nll_curves(4)
+    pd.testing.assert_frame_equal(nll.curves, sm.nll_with_outputs(4))
+    pd.testing.assert_frame_equal(nll.summary, sm.nll_summary(nll.curves))
+
+
+def test_log_softmax_formulas_name_every_method():
+    assert list(sm.LOG_SOFTMAX_FORMULAS) == list(sm.LOG_SOFTMAX_METHODS)
+    x = torch.tensor([[3.0, -1.0, 0.5]], dtype=torch.float64)
+    for method, (latex, code) in sm.LOG_SOFTMAX_FORMULAS.items():
+        assert latex.startswith(r"\text{") or method == "torch.log_softmax"
+        namespace = {"x": x, "torch": torch}
+        *statements, expression = code.split("\n")
+        for statement in statements:
+            exec(statement, namespace)
+        result = eval(expression, namespace)
+        torch.testing.assert_close(result, sm.LOG_SOFTMAX_METHODS[method](x))
+
+
+def test_argument_checks_use_one_error_style():
+    with pytest.raises(ValueError, match="the number of logits must be between 2 and 10, got 11"):
+        sm.softmax(list(range(11)))
+    with pytest.raises(ValueError, match=r"scale must be a finite number in \[0, 1000\], got -1"):
+        sm.lab_logits(-1.0)
+    with pytest.raises(ValueError, match=r"number of classes must be an integer, got 2\.5"):
+        sm.nll_with_outputs(2.5)
+    with pytest.raises(ValueError, match="points must be between 2 and 100001, got 1"):
+        sm.status_segments(points=1)

@@ -1,11 +1,12 @@
-"""Charts of the softmax lesson: probability bars, Jacobian heatmaps, overflow map."""
+"""Charts of the softmax lesson: probability bars, Jacobian heatmaps, overflow map, and the
+loss-gradient and nll_loss curves."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from actlab.charts.common import legend_selection
+from actlab.charts.common import legend_selection, overlaid_lines
 
 # Status colours of the numerics lab, fixed so a colour means the same thing at every shift.
 STATUS_COLOURS = {
@@ -154,3 +155,44 @@ def status_chart(segments: pd.DataFrame, scale: float, row_height: int = 26) -> 
     legend_and_axis = 120
     rows = data["formula"].nunique()
     return alt.layer(bars, rule).properties(height=row_height * rows + legend_and_axis)
+
+
+def loss_gradient_chart(curves: pd.DataFrame, x_title: str, y_title: str) -> alt.Chart:
+    """dL/dz against the true logit, one line per output + loss pair (``binary_loss_gradients``
+    or ``multiclass_loss_gradients`` rows); the tooltip adds the loss and p(true class)."""
+    return overlaid_lines(
+        curves,
+        x="logit",
+        y="gradient",
+        series="pair",
+        x_title=x_title,
+        y_title=y_title,
+        tooltip=["loss:Q", "p(true class):Q"],
+    )
+
+
+def nll_loss_chart(curves: pd.DataFrame) -> alt.Chart:
+    """nll_loss against the true logit, one line per output fed to it (``nll_with_outputs``)."""
+    return overlaid_lines(
+        curves,
+        x="logit",
+        y="loss",
+        series="output",
+        x_title="true-class logit z_y",
+        y_title="nll_loss",
+        title="the loss",
+    )
+
+
+def nll_gradient_chart(curves: pd.DataFrame) -> alt.Chart:
+    """nll_loss's gradient on the true logit; the tooltip adds the one on a competing logit."""
+    return overlaid_lines(
+        curves,
+        x="logit",
+        y="gradient (true logit)",
+        series="output",
+        x_title="true-class logit z_y",
+        y_title="dL/dz_y",
+        title="its gradient on the true logit",
+        tooltip=["gradient (competing logit):Q"],
+    )

@@ -95,15 +95,11 @@ def refresh_timings(config: PlaygroundConfig, samples: int) -> list[float]:
     trainer = PlaygroundTrainer(config)
     trainer.step(50)
 
-    def refresh() -> None:
-        surface, points = playground.run_single_threaded(
-            lambda: (trainer.surface(40), trainer.points())
-        )
-        chart = decision_surface_chart(surface, points, trainer.extent)
-        long = playground.long_history(playground.thin_history(trainer.history))
-        vega_lite_with_arrow(chart)
-        vega_lite_with_arrow(learning_curve_chart(long, "loss"))
-        vega_lite_with_arrow(learning_curve_chart(long, "accuracy"))
+    def refresh() -> None:  # what the page's live panel does per refresh, training aside
+        view = playground.snapshot(trainer)
+        vega_lite_with_arrow(decision_surface_chart(view.fit, view.points, view.extent))
+        vega_lite_with_arrow(learning_curve_chart(view.history, "loss"))
+        vega_lite_with_arrow(learning_curve_chart(view.history, "accuracy"))
 
     refresh()
     return timings(refresh, samples)

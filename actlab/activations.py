@@ -476,7 +476,14 @@ def custom_id(formula_text: str) -> str:
     """The id of a formula typed by the user (validated; ``ValueError`` says what is wrong)."""
     from actlab.formula import parse_formula
 
-    return CUSTOM_PREFIX + parse_formula(formula_text).text
+    formula = parse_formula(formula_text)
+    if not formula.uses_x:
+        hint = " (names are case-sensitive: write x, not X)" if "X" in formula.params else ""
+        raise ValueError(
+            f"the formula does not use x, so it is a constant, not an activation{hint}; "
+            "for example x * sigmoid(beta * x)"
+        )
+    return CUSTOM_PREFIX + formula.text
 
 
 def is_custom(name: str) -> bool:

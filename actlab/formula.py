@@ -149,6 +149,7 @@ class Formula:
     text: str
     params: tuple[str, ...]
     _evaluate: _Node = field(compare=False, repr=False)
+    uses_x: bool = field(default=True, compare=False)
 
     def __call__(self, x: Tensor, params: Mapping[str, float] | None = None) -> Tensor:
         """f(x) with the given parameter values: differentiable, in x's shape, dtype, device."""
@@ -232,7 +233,7 @@ def _parse(text: str, max_length: int | None) -> Formula:
             f"the formula has {len(compiler.params)} parameters "
             f"({', '.join(sorted(compiler.params))}); the limit is {MAX_PARAMS}"
         )
-    return Formula(ast.unparse(tree), tuple(sorted(compiler.params)), evaluate)
+    return Formula(ast.unparse(tree), tuple(sorted(compiler.params)), evaluate, compiler.uses_x)
 
 
 def _check_characters(source: str, lead: int) -> None:
@@ -278,6 +279,7 @@ class _Compiler:
         self.source = source
         self.lead = lead
         self.params: set[str] = set()
+        self.uses_x = False
 
     def fail(self, node: ast.AST, problem: str) -> ValueError:
         column = self.lead + getattr(node, "col_offset", 0) + 1
@@ -350,11 +352,12 @@ class _Compiler:
     def name(self, node: ast.Name) -> _Node:
         name = node.id
         if name == "x":
+            self.uses_x = True
             return lambda x, p: x
         if name in CONSTANTS:
             return _constant(CONSTANTS[name])
         self.parameter(node)
-        return lambda x, p: torch.full((), p[name], dtype=x.dtype, device=x.device)
+        return lambda x, p: _scalar_tensor(p[name], x)
 
     def parameter(self, node: ast.Name) -> None:
         """Record ``node`` as a parameter after checking it can be one."""
@@ -481,8 +484,14 @@ class _Compiler:
         return compare
 
 
+def _scalar_tensor(value: float, x: Tensor) -> Tensor:
+    """``value`` in x's dtype and device; beyond that dtype's range it is ±inf (as arithmetic in
+    that dtype would give), not the error ``torch.full`` raises for 1e100 in float32."""
+    return torch.tensor(value, dtype=torch.float64).to(dtype=x.dtype, device=x.device)
+
+
 def _constant(value: float) -> _Node:
-    return lambda x, p: torch.full((), value, dtype=x.dtype, device=x.device)
+    return lambda x, p: _scalar_tensor(value, x)
 
 
 def _constant_value(node: ast.expr) -> float | None:

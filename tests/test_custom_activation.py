@@ -93,3 +93,16 @@ def test_a_bad_formula_is_a_message_not_a_traceback():
     assert not at.exception
     assert any("attribute" in e.value.lower() for e in at.error)
     assert "Custom" not in " ".join(chart_rows(at, 0, "f")["activation"].unique())
+
+
+def test_a_formula_without_x_is_refused_with_a_hint():
+    with pytest.raises(ValueError, match=r"does not use x.*write x, not X"):
+        A.custom_id("X*2")
+    with pytest.raises(ValueError, match="does not use x"):
+        A.custom_id("2")
+
+
+def test_a_huge_constant_becomes_infinity_in_float32_not_an_error():
+    f = A.function(A.custom_id("x * 1e100"))
+    assert torch.isinf(f(torch.ones(3))).all()
+    assert torch.isfinite(f(torch.ones(3, dtype=torch.float64))).all()

@@ -370,7 +370,11 @@ def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
     )
     top = depth - 1 if quantity == "activation" else depth
     clamp_state("gr_hl", top)
-    layer = bound(st.slider, "Layer", 1, top, min(3, top), key="gr_hl")
+    if top > 1:
+        layer = bound(st.slider, "Layer", 1, top, min(3, top), key="gr_hl")
+    else:  # depth 2 has a single hidden layer: nothing to choose (a slider needs min < max)
+        layer = 1
+        st.caption("Layer 1, the only hidden layer at depth 2.")
     histograms = pd.concat([p.histograms for p in probes], ignore_index=True)
     rows = histograms[(histograms["layer"] == layer) & (histograms["quantity"] == quantity)]
     x_title = "h = f(z)" if quantity == "activation" else "log10 |∂L/∂W| per weight"

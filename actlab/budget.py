@@ -32,9 +32,10 @@ PROBE_SECONDS_PER_REQUEST = 12.0
 # All caches together: at most 252 MiB of pickled data, against ~480 MB for the server itself
 # after its first views and a 1.2 GB target through bench/bench_hostile.py.
 CACHE_TTL_SECONDS = 60 * MINUTE
-# Pages hand freed heap back to the OS (glibc's malloc_trim) after heavy cache misses, at most
-# this often: ~6 ms after a 50 × 512 probe, ~0 ms when nothing is left to return.
-RELEASE_MEMORY_EVERY_SECONDS = 1.0
+# Pages collect cyclic garbage (every script run's page namespace) and hand freed heap back to
+# the OS (malloc_trim) after heavy cache misses, at most this often: a full collection holds
+# the GIL ~0.25 s in a loaded server (~0.01 s with gc.freeze), the trim ~6 ms.
+RELEASE_MEMORY_EVERY_SECONDS = 10.0
 
 # Explorer curves: 5.4 MiB for 25 functions × 3201 points (the worst), 0.2 MiB for 4 × 801.
 EXPLORER_CURVES_ENTRIES = 128

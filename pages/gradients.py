@@ -70,11 +70,12 @@ def cached_probe(
 ) -> gr.GradientProbe:
     """One probe on the one-thread torch worker: probes from every session run one at a time
     (one probe's memory at once), on one core (torch's 2 threads cost 1.7× the CPU-seconds);
-    the heap it freed goes back to the OS at once."""
+    the heap it freed goes back to the OS."""
     result = run_single_threaded(
         lambda: gr.probe(activation, depth, width, init, seed, std=std, batch_size=PROBE_BATCH)
     )
-    memory.release_freed_memory()
+    if not memory.release_freed_memory_every(budget.RELEASE_MEMORY_EVERY_SECONDS):
+        memory.release_freed_memory()  # the trim alone: ~6 ms
     return result
 
 

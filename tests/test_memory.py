@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import gc
 import platform
 import re
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,26 @@ def test_caches_with_many_or_large_entries_have_a_byte_limit_from_the_budget():
             assert ast.unparse(keywords["max_size"]).startswith("budget."), (path.name, name)
             total += budget_value(keywords["max_size"])
     assert total <= 300 * budget.MiB  # all caches together, pickled
+
+
+def test_release_every_collects_cyclic_garbage_first(monkeypatch):
+    monkeypatch.setattr(memory, "_last_release", 0.0)
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # a cycle, as every page run's namespace is
+    node.payload = bytearray(1)
+    alive = weakref.ref(node)
+    del node
+    memory.release_freed_memory_every(0)
+    assert alive() is None
+
+
+def test_frozen_objects_are_left_out_of_collections():
+    try:
+        count = memory.freeze_long_lived_objects()
+        assert count >= gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

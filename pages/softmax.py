@@ -18,6 +18,7 @@ from actlab.charts.softmax import (
     temperature_chart,
 )
 from ui.bound import bound
+from ui.export import draw
 from ui.frame import guarded, lesson_header
 
 TABS = ["Playground", "Numerics lab", "Losses and gradients", "nll_loss needs log-probabilities"]
@@ -126,7 +127,7 @@ def playground() -> None:
         return
     with results:
         st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_{j=1}^{K} e^{z_j / T}}")
-        st.altair_chart(probability_bars(view.probabilities), width="stretch")
+        draw(probability_bars(view.probabilities))
         st.caption("Bars: probabilities at your T. Black ticks: the same logits at T = 1.")
         metrics = st.columns(3)
         metrics[0].metric("largest probability", f"{view.largest_probability:.4f}")
@@ -142,7 +143,7 @@ def playground() -> None:
     )
 
     st.subheader("Temperature: from argmax to uniform")
-    st.altair_chart(temperature_chart(view.sweep, temperature), width="stretch")
+    draw(temperature_chart(view.sweep, temperature))
 
     st.subheader("The softmax Jacobian")
     st.latex(
@@ -150,14 +151,10 @@ def playground() -> None:
         r"\qquad \sum_j J_{ij} = 0"
     )
     left, right = st.columns(2)
-    left.altair_chart(
-        jacobian_heatmap(view.jacobian, "autograd", "by autograd (torch.autograd.functional)"),
-        width="stretch",
+    draw(
+        jacobian_heatmap(view.jacobian, "autograd", "by autograd (torch.autograd.functional)"), left
     )
-    right.altair_chart(
-        jacobian_heatmap(view.jacobian, "closed form", "closed form p_i (δ_ij − p_j) / T"),
-        width="stretch",
-    )
+    draw(jacobian_heatmap(view.jacobian, "closed form", "closed form p_i (δ_ij − p_j) / T"), right)
     st.metric("max |autograd − closed form|", f"{view.max_difference:.2e}")
     st.caption(
         "Each row sums to zero: raising one logit can only move probability between classes. "
@@ -222,7 +219,7 @@ def numerics_lab() -> None:
         f"(log of the largest float32 is {float32['log(finfo.max)']:.6f}). Every limit below is "
         "found by bisecting the dtype's bit patterns, not typed in."
     )
-    st.altair_chart(status_chart(lab.segments, scale), width="stretch")
+    draw(status_chart(lab.segments, scale))
     st.caption(
         "First scale at which each formula stops being finite (exact to the last double), "
         "with the logits as that dtype stores them: the naive one fails exactly when the "
@@ -275,15 +272,12 @@ def losses_and_gradients() -> None:
         st.markdown("**Sigmoid output, label y = 1**")
         st.latex(r"\text{MSE: } \frac{\partial}{\partial z}(p-1)^2 = 2(p-1)\,p(1-p)")
         st.latex(r"\text{BCE: } \frac{\partial}{\partial z}(-\log p) = p - 1")
-        st.altair_chart(loss_gradient_chart(losses.binary, "logit z", "dL/dz"), width="stretch")
+        draw(loss_gradient_chart(losses.binary, "logit z", "dL/dz"))
     with right:
         st.markdown(f"**Softmax output, {classes} classes, other logits 0**")
         st.latex(r"\text{MSE: } 2p_y\Big[(p_y - 1) - \sum_j (p_j - y_j)\,p_j\Big]")
         st.latex(r"\text{CE: } \frac{\partial}{\partial z_y}(-\log p_y) = p_y - 1")
-        st.altair_chart(
-            loss_gradient_chart(losses.multiclass, "true-class logit z_y", "dL/dz_y"),
-            width="stretch",
-        )
+        draw(loss_gradient_chart(losses.multiclass, "true-class logit z_y", "dL/dz_y"))
     st.dataframe(sm.readable(losses.summary), hide_index=True)
     st.caption(
         "MSE multiplies the error by the output's slope p(1 − p), which is tiny exactly when the "
@@ -304,8 +298,8 @@ def nll_needs_log_probabilities() -> None:
     if nll is None:
         return
     left, right = st.columns(2)
-    left.altair_chart(nll_loss_chart(nll.curves), width="stretch")
-    right.altair_chart(nll_gradient_chart(nll.curves), width="stretch")
+    draw(nll_loss_chart(nll.curves), left)
+    draw(nll_gradient_chart(nll.curves), right)
     st.dataframe(sm.readable(nll.summary), hide_index=True)
     st.markdown(
         "- **softmax**: the loss −p_y lives in [−1, 0] and its gradient −p_y(1 − p_y) vanishes "

@@ -36,3 +36,10 @@ def test_scales_follow_the_labels_not_the_order_on_screen():
     colour = dict(zip(one["domain"], one["range"], strict=True))
     colour_other = dict(zip(other["domain"], other["range"], strict=True))
     assert colour["ReLU"] == colour_other["ReLU"] and colour["Tanh"] == colour_other["Tanh"]
+
+
+def test_labels_that_are_not_activations_get_free_distinct_styles():
+    chosen = palette.styles(["ReLU", "deep net", "shallow net"])
+    assert chosen["ReLU"] == palette.activation_style("relu")
+    others = [(chosen[n].colour, chosen[n].dash) for n in ("deep net", "shallow net")]
+    assert len(set(others)) == 2 and (chosen["ReLU"].colour, chosen["ReLU"].dash) not in others

@@ -11,7 +11,7 @@ always black and thick, reserved for it alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import altair as alt
@@ -94,30 +94,41 @@ def _id_of_label(label: str) -> str | None:
     return by_display.get(base) or (base.lower() if base.lower() in NO_ACTIVATION_LABELS else None)
 
 
-def label_style(label: str) -> SeriesStyle:
-    """The style of a series label as charts print it (display names, with parameters)."""
+def label_style(label: str) -> SeriesStyle | None:
+    """The fixed style of a series label as charts print it (display names, with parameters),
+    or ``None`` when the label is not an activation (a network, a class, a metric)."""
     name = _id_of_label(label)
+    if name is None:
+        return None
     if name == activations.CUSTOM_PREFIX:
         return CUSTOM_STYLE
-    return activation_style(name) if name else NEUTRAL_STYLE
+    return activation_style(name)
 
 
-def _unique(labels: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(str(label) for label in labels))
+def styles(labels: Iterable[str]) -> dict[str, SeriesStyle]:
+    """``{label: SeriesStyle}`` for the series of one chart, in their order.
+
+    Activations get their fixed style; other labels (networks, metrics) get the first
+    (colour, dash) pairs no activation of this chart uses, so they stay distinct.
+    """
+    domain = list(dict.fromkeys(str(label) for label in labels))
+    fixed = {label: label_style(label) for label in domain}
+    taken = {(style.colour, style.dash) for style in fixed.values() if style is not None}
+    free = (
+        style
+        for position in range(len(HUES) * len(DASHES))
+        if ((style := _style_by_position(position)).colour, style.dash) not in taken
+    )
+    return {label: style if style is not None else next(free) for label, style in fixed.items()}
 
 
 def colour_scale(labels: Iterable[str]) -> alt.Scale:
-    """``alt.Scale`` mapping each label to its fixed colour (domain = the labels, in order)."""
-    domain = _unique(labels)
-    return alt.Scale(domain=domain, range=[label_style(label).colour for label in domain])
+    """``alt.Scale`` mapping each label to its colour (domain = the labels, in order)."""
+    chosen = styles(labels)
+    return alt.Scale(domain=list(chosen), range=[style.colour for style in chosen.values()])
 
 
 def dash_scale(labels: Iterable[str]) -> alt.Scale:
-    """``alt.Scale`` mapping each label to its fixed dash pattern."""
-    domain = _unique(labels)
-    return alt.Scale(domain=domain, range=[list(label_style(label).dash) for label in domain])
-
-
-def styles(labels: Sequence[str]) -> dict[str, SeriesStyle]:
-    """``{label: SeriesStyle}`` for a legend or a table."""
-    return {label: label_style(label) for label in _unique(labels)}
+    """``alt.Scale`` mapping each label to its dash pattern."""
+    chosen = styles(labels)
+    return alt.Scale(domain=list(chosen), range=[list(style.dash) for style in chosen.values()])

@@ -5,20 +5,26 @@
 2. "Does it learn?": the default comparison (sigmoid + PyTorch default vs ReLU + He, depth 10,
    plain SGD at 0.1, 300 steps), as the page runs it (one-thread worker).
 3. "Dead ReLU": the default run (Adam at 0.03, 300 steps) with and without the lower-rate cure.
+4. Memory and CPU of one probe, each in a fresh interpreter on one torch thread (as the page runs
+   them): peak resident memory above the process after its data is loaded, CPU-seconds, and the
+   estimate ``gradients.probe_seconds`` that the page's per-view cap uses, at depth 50 and width
+   512 (the page's largest) and 1024 (the module's largest).
 
-Each is repeated and the best and median are printed, with the load average, since the
+Each timing is repeated and the best and median are printed, with the load average, since the
 machine may be shared.
 
 Usage (from the repository root):
 
-    python bench/bench_gradients.py [--repeats 3]
+    python bench/bench_gradients.py [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import deque
@@ -49,10 +55,55 @@ def page_training(runs: dict[str, du.RunConfig]) -> du.Snapshot:
     return deque(du.train_single_threaded(runs), maxlen=1)[0]
 
 
+PROBE_SCRIPT = """
+import json, sys, time
+import torch
+from actlab import gradients as gr
+torch.set_num_threads(1)
+gr.probe("relu", 3, 8)  # the bundled digits and first-call setup before the baseline
+def status_mib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
+before = status_mib("VmRSS")
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # VmHWM := VmRSS (getrusage's peak would include the parent's RSS at fork)
+activation, depth, width, init = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+started = time.process_time()
+gr.probe(activation, depth, width, init)
+cpu = time.process_time() - started
+print(json.dumps({"before_mib": before, "peak_above_mib": status_mib("VmHWM") - before,
+                  "after_mib": status_mib("VmRSS") - before, "cpu_s": cpu,
+                  "estimate_s": gr.probe_seconds(depth, width, init, activation=activation)}))
+"""
+
+
+def probe_in_fresh_process(activation: str, depth: int, width: int, init: str) -> dict:
+    """One probe in a new interpreter: its peak RSS is the probe's, not earlier work's."""
+    command = [sys.executable, "-c", PROBE_SCRIPT, activation, str(depth), str(width), init]
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def probe_memory(quick: bool) -> None:
+    cases = [("sigmoid", 50, 512, "pytorch_default"), ("mish", 50, 512, "orthogonal")]
+    if not quick:
+        cases += [("relu", 50, 1024, "pytorch_default"), ("relu", 20, 128, "pytorch_default")]
+    for activation, depth, width, init in cases:
+        got = probe_in_fresh_process(activation, depth, width, init)
+        print(
+            f"probe {activation} L={depth} width {width} {init}: peak +{got['peak_above_mib']:.0f}"
+            f" MiB above {got['before_mib']:.0f} MiB (+{got['after_mib']:.0f} MiB after), "
+            f"{got['cpu_s']:.2f} CPU-s (estimated {got['estimate_s']:.2f} s)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--quick", action="store_true", help="one repeat, two probe sizes")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
     base = du.RunConfig()
     demos = {
         "norms, default view (3 activations, L=20, width 128)": lambda: probes(20, 128),
@@ -69,6 +120,7 @@ def main() -> None:
     for name, task in demos.items():
         times = timed(task, repeats)
         print(f"{name}: best {min(times):.2f} s, median {statistics.median(times):.2f} s")
+    probe_memory(args.quick)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

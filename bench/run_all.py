@@ -56,6 +56,7 @@ SUB_BENCHMARKS = [
     "bench_server_training.py",
     "bench_playground.py",
     "bench_gradients.py",
+    "bench_hostile.py",
 ]
 BROWSER_BENCHMARKS = {"bench_server_training.py"}  # left out by --skip-browser
 QUIET_SECONDS = 1.0  # no running indicator for this long counts as idle

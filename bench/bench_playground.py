@@ -34,10 +34,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from actlab import playground
-from actlab.charts.playground import (
-    decision_surface_chart,
-    learning_curve_chart,
-)
+from actlab.charts.learning_curves import learning_curve_chart
+from actlab.charts.playground import decision_surface_chart
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 
 
@@ -98,8 +96,20 @@ def refresh_timings(config: PlaygroundConfig, samples: int) -> list[float]:
     def refresh() -> None:  # what the page's live panel does per refresh, training aside
         view = playground.snapshot(trainer)
         vega_lite_with_arrow(decision_surface_chart(view.fit, view.points, view.extent))
-        vega_lite_with_arrow(learning_curve_chart(view.history, "loss"))
-        vega_lite_with_arrow(learning_curve_chart(view.history, "accuracy"))
+        for metric in ("loss", "accuracy"):
+            curves = view.history[view.history["metric"] == metric]
+            vega_lite_with_arrow(
+                learning_curve_chart(
+                    curves,
+                    x="epoch",
+                    y="value",
+                    series="split",
+                    y_title=metric,
+                    series_title="data",
+                    legend=f"pg_{metric}_legend",
+                    height=200,
+                )
+            )
 
     refresh()
     return timings(refresh, samples)

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from actlab import activations, budget, datasets, optimizers, snippets, training
-from actlab.charts.training import confusion_heatmap, learning_curves
+from actlab.charts.learning_curves import learning_curve_chart
+from actlab.charts.training import confusion_heatmap
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import cacheable_spec, chart_with_downloads
@@ -260,9 +261,22 @@ def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFram
     charts = []
     for name, metrics, axis, legend, title in CURVES:
         bands = training.seed_bands(history, metrics)
-        charts.append(
-            (cacheable_spec(learning_curves(bands, axis, legend, title=title)), bands, name)
+        chart = learning_curve_chart(
+            bands,
+            x="epoch",
+            y="mean",
+            series="activation",
+            y_title=axis,
+            title=title,
+            legend=legend,
+            band=("low", "high"),
+            dash="metric",
+            dash_title="loss",
+            markers=True,
+            zero=False,
+            tooltip=["step:Q", "seeds:Q"],
         )
+        charts.append((cacheable_spec(chart), bands, name))
     return charts
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from actlab import activations, optimizers, playground, snippets, toydata
-from actlab.charts.playground import (
-    decision_surface_chart,
-    learning_curve_chart,
-    regression_fit_chart,
-)
+from actlab.charts.learning_curves import learning_curve_chart
+from actlab.charts.playground import decision_surface_chart, regression_fit_chart
 from actlab.playground import PlaygroundTrainer
 from ui.bound import bound
 from ui.catalogue import activation_options
@@ -195,9 +192,18 @@ def live_panel() -> None:
     else:
         fit = regression_fit_chart(view.fit, view.points, view.extent)
     left.altair_chart(fit, width="stretch")
-    right.altair_chart(learning_curve_chart(view.history, "loss"), width="stretch")
-    if view.classification:
-        right.altair_chart(learning_curve_chart(view.history, "accuracy"), width="stretch")
+    for metric in ["loss", "accuracy"] if view.classification else ["loss"]:
+        curves = learning_curve_chart(
+            view.history[view.history["metric"] == metric],
+            x="epoch",
+            y="value",
+            series="split",
+            y_title=metric,
+            series_title="data",
+            legend=f"pg_{metric}_legend",
+            height=200,
+        )
+        right.altair_chart(curves, width="stretch")
 
 
 st.fragment(run_every=TICK_SECONDS if playing else None)(live_panel)()

@@ -1,15 +1,16 @@
-"""actlab.charts.playground: the live charts keep their encodings and carry fresh data."""
+"""actlab.charts.playground: the live charts keep their encodings and carry fresh data.
+
+The learning curves: tests/test_charts_learning_curves.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from actlab import playground
 from actlab.charts.playground import (
     CLASS_COLOURS,
     SPLIT_SHAPES,
     decision_surface_chart,
-    learning_curve_chart,
     regression_fit_chart,
 )
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
@@ -31,10 +32,6 @@ def test_live_charts_reuse_their_encodings_but_carry_fresh_data():
         trainer.surface(8)["p"].tolist(), rel=1e-6
     )
     assert first["datasets"] != second["datasets"]
-    long = playground.long_history(trainer.history)
-    loss = learning_curve_chart(long, "loss").to_dict()
-    rows = loss["datasets"][loss["data"]["name"]]
-    assert len(rows) == 2 * 6 and {row["metric"] for row in rows} == {"loss"}
 
 
 def tooltip_fields(spec: dict) -> set[str]:
@@ -61,15 +58,3 @@ def test_regression_fit_draws_points_and_the_curve():
     assert line["encoding"]["y"]["field"] == "prediction"
     assert len(spec["datasets"][line["data"]["name"]]) == 21
     assert len(spec["datasets"][dots["data"]["name"]]) == 200
-
-
-def test_learning_curves_show_one_metric():
-    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
-    trainer.step(2)
-    long = playground.long_history(trainer.history)
-    accuracy = learning_curve_chart(long, "accuracy").to_dict()
-    rows = accuracy["datasets"][accuracy["data"]["name"]]
-    assert {row["metric"] for row in rows} == {"accuracy"} and len(rows) == 2 * 3
-    assert pytest.approx(trainer.history["train_accuracy"].tolist()) == [
-        row["value"] for row in rows if row["split"] == "train"
-    ]

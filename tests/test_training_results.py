@@ -52,24 +52,9 @@ def test_seed_bands():
     assert training.seed_bands(history.iloc[:0], ["train_loss"]).empty
 
 
-def test_learning_curves_draw_bands_only_for_several_seeds():
-    from actlab.charts.training import confusion_heatmap, learning_curves
+def test_confusion_heatmap_writes_the_counts_on_the_cells():
+    from actlab.charts.training import confusion_heatmap
 
-    history = pd.DataFrame(
-        {
-            "step": [10, 10],
-            "epoch": [1.0, 1.0],
-            "activation": ["ReLU", "ReLU"],
-            "seed": [0, 1],
-            "test_accuracy": [0.8, 0.9],
-        }
-    )
-    two_seeds = learning_curves(training.seed_bands(history, ["test_accuracy"]), "acc", "a")
-    one_seed = learning_curves(training.seed_bands(history[:1], ["test_accuracy"]), "acc", "b")
-    spec = two_seeds.to_dict()
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "point"]
-    assert len(one_seed.to_dict()["layer"]) == 2  # no band for a single seed
-    assert "legend" in str(spec) and "tooltip" in str(spec)
     counts = pd.DataFrame(
         {
             "true": ["0", "0", "1", "1"],

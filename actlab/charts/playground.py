@@ -1,4 +1,5 @@
-"""The playground's live charts: decision surface, regression fit and learning curves.
+"""The playground's live charts: decision surface and regression fit (the learning curves:
+``charts.learning_curves``).
 
 Colours and shapes follow TensorFlow Playground. The charts redraw several times a second, so
 each builder encodes its chart once (per axis extent) and only swaps in fresh data.
@@ -10,8 +11,6 @@ from functools import lru_cache
 
 import altair as alt
 import pandas as pd
-
-from actlab.charts.common import legend_selection, overlaid_lines
 
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=["#f59322", "#0877bd"])  # Playground's colours
 SPLIT_SHAPES = alt.Scale(domain=["train", "test"], range=["circle", "square"])
@@ -137,26 +136,3 @@ def _regression_layers(extent: float) -> tuple[alt.Chart, alt.Chart]:
         )
     )
     return dots, line
-
-
-def learning_curve_chart(long: pd.DataFrame, metric: str, height: int = 200) -> alt.LayerChart:
-    """Train and test curves of one metric (``playground.long_history`` rows) against epoch."""
-    return _learning_curve_template(metric, height).properties(data=long[long["metric"] == metric])
-
-
-@lru_cache(maxsize=8)
-def _learning_curve_template(metric: str, height: int) -> alt.LayerChart:
-    empty = pd.DataFrame({"epoch": [], "value": [], "split": []})
-    chart = overlaid_lines(
-        empty,
-        x="epoch",
-        y="value",
-        series="split",
-        y_title=metric,
-        series_title="data",
-        height=height,
-        selection=legend_selection("split", name=f"pg_{metric}_legend"),
-    )
-    # overlaid_lines' layers share one data frame, which Altair keeps at the top: replaceable.
-    assert all(layer.data is alt.Undefined for layer in chart.layer)
-    return chart

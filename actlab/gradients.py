@@ -1,4 +1,4 @@
-"""Gradients through a deep MLP: how they vanish, explode, and what dead ReLU units are.
+"""Gradients through a deep MLP: how they vanish and explode with depth, init and activation.
 
 One real MNIST batch goes through a deep MLP (784 → width → … → width → 10) with a real
 cross-entropy loss; one backward pass gives every layer's weight gradient. Depth ``L`` counts
@@ -27,8 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from actlab import activations, budget
+from actlab import activations, budget, validate
 from actlab.bundled import bundled_mnist
+from actlab.training.loop import pixel_moments
 
 INPUTS = 28 * 28
 CLASSES = 10
@@ -46,34 +47,14 @@ INIT_LABELS = {
 SIGMOID_MAX_SLOPE = 0.25  # max of σ′(z) = σ(z)(1 − σ(z)), reached at z = 0
 SATURATED_SLOPE = 0.01  # |f′(z)| below this: the unit passes back under 1% of its gradient
 HISTOGRAM_BINS = 40
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def check_int(name: str, value: object, low: int, high: int) -> int:
-    """``value`` as an int in [low, high], else a ``ValueError`` naming it."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return int(value)
-
-
-def check_positive(name: str, value: object, high: float = math.inf) -> float:
-    """``value`` as a finite float in (0, high], else a ``ValueError`` naming it."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and 0 < value <= high):
-        bound = f"in (0, {high:g}]" if math.isfinite(high) else "positive and finite"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return float(value)
-
-
-def check_init(init: str) -> str:
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; expected one of: {', '.join(INITS)}")
-    return init
+MEASURES = ("norm", "signal_norm")  # ‖∂L/∂W_l‖ or ‖∂L/∂z_l‖ per layer (see GradientProbe)
+HISTOGRAM_QUANTITIES = ("activation", "log10 |weight gradient|")
+# The per-layer statistics the lesson charts: column → (heading, axis title).
+LAYER_STATISTICS = {
+    "mean": ("Mean activation", "mean of h"),
+    "std": ("Spread of activations", "std of h"),
+    "saturated": ("Saturated units", f"share with |f′(z)| < {SATURATED_SLOPE:g}"),
+}
 
 
 # --- the network ------------------------------------------------------------------------------
@@ -81,8 +62,8 @@ def check_init(init: str) -> str:
 
 def layer_sizes(depth: int, width: int) -> list[int]:
     """Input, hidden and output sizes: ``depth`` weight layers, ``depth − 1`` hidden ones."""
-    depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
-    width = check_int("width", width, MIN_WIDTH, MAX_WIDTH)
+    depth = validate.integer("depth", depth, MIN_DEPTH, MAX_DEPTH)
+    width = validate.integer("width", width, MIN_WIDTH, MAX_WIDTH)
     return [INPUTS, *[width] * (depth - 1), CLASSES]
 
 
@@ -116,7 +97,7 @@ def initialise(
             elif init == "normal":
                 nn.init.normal_(weight, 0.0, std, generator=generator)
             else:
-                check_init(init)
+                validate.choice("init", init, INITS)
             nn.init.zeros_(layer.bias)
         if bias is not None:
             nn.init.constant_(layer.bias, bias)
@@ -133,9 +114,9 @@ def _checked_network(
 ) -> tuple[list[int], float, int, dict[str, float]]:
     """Layer sizes, std, seed and parameters, checked; a ``ValueError`` naming what is wrong."""
     sizes = layer_sizes(depth, width)
-    check_init(init)
-    std = check_positive("std", std, 10.0)
-    seed = check_int("seed", seed, 0, 2**31 - 1)
+    validate.choice("init", init, INITS)
+    std = validate.positive("std", std, 10.0)
+    seed = validate.integer("seed", seed, 0, 2**31 - 1)
     params = dict(params or {})
     activations.resolve_params(activation, params)
     return sizes, std, seed, params
@@ -158,8 +139,8 @@ def build_mlp(
     ``bias`` (if given) sets every hidden layer's bias; the output layer keeps its init's bias.
     """
     sizes, std, seed, params = _checked_network(activation, depth, width, init, seed, std, params)
-    if bias is not None and not (isinstance(bias, int | float) and math.isfinite(bias)):
-        raise ValueError(f"bias must be a finite number, got {bias!r}")
+    if bias is not None:
+        bias = validate.number("bias", bias)
     generator = torch.Generator().manual_seed(seed)
     layers: list[nn.Module] = []
     for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
@@ -172,7 +153,8 @@ def build_mlp(
     return nn.Sequential(*layers)
 
 
-def linear_layers(model: nn.Sequential) -> list[nn.Linear]:
+def linear_modules(model: nn.Sequential) -> list[nn.Linear]:
+    """The ``nn.Linear`` layers of ``model``, input first (weights and biases as modules)."""
     return [m for m in model if isinstance(m, nn.Linear)]
 
 
@@ -180,16 +162,14 @@ def linear_layers(model: nn.Sequential) -> list[nn.Linear]:
 
 
 @lru_cache(maxsize=1)
-def _pixel_moments() -> tuple[float, float]:
+def bundled_pixel_moments() -> tuple[float, float]:
     """Mean and std of all bundled training pixels: one standardisation for every batch."""
-    images, _ = bundled_mnist("train")
-    pixels = images.astype(np.float64)
-    return float(pixels.mean()), float(pixels.std())
+    return pixel_moments(bundled_mnist("train")[0])
 
 
 def standardised(images: np.ndarray, dtype: torch.dtype = torch.float64) -> Tensor:
     """uint8 ``[N, 28, 28]`` → ``[N, 784]`` with the training pixels' mean 0 and std 1."""
-    mean, std = _pixel_moments()
+    mean, std = bundled_pixel_moments()
     flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.float64))
     return ((flat - mean) / std).to(dtype)
 
@@ -199,8 +179,8 @@ def mnist_batch(
 ) -> tuple[Tensor, Tensor]:
     """``size`` bundled MNIST digits drawn at random (the splits are sorted by class)."""
     images, labels = bundled_mnist(split)
-    size = check_int("batch size", size, 1, min(MAX_BATCH, len(labels)))
-    seed = check_int("seed", seed, 0, 2**31 - 1)
+    size = validate.integer("batch size", size, 1, min(MAX_BATCH, len(labels)))
+    seed = validate.integer("seed", seed, 0, 2**31 - 1)
     chosen = np.sort(np.random.default_rng(seed).permutation(len(labels))[:size])
     return standardised(images[chosen], dtype), torch.from_numpy(labels[chosen].astype(np.int64))
 
@@ -519,11 +499,12 @@ def probe_seconds(
     timed ones: 13.9 s estimated for that formula). Larger batches scale the per-unit and
     per-weight work; smaller ones are not credited.
     """
-    depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
-    width = check_int("width", width, MIN_WIDTH, MAX_WIDTH)
-    batch_size = check_int("batch size", batch_size, 1, MAX_BATCH)
+    depth = validate.integer("depth", depth, MIN_DEPTH, MAX_DEPTH)
+    width = validate.integer("width", width, MIN_WIDTH, MAX_WIDTH)
+    batch_size = validate.integer("batch size", batch_size, 1, MAX_BATCH)
+    init = validate.choice("init", init, INITS)
     scale = max(1.0, batch_size / 256)
-    per_layer = PROBE_UNIT_SECONDS * width + PROBE_WEIGHT_SECONDS[check_init(init)] * width**2
+    per_layer = PROBE_UNIT_SECONDS * width + PROBE_WEIGHT_SECONDS[init] * width**2
     seconds = depth * (PROBE_LAYER_SECONDS + scale * per_layer)
     if activation is not None and activations.is_custom(activation):
         extra = max(0.0, elementwise_seconds(activation) - elementwise_seconds("mish"))
@@ -599,44 +580,76 @@ def sigmoid_bound(norms: pd.DataFrame, column: str = "norm") -> pd.DataFrame:
     )
 
 
-# --- dead units -------------------------------------------------------------------------------
+# --- several activations side by side ---------------------------------------------------------
 
 
-def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
-    """Per hidden layer, the units that output exactly 0 for every example of ``probe_x``.
+@dataclass(frozen=True)
+class ProbeComparison:
+    """Probes of several activations at one depth, width and init, as the lesson shows them.
 
-    A unit like that gets no gradient from any of those examples, so (for ReLU) nothing can
-    bring it back. Columns: ``layer`` (1 = first hidden layer), ``units``, ``dead``,
-    ``fraction`` (dead / units), ``negative`` (fraction of units whose pre-activation is ≤ 0 on
-    every example: dead for ReLU, merely quiet for LeakyReLU, which still passes slope a).
+    ``norms``, ``stats`` and ``histograms``: every probe's tables stacked (see
+    ``GradientProbe``). ``reference``: Sigmoid's ``sigmoid_bound`` on ``measure`` (``layer``,
+    ``bound``), ``None`` without Sigmoid or when not asked for. ``table``: ``norms`` with the
+    reference as a ``sigmoid_reference`` column (the CSV). ``left_out``: norms exactly 0 or not
+    finite, which a log axis cannot show. ``first_last``: per activation the first and last
+    layer's weight-gradient norm, their ratio and the loss.
     """
-    if not isinstance(model, nn.Sequential):
-        raise ValueError(f"model must be an nn.Sequential, got {type(model).__name__}")
-    if not isinstance(probe_x, Tensor) or probe_x.ndim != 2 or len(probe_x) == 0:
-        raise ValueError("probe must be a non-empty 2-D tensor [examples, features]")
-    rows = []
-    weights = [p for p in model.parameters() if p.is_floating_point()]
-    h = probe_x.to(weights[0].dtype) if weights else probe_x
-    layer = 0
-    with torch.no_grad():
-        for module in model:
-            try:
-                out = module(h)
-            except RuntimeError as err:
-                raise ValueError(f"the probe does not fit the model: {err}") from None
-            if isinstance(module, nn.Linear):
-                layer += 1
-            else:
-                dead = int((out == 0).all(dim=0).sum())
-                units = out.shape[1]
-                rows.append(
-                    {
-                        "layer": layer,
-                        "units": units,
-                        "dead": dead,
-                        "fraction": dead / units,
-                        "negative": float((h <= 0).all(dim=0).double().mean()),
-                    }
-                )
-            h = out
-    return pd.DataFrame(rows, columns=["layer", "units", "dead", "fraction", "negative"])
+
+    measure: str
+    norms: pd.DataFrame
+    reference: pd.DataFrame | None
+    table: pd.DataFrame
+    left_out: int
+    first_last: pd.DataFrame
+    stats: pd.DataFrame
+    histograms: pd.DataFrame
+
+    def histogram(self, layer: int, quantity: str) -> pd.DataFrame:
+        """The bins of one layer's ``quantity`` (``HISTOGRAM_QUANTITIES``), every activation."""
+        bins = self.histograms
+        return bins[(bins["layer"] == layer) & (bins["quantity"] == quantity)]
+
+
+def compare(
+    probes: Sequence[GradientProbe], measure: str = "norm", reference: bool = True
+) -> ProbeComparison:
+    """``probes`` side by side; ``reference`` adds Sigmoid's 0.25^(L − l) line when it is there."""
+    measure = validate.choice("measure", measure, MEASURES)
+    if not probes:
+        raise ValueError("choose at least one activation")
+    norms = pd.concat([p.norms for p in probes], ignore_index=True)
+    sigmoid = activations.display_name("sigmoid")
+    anchor = next((p for p in probes if p.activation == sigmoid), None)
+    line = sigmoid_bound(anchor.norms, measure) if anchor is not None and reference else None
+    table = norms
+    if line is not None:
+        named = line.rename(columns={"bound": "sigmoid_reference"})
+        table = norms.merge(named, on="layer", how="left")
+    values = norms[measure]
+    first_last = pd.DataFrame(
+        {
+            "activation": [p.activation for p in probes],
+            "first layer": [p.norms["norm"].iloc[0] for p in probes],
+            "last layer": [p.norms["norm"].iloc[-1] for p in probes],
+            "loss": [p.loss for p in probes],
+        }
+    )
+    first_last["first / last"] = first_last["first layer"] / first_last["last layer"]
+    return ProbeComparison(
+        measure=measure,
+        norms=norms,
+        reference=line,
+        table=table,
+        left_out=int((~((values > 0) & np.isfinite(values))).sum()),
+        first_last=first_last,
+        stats=pd.concat([p.stats for p in probes], ignore_index=True),
+        histograms=pd.concat([p.histograms for p in probes], ignore_index=True),
+    )
+
+
+def histogram_layers(depth: int, quantity: str) -> int:
+    """How many layers have a histogram of ``quantity``: the ``depth − 1`` hidden layers'
+    activations, or all ``depth`` weight layers' gradients."""
+    depth = validate.integer("depth", depth, MIN_DEPTH, MAX_DEPTH)
+    quantity = validate.choice("quantity", quantity, HISTOGRAM_QUANTITIES)
+    return depth - 1 if quantity == "activation" else depth

@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from actlab import dead_units as du
 from actlab import gradients as gr
+from actlab import short_training
 
 
 def timed(task: Callable[[], object], repeats: int) -> list[float]:
@@ -51,8 +51,8 @@ def probes(depth: int, width: int) -> None:
         gr.probe(activation, depth, width)
 
 
-def page_training(runs: dict[str, du.RunConfig]) -> du.Snapshot:
-    return deque(du.train_single_threaded(runs), maxlen=1)[0]
+def page_training(runs: dict[str, short_training.RunConfig]) -> short_training.Snapshot:
+    return deque(short_training.train_single_threaded(runs), maxlen=1)[0]
 
 
 PROBE_SCRIPT = """
@@ -104,18 +104,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one repeat, two probe sizes")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
-    base = du.RunConfig()
+    base = short_training.RunConfig()
     demos = {
         "norms, default view (3 activations, L=20, width 128)": lambda: probes(20, 128),
         "norms, largest view (3 activations, L=50, width 512)": lambda: probes(50, 512),
         "does it learn? (sigmoid vs ReLU+He, L=10, 300 steps)": lambda: page_training(
-            du.learning_comparison([("sigmoid", "pytorch_default"), ("relu", "kaiming")])
+            short_training.learning_comparison(["sigmoid:pytorch_default", "relu:kaiming"])
         ),
         "dead ReLU (Adam 0.03, 300 steps, + lower-rate cure)": lambda: page_training(
             {"as set": base, "with cures": base.cured(["lower_lr"])}
         ),
     }
-    page_training({"warm-up": du.RunConfig(steps=5)})
+    page_training({"warm-up": short_training.RunConfig(steps=5)})
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for name, task in demos.items():
         times = timed(task, repeats)

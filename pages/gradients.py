@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 
-import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from actlab import activations, budget, memory
-from actlab import dead_units as du
+from actlab import activations, budget, memory, optimizers, short_training
 from actlab import gradients as gr
 from actlab.charts.gradients import (
+    HISTOGRAM_TITLES,
     NORM_TITLES,
     dead_unit_chart,
     gradient_norm_chart,
     histogram_chart,
     layer_stat_chart,
-    plottable_on_log_axis,
-    training_curve_chart,
 )
+from actlab.charts.learning_curves import learning_curve_chart
+from actlab.short_training import RunConfig, Snapshot
 from actlab.single_thread import run_single_threaded
 from ui.bound import bound
 from ui.catalogue import activation_options
-from ui.export import chart_with_downloads
+from ui.export import chart_with_downloads, draw
 from ui.frame import guarded, lesson_header, predict_then_reveal
-from ui.safe_text import literal
+from ui.live_training import show_chart, training_section
 
 TABS = ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]
 PROBE_BATCH = 256
@@ -35,18 +33,8 @@ WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 STDS = [0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 STEP_CHOICES = [100, 200, 300, 500, 1000]
-COMPARISON_PAIRS = [
-    "sigmoid:pytorch_default",
-    "sigmoid:xavier",
-    "tanh:pytorch_default",
-    "tanh:xavier",
-    "relu:pytorch_default",
-    "relu:kaiming",
-    "leaky_relu:kaiming",
-    "gelu:kaiming",
-]
 BIAS_CHOICES = ["init", "-0.5", "-0.1", "0", "0.1", "0.5"]
-PROBE_TITLE = f"loss on {du.RunConfig().probe_size} held-out digits"
+PROBE_TITLE = f"loss on {RunConfig().probe_size} held-out digits"
 
 lesson_header(
     "Gradients that vanish, explode and die",
@@ -56,7 +44,7 @@ lesson_header(
 )
 
 
-# --- cached computations ---------------------------------------------------------------------
+# --- probes: cached, on one thread, within the per-view budget -------------------------------
 
 
 @st.cache_data(
@@ -88,92 +76,6 @@ def probes_within_budget(
     return [cached_probe(a, depth, width, init, std, seed) for a in chosen]
 
 
-class RecentRuns(OrderedDict):
-    """Finished runs, oldest first: at most ``budget.FINISHED_RUNS_KEPT``, none older than
-    ``budget.CACHE_TTL_SECONDS``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.added: dict[tuple, float] = {}
-        self.lock = threading.Lock()  # sessions run in threads of one process
-
-    def add(self, key: tuple, snapshot: du.Snapshot) -> None:
-        with self.lock:
-            self.pop(key, None)
-            self[key] = snapshot
-            self.added[key] = time.monotonic()
-        self.expire()
-
-    def expire(self) -> None:
-        too_old = time.monotonic() - budget.CACHE_TTL_SECONDS
-        with self.lock:
-            while self and (
-                len(self) > budget.FINISHED_RUNS_KEPT or self.added[next(iter(self))] < too_old
-            ):
-                self.added.pop(self.popitem(last=False)[0])
-
-    def get(self, key, default=None):
-        self.expire()
-        return super().get(key, default)
-
-
-@st.cache_resource
-def finished_runs() -> RecentRuns:
-    """Finished trainings by their configuration (they are seeded, so shareable)."""
-    return RecentRuns()
-
-
-def remember(key: tuple, snapshot: du.Snapshot) -> None:
-    finished_runs().add(key, snapshot)
-
-
-def train_live(
-    runs: dict[str, du.RunConfig], draw: Callable[[du.Snapshot, bool], None]
-) -> du.Snapshot:
-    """Train, redrawing the curves into a placeholder about four times a second."""
-    bar = st.progress(0.0, text="Starting…")
-    area = st.empty()
-    drawn_at = 0.0
-    snapshot = None
-    for snapshot in du.train_single_threaded(runs):
-        bar.progress(
-            snapshot.step / snapshot.total_steps,
-            text=f"step {snapshot.step} / {snapshot.total_steps} · {snapshot.seconds:.1f} s",
-        )
-        if not snapshot.finished and time.perf_counter() - drawn_at > 0.25:
-            with area.container():
-                draw(snapshot, True)
-            drawn_at = time.perf_counter()
-    bar.empty()
-    area.empty()
-    return snapshot
-
-
-def training_section(
-    runs: dict[str, du.RunConfig], button_key: str, draw: Callable[[du.Snapshot, bool], None]
-) -> None:
-    """A Train button, live curves while it runs, and the finished result afterwards."""
-    key = tuple(runs.items())
-    if st.button("Train", key=button_key, type="primary", icon=":material/play_arrow:"):
-        remember(key, train_live(runs, draw))
-    result = finished_runs().get(key)
-    if result is None:
-        st.info("Press **Train**: the curves update live while it trains.")
-        return
-    for message in result.messages.values():
-        st.warning(literal(message), icon=":material/warning:")
-    st.caption(f"Trained in {result.seconds:.1f} s.")
-    draw(result, False)
-
-
-def show_chart(chart, data: pd.DataFrame, name: str, live: bool) -> None:
-    """While training: the chart alone; finished: with PNG / SVG / CSV downloads."""
-    if live:
-        st.altair_chart(chart, width="stretch")
-    else:
-        chart_with_downloads(chart, data, name)
-
-
 # --- tab 1: vanishing and exploding ----------------------------------------------------------
 
 
@@ -195,22 +97,13 @@ def vanishing_and_exploding() -> None:
             key="gr_act",
         )
         depth = bound(
-            st.slider,
-            "Depth L (weight layers)",
-            gr.MIN_DEPTH,
-            gr.MAX_DEPTH,
-            20,
-            key="gr_depth",
+            st.slider, "Depth L (weight layers)", gr.MIN_DEPTH, gr.MAX_DEPTH, 20, key="gr_depth"
         )
         width = bound(
             st.select_slider, "Width (units per hidden layer)", WIDTHS, 128, key="gr_width"
         )
         init = bound(
-            st.selectbox,
-            "Initialisation",
-            gr.INITS,
-            format_func=gr.INIT_LABELS.get,
-            key="gr_init",
+            st.selectbox, "Initialisation", gr.INITS, format_func=gr.INIT_LABELS.get, key="gr_init"
         )
         std = bound(
             st.select_slider,
@@ -221,11 +114,7 @@ def vanishing_and_exploding() -> None:
             disabled=init != "normal",
         )
         measure = bound(
-            st.radio,
-            "Measure",
-            list(NORM_TITLES),
-            format_func=NORM_TITLES.get,
-            key="gr_measure",
+            st.radio, "Measure", gr.MEASURES, format_func=NORM_TITLES.get, key="gr_measure"
         )
         show_bound = bound(st.toggle, "Sigmoid reference line", True, key="gr_bound")
         seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_seed")
@@ -233,33 +122,25 @@ def vanishing_and_exploding() -> None:
         st.info("Choose at least one activation.")
         return
     std = std if init == "normal" else 0.05  # unused otherwise: keep the cache key stable
-    probes = guarded(lambda: probes_within_budget(chosen, depth, width, init, std, int(seed)))
-    if probes is None:
+    view = guarded(
+        lambda: gr.compare(
+            probes_within_budget(chosen, depth, width, init, std, int(seed)), measure, show_bound
+        )
+    )
+    if view is None:
         return
-    norms = pd.concat([p.norms for p in probes], ignore_index=True)
-    sigmoid = next((p for p in probes if p.activation == "Sigmoid"), None)
-    reference = gr.sigmoid_bound(sigmoid.norms, measure) if sigmoid and show_bound else None
 
     with chart_column:
         st.latex(
             r"\delta_l = \frac{\partial L}{\partial z_l} = f'(z_l) \odot W_{l+1}^{\top}"
             r"\delta_{l+1}, \qquad \frac{\partial L}{\partial W_l} = \delta_l\, h_{l-1}^{\top}"
         )
-        data = (
-            norms
-            if reference is None
-            else norms.merge(
-                reference.rename(columns={"bound": "sigmoid_reference"}), on="layer", how="left"
-            )
-        )
-        chart_with_downloads(
-            gradient_norm_chart(norms, reference, column=measure), data, "gradient_norms"
-        )
-        left_out = len(norms) - len(plottable_on_log_axis(norms, measure))
-        if left_out:
+        chart = gradient_norm_chart(view.norms, view.reference, column=measure)
+        chart_with_downloads(chart, view.table, "gradient_norms")
+        if view.left_out:
             st.caption(
-                f"{left_out} layer norm(s) are exactly 0 or not finite and cannot sit on the "
-                "log axis; they are in the CSV."
+                f"{view.left_out} layer norm(s) are exactly 0 or not finite and cannot sit on "
+                "the log axis; they are in the CSV."
             )
         st.caption(
             f"One batch of {PROBE_BATCH} bundled MNIST digits, cross-entropy loss, float64; "
@@ -268,15 +149,15 @@ def vanishing_and_exploding() -> None:
             + (
                 "Dashed: 0.25^(L − l) times Sigmoid's own last-layer norm, the shrinkage its "
                 "derivatives alone allow (weights ignored)."
-                if reference is not None
+                if view.reference is not None
                 else "Add Sigmoid to see the 0.25^(L − l) reference line."
             )
         )
-    explain_norms(probes, depth)
-    layer_statistics(probes, depth)
+    explain_norms(view, depth)
+    layer_statistics(view, depth)
 
 
-def explain_norms(probes: list[gr.GradientProbe], depth: int) -> None:
+def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown("**What to notice**")
@@ -299,18 +180,9 @@ def explain_norms(probes: list[gr.GradientProbe], depth: int) -> None:
             r"\end{aligned}"
         )
     with right:
-        first_last = pd.DataFrame(
-            {
-                "activation": [p.activation for p in probes],
-                "first layer": [p.norms["norm"].iloc[0] for p in probes],
-                "last layer": [p.norms["norm"].iloc[-1] for p in probes],
-                "loss": [p.loss for p in probes],
-            }
-        )
-        first_last["first / last"] = first_last["first layer"] / first_last["last layer"]
         st.markdown("**Weight-gradient norm, first vs last layer**")
         st.dataframe(
-            first_last,
+            view.first_last,
             hide_index=True,
             column_config={
                 c: st.column_config.NumberColumn(format="%.3e")
@@ -335,51 +207,38 @@ def explain_norms(probes: list[gr.GradientProbe], depth: int) -> None:
         )
 
 
-def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
+def layer_statistics(view: gr.ProbeComparison, depth: int) -> None:
     st.subheader("Inside the layers")
-    stats = pd.concat([p.stats for p in probes], ignore_index=True)
-    columns = st.columns(3)
-    for column, (field, header, title) in zip(
-        columns,
-        [
-            ("mean", "Mean activation", "mean of h"),
-            ("std", "Spread of activations", "std of h"),
-            ("saturated", "Saturated units", f"share with |f′(z)| < {gr.SATURATED_SLOPE:g}"),
-        ],
-        strict=True,
+    for column, (field, (header, title)) in zip(
+        st.columns(len(gr.LAYER_STATISTICS)), gr.LAYER_STATISTICS.items(), strict=True
     ):
         column.markdown(f"**{header}**")
-        column.altair_chart(layer_stat_chart(stats, field, title, f"stat_{field}"), width="stretch")
+        draw(layer_stat_chart(view.stats, field, title, f"stat_{field}"), column)
     st.caption(
         f"Saturated: the unit passes back less than {gr.SATURATED_SLOPE:.0%} of its gradient "
         "(for ReLU: every negative input). Statistics over all units and all digits of the batch."
     )
     st.download_button(
         "Layer statistics (CSV)",
-        stats.to_csv(index=False),
+        view.stats.to_csv(index=False),
         file_name="layer_statistics.csv",
         mime="text/csv",
         icon=":material/table:",
         key="gr_stats_csv",
     )
     quantity = bound(
-        st.radio,
-        "Histogram of",
-        ["activation", "log10 |weight gradient|"],
-        horizontal=True,
-        key="gr_hq",
+        st.radio, "Histogram of", gr.HISTOGRAM_QUANTITIES, horizontal=True, key="gr_hq"
     )
-    top = depth - 1 if quantity == "activation" else depth
+    top = gr.histogram_layers(depth, quantity)
     clamp_state("gr_hl", top)
     if top > 1:
         layer = bound(st.slider, "Layer", 1, top, min(3, top), key="gr_hl")
     else:  # depth 2 has a single hidden layer: nothing to choose (a slider needs min < max)
         layer = 1
         st.caption("Layer 1, the only hidden layer at depth 2.")
-    histograms = pd.concat([p.histograms for p in probes], ignore_index=True)
-    rows = histograms[(histograms["layer"] == layer) & (histograms["quantity"] == quantity)]
-    x_title = "h = f(z)" if quantity == "activation" else "log10 |∂L/∂W| per weight"
-    chart_with_downloads(histogram_chart(rows, x_title, "hist_legend"), rows, "layer_histogram")
+    rows = view.histogram(layer, quantity)
+    chart = histogram_chart(rows, HISTOGRAM_TITLES[quantity], "hist_legend")
+    chart_with_downloads(chart, rows, "layer_histogram")
     if quantity != "activation":
         st.caption(
             "A log axis, because the activations' gradients differ by many orders of magnitude. "
@@ -387,29 +246,64 @@ def layer_statistics(probes: list[gr.GradientProbe], depth: int) -> None:
         )
 
 
-# --- tab 2: does it learn? --------------------------------------------------------------------
+# --- tabs 2 and 3: short trainings ------------------------------------------------------------
 
 
-def pair_label(pair: str) -> str:
-    activation, init = pair.split(":")
-    return du.comparison_label(activation, init)
-
-
-def loss_and_accuracy(snapshot: du.Snapshot, live: bool, name: str, selection: str) -> None:
-    """Probe loss and accuracy side by side; ``selection`` keeps each chart's legend apart."""
+def loss_and_accuracy(snapshot: Snapshot, live: bool, name: str, legend: str) -> None:
+    """Probe loss and accuracy side by side; ``legend`` keeps each chart's legend apart."""
     for column, (metric, title) in zip(
         st.columns(2), [("loss", PROBE_TITLE), ("accuracy", "accuracy")], strict=True
     ):
+        chart = learning_curve_chart(
+            snapshot.curves,
+            x="step",
+            y=metric,
+            series="run",
+            x_title="training step",
+            y_title=title,
+            title=title,
+            legend=f"{legend}_{metric[:3]}",
+            height=280,
+        )
         with column:
-            show_chart(
-                training_curve_chart(snapshot.curves, metric, title, f"{selection}_{metric[:3]}"),
-                snapshot.curves,
-                f"{name}_{metric}",
-                live,
-            )
+            show_chart(chart, snapshot.curves, f"{name}_{metric}", live)
 
 
-def draw_learning(snapshot: du.Snapshot, live: bool) -> None:
+def schedule_controls(
+    left: DeltaGenerator, right: DeltaGenerator, tab: str, optimizer: str, lr: float
+) -> tuple[str, float, int, int]:
+    """Optimizer (in ``left``), learning rate, steps and seed (in ``right``) of a training tab;
+    ``tab`` ("l" or "d") keeps the two tabs' URL keys apart."""
+    with left:
+        optimizer = bound(
+            st.radio,
+            "Optimizer",
+            optimizers.IDS,
+            index=optimizers.IDS.index(optimizer),
+            format_func=optimizers.label,
+            horizontal=True,
+            key=f"gr_{tab}opt",
+        )
+    with right:
+        lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, lr, key=f"gr_{tab}lr")
+        steps = bound(
+            st.select_slider, "Steps (batches of 64)", STEP_CHOICES, 300, key=f"gr_{tab}steps"
+        )
+        seed = bound(st.number_input, "Seed", 0, 9999, 0, key=f"gr_{tab}seed")
+    return optimizer, lr, steps, int(seed)
+
+
+def trained(
+    runs: dict[str, RunConfig], draw_snapshot: Callable[[Snapshot, bool], None], button_key: str
+) -> Snapshot | None:
+    """The Train button and the runs' curves, live and finished (shared by every visitor)."""
+    start = partial(short_training.train_single_threaded, runs)
+    return training_section(
+        "gradients", tuple(runs.items()), start, draw_snapshot, button_key=button_key
+    )
+
+
+def draw_learning(snapshot: Snapshot, live: bool) -> None:
     loss_and_accuracy(snapshot, live, "learning", "l")
 
 
@@ -423,40 +317,18 @@ def does_it_learn() -> None:
         pairs = bound(
             st.multiselect,
             "Activation and init",
-            COMPARISON_PAIRS,
+            short_training.COMPARISON_PAIRS,
             default=["sigmoid:pytorch_default", "relu:kaiming"],
-            format_func=pair_label,
+            format_func=short_training.pair_label,
             key="gr_pairs",
         )
         depth = bound(st.slider, "Depth L", 2, 30, 10, key="gr_ldepth")
     with controls[1]:
         width = bound(st.select_slider, "Width", [32, 64, 128], 64, key="gr_lwidth")
-        optimizer = bound(
-            st.radio,
-            "Optimizer",
-            du.OPTIMIZERS,
-            format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
-            horizontal=True,
-            key="gr_lopt",
-        )
-    with controls[2]:
-        lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, 0.1, key="gr_llr")
-        steps = bound(st.select_slider, "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_lsteps")
-        seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_lseed")
-    runs = guarded(
-        lambda: du.learning_comparison(
-            [tuple(p.split(":")) for p in pairs],
-            depth=depth,
-            width=width,
-            optimizer=optimizer,
-            lr=lr,
-            steps=steps,
-            seed=int(seed),
-        )
-    )
-    if runs is None:
-        return
-    training_section(runs, "gr_lgo", draw_learning)
+    schedule = schedule_controls(controls[1], controls[2], "l", "sgd", 0.1)
+    runs = guarded(lambda: short_training.learning_comparison(pairs, depth, width, *schedule))
+    if runs is not None:
+        trained(runs, draw_learning, "gr_lgo")
     st.caption(
         "Why: in the first tab, set the same depth and init and compare the first layers' "
         "gradients. Then try Adam, which divides each step by the gradient's running size: "
@@ -464,30 +336,14 @@ def does_it_learn() -> None:
     )
 
 
-# --- tab 3: dead ReLU -------------------------------------------------------------------------
-
-
-def draw_dead(snapshot: du.Snapshot, live: bool) -> None:
-    names = list(snapshot.curves["run"].unique()) or list(snapshot.dead["run"].unique())
-    columns = st.columns(max(len(names), 1))
-    for column, name in zip(columns, names, strict=False):
-        rows = snapshot.dead[snapshot.dead["run"] == name]
+def draw_dead(snapshot: Snapshot, live: bool) -> None:
+    names = snapshot.run_names
+    for column, name in zip(st.columns(max(len(names), 1)), names, strict=False):
+        rows = snapshot.dead_of(name)
+        chart = dead_unit_chart(rows, name, "dead_legend", snapshot.total_steps)
         with column:
-            show_chart(
-                dead_unit_chart(rows, name, "dead_legend", snapshot.total_steps),
-                rows,
-                f"dead_units_{name.replace(' ', '_')}",
-                live,
-            )
+            show_chart(chart, rows, f"dead_units_{name.replace(' ', '_')}", live)
     loss_and_accuracy(snapshot, live, "dead_relu", "d")
-
-
-def final_dead_table(snapshot: du.Snapshot) -> pd.DataFrame:
-    dead = snapshot.dead
-    last = dead[dead["step"] == dead.groupby("run")["step"].transform("max")]
-    return last[["run", "step", "layer", "dead", "units", "fraction", "negative"]].rename(
-        columns={"fraction": "dead share", "negative": "negative on every probe digit"}
-    )
 
 
 def dead_relu() -> None:
@@ -511,25 +367,13 @@ def dead_relu() -> None:
             format_func=lambda b: "from the init" if b == "init" else b,
             key="gr_dbias",
         )
-        optimizer = bound(
-            st.radio,
-            "Optimizer",
-            du.OPTIMIZERS,
-            index=1,
-            format_func={"sgd": "SGD (plain)", "adam": "Adam"}.get,
-            horizontal=True,
-            key="gr_dopt",
-        )
-        lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, 0.03, key="gr_dlr")
-    with controls[2]:
-        steps = bound(st.select_slider, "Steps (batches of 64)", STEP_CHOICES, 300, key="gr_dsteps")
-        seed = bound(st.number_input, "Seed", 0, 9999, 0, key="gr_dseed")
+    schedule = schedule_controls(controls[1], controls[2], "d", "adam", 0.03)
     cures = bound(
         st.pills,
         "Cures: train a second copy with these changes, side by side",
-        list(du.CURES),
+        list(short_training.CURES),
         selection_mode="multi",
-        format_func=du.CURES.get,
+        format_func=short_training.CURES.get,
         key="gr_cures",
     )
     st.latex(
@@ -537,31 +381,13 @@ def dead_relu() -> None:
         r"\text{probe} \;\Rightarrow\; \frac{\partial L}{\partial w_j} = 0 \text{ for every "
         r"digit: nothing can revive it}"
     )
-
-    def configs() -> dict[str, du.RunConfig]:
-        base = du.RunConfig(
-            depth=depth,
-            width=width,
-            init=init,
-            bias=None if bias == "init" else float(bias),
-            optimizer=optimizer,
-            lr=lr,
-            steps=steps,
-            seed=int(seed),
-        )
-        runs = {"as set": base}
-        if cures:
-            runs["with cures"] = base.cured(cures)
-        return runs
-
-    runs = guarded(configs)
-    if runs is None:
-        return
-    training_section(runs, "gr_dgo", draw_dead)
-    result = finished_runs().get(tuple(runs.items()))
+    runs = guarded(
+        lambda: short_training.dead_relu_runs(depth, width, init, bias, *schedule, cures=cures)
+    )
+    result = trained(runs, draw_dead, "gr_dgo") if runs is not None else None
     if result is not None and not result.dead.empty:
         st.dataframe(
-            final_dead_table(result),
+            result.final_dead(),
             hide_index=True,
             column_config={
                 c: st.column_config.NumberColumn(format="percent")

@@ -1,11 +1,13 @@
-"""Gradient norms, layer statistics and dead units against independent computations."""
+"""Gradient norms and layer statistics against independent computations; the probe's cost.
+
+The short trainings and dead units: tests/test_short_training.py.
+"""
 
 from __future__ import annotations
 
 import math
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from actlab import activations, budget
-from actlab import dead_units as du
 from actlab import gradients as gr
-from actlab.single_thread import run_single_threaded
+from actlab.bundled import bundled_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +32,7 @@ def one_thread():
 
 
 def weights(model: nn.Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in gr.linear_layers(model)]
+    return [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in gr.linear_modules(model)]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -97,7 +98,7 @@ def test_norms_match_autograd_on_a_functional_net():
     depth, width, seed = 5, 6, 1
     params = [
         (m.weight.detach().clone().requires_grad_(True), m.bias.detach().clone())
-        for m in gr.linear_layers(gr.build_mlp("tanh", depth, width, "xavier", seed))
+        for m in gr.linear_modules(gr.build_mlp("tanh", depth, width, "xavier", seed))
     ]
     x, y = gr.mnist_batch(32, seed)
     h = x
@@ -186,7 +187,7 @@ def test_pytorch_default_init_is_nn_linear_with_the_same_seed():
     torch.manual_seed(11)
     reference = [nn.Linear(784, 20, dtype=torch.float64), nn.Linear(20, 20, dtype=torch.float64)]
     reference.append(nn.Linear(20, 10, dtype=torch.float64))
-    ours = gr.linear_layers(gr.build_mlp("relu", 3, 20, "pytorch_default", 11))
+    ours = gr.linear_modules(gr.build_mlp("relu", 3, 20, "pytorch_default", 11))
     for mine, theirs in zip(ours, reference, strict=True):
         assert torch.equal(mine.weight, theirs.weight)
         assert torch.equal(mine.bias, theirs.bias)
@@ -195,19 +196,19 @@ def test_pytorch_default_init_is_nn_linear_with_the_same_seed():
 def test_init_schemes_have_their_defining_scale():
     with torch.no_grad():  # reading weights only
         width = 512
-        layers = gr.linear_layers(gr.build_mlp("relu", 3, width, "kaiming", 0))
+        layers = gr.linear_modules(gr.build_mlp("relu", 3, width, "kaiming", 0))
         assert float(layers[1].weight.std()) == pytest.approx(math.sqrt(2 / width), rel=0.02)
-        layers = gr.linear_layers(gr.build_mlp("relu", 3, width, "xavier", 0))
+        layers = gr.linear_modules(gr.build_mlp("relu", 3, width, "xavier", 0))
         bound = math.sqrt(6 / (width + width))
         assert float(layers[1].weight.abs().max()) <= bound
         assert float(layers[1].weight.abs().max()) > 0.99 * bound
-        layers = gr.linear_layers(gr.build_mlp("relu", 3, 64, "orthogonal", 0))
+        layers = gr.linear_modules(gr.build_mlp("relu", 3, 64, "orthogonal", 0))
         w = layers[1].weight
         assert torch.allclose(w @ w.T, torch.eye(64, dtype=w.dtype), atol=1e-12)
-        layers = gr.linear_layers(gr.build_mlp("relu", 3, width, "normal", 0, std=0.2))
+        layers = gr.linear_modules(gr.build_mlp("relu", 3, width, "normal", 0, std=0.2))
         assert float(layers[1].weight.std()) == pytest.approx(0.2, rel=0.02)
         assert all(float(layer.bias.abs().max()) == 0 for layer in layers)
-        layers = gr.linear_layers(gr.build_mlp("relu", 3, 16, "kaiming", 0, bias=-0.5))
+        layers = gr.linear_modules(gr.build_mlp("relu", 3, 16, "kaiming", 0, bias=-0.5))
         assert torch.equal(layers[0].bias, torch.full((16,), -0.5, dtype=torch.float64))
         assert float(layers[2].bias.abs().max()) == 0  # the output layer keeps its init's bias
 
@@ -237,37 +238,6 @@ def test_relu_activation_histogram_has_the_zero_share_of_its_stats():
         assert 0.3 < zero_share[layer] < 0.7
 
 
-def test_dead_fraction_of_a_hand_built_net_is_exact():
-    first = nn.Linear(6, 8, dtype=torch.float64)
-    second = nn.Linear(8, 4, dtype=torch.float64)
-    with torch.no_grad():
-        first.weight.zero_()
-        first.bias.copy_(torch.tensor([-1.0, -2.0, -0.5, 1.0, 1.0, 2.0, 3.0, 0.5]))
-        second.weight.zero_()
-        second.weight[0, 3:] = -1.0  # alive inputs are positive: unit 0 is always negative
-        second.bias.copy_(torch.tensor([0.0, 1.0, -3.0, 0.5]))  # unit 2: negative bias, dead
-    probe = torch.randn(50, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    relu = gr.dead_unit_fraction(nn.Sequential(first, nn.ReLU(), second, nn.ReLU()), probe)
-    assert relu["layer"].tolist() == [1, 2]
-    assert relu["dead"].tolist() == [3, 2]
-    assert relu["fraction"].tolist() == [3 / 8, 2 / 4]
-    assert relu["negative"].tolist() == [3 / 8, 2 / 4]
-    leaky = gr.dead_unit_fraction(nn.Sequential(first, nn.LeakyReLU(), second), probe)
-    assert leaky["fraction"].tolist() == [0.0]  # a LeakyReLU output is never exactly 0 here
-    assert leaky["negative"].tolist() == [3 / 8]
-
-
-def test_one_positive_example_keeps_a_unit_alive():
-    layer = nn.Linear(1, 1, dtype=torch.float64)
-    with torch.no_grad():
-        layer.weight.fill_(1.0)
-        layer.bias.fill_(-10.0)
-    model = nn.Sequential(layer, nn.ReLU())
-    probe = torch.tensor([[-1.0], [2.0], [10.5]], dtype=torch.float64)
-    assert gr.dead_unit_fraction(model, probe)["fraction"].tolist() == [0.0]
-    assert gr.dead_unit_fraction(model, probe[:2])["fraction"].tolist() == [1.0]
-
-
 @pytest.mark.parametrize(
     ("call", "named"),
     [
@@ -280,17 +250,6 @@ def test_one_positive_example_keeps_a_unit_alive():
         (lambda: gr.gradient_norms("relu", 3, 8, seed=-1), "seed"),
         (lambda: gr.gradient_norms("relu", 3, 8, batch_size=0), "batch size"),
         (lambda: gr.gradient_norms("leaky_relu", 3, 8, params={"slope": 1}), "slope"),
-        (lambda: gr.dead_unit_fraction(nn.Linear(2, 2), torch.ones(1, 2)), "nn.Sequential"),
-        (
-            lambda: gr.dead_unit_fraction(nn.Sequential(nn.Linear(3, 2)), torch.ones(4, 5)),
-            "probe does not fit",
-        ),
-        (lambda: du.RunConfig(lr=0.0), "learning rate"),
-        (lambda: du.RunConfig(optimizer="rmsprop"), "optimizer"),
-        (lambda: du.RunConfig(steps=10**6), "steps"),
-        (lambda: du.RunConfig(bias=math.nan), "bias"),
-        (lambda: du.RunConfig().cured(["magic"]), "cure"),
-        (lambda: du.learning_comparison([]), "at least one"),
     ],
 )
 def test_bad_input_raises_a_value_error_naming_it(call, named):
@@ -298,111 +257,62 @@ def test_bad_input_raises_a_value_error_naming_it(call, named):
         call()
 
 
-# --- short trainings ---------------------------------------------------------------------------
-
-SMALL = du.RunConfig(depth=3, width=64, steps=100, seed=0)
-
-
-def final_dead(snapshot: du.Snapshot, run: str = "run") -> pd.Series:
-    dead = snapshot.dead[snapshot.dead["run"] == run]
-    return dead[dead["step"] == dead["step"].max()].set_index("layer")["fraction"]
-
-
-def test_too_large_a_learning_rate_kills_relu_units():
-    result = du.run_to_end({"small": replace(SMALL, lr=1e-3), "large": SMALL})
-    small, large = final_dead(result, "small"), final_dead(result, "large")
-    assert SMALL.lr == 0.03, "the large rate of this test"
-    assert large[1] > 0.5 and large.mean() > 3 * small.mean() and small.max() < 0.15
-    lr_01 = du.run_to_end({"run": replace(SMALL, lr=0.1)})
-    assert (final_dead(lr_01) > 0.85).all()
-    assert lr_01.curves["accuracy"].iloc[-1] < 0.3  # almost nothing left to learn with
-
-
-def test_leaky_relu_cure_leaves_no_dead_units():
-    result = du.run_to_end({"run": SMALL.cured(["leaky_relu"])})
-    assert (result.dead["fraction"] == 0).all()
-
-
-def test_training_is_seeded_and_records_on_schedule():
-    config = du.RunConfig(depth=4, width=16, steps=25, record_every=10, seed=3)
-    snapshots = list(du.train({"run": config}))
-    assert [s.step for s in snapshots] == [0, 10, 20, 25]
-    assert [s.finished for s in snapshots] == [False, False, False, True]
-    last = snapshots[-1]
-    assert last.curves["step"].tolist() == [0, 10, 20, 25]
-    assert len(last.dead) == 4 * 3  # four records × three hidden layers
-    assert math.isnan(last.curves["train_loss"].iloc[0])
-    again = du.run_to_end({"run": config})
-    pd.testing.assert_frame_equal(last.curves, again.curves)
-    pd.testing.assert_frame_equal(last.dead, again.dead)
-
-
-def test_recorded_probe_loss_is_the_untrained_models_cross_entropy():
-    config = du.RunConfig(depth=3, width=16, steps=1, seed=4, init="xavier", probe_size=200)
-    first = next(iter(du.train({"run": config})))
-    model = gr.build_mlp("relu", 3, 16, "xavier", 4, dtype=torch.float32)
-    x, y = gr.mnist_batch(200, du.PROBE_SEED, split="test", dtype=torch.float32)
-    with torch.no_grad():
-        logits = model(x)
-    assert first.curves["loss"].iloc[0] == pytest.approx(float(F.cross_entropy(logits, y)))
-    accuracy = float((logits.argmax(1) == y).double().mean())
-    assert first.curves["accuracy"].iloc[0] == pytest.approx(accuracy)
-    pd.testing.assert_frame_equal(
-        first.dead.drop(columns=["run", "step"]), gr.dead_unit_fraction(model, x)
-    )
-
-
-def test_divergence_stops_the_run_with_a_message_and_the_others_go_on():
-    wild = du.RunConfig(
-        depth=3, width=32, steps=50, optimizer="sgd", lr=3.0, init="normal", std=1.0
-    )
-    calm = du.RunConfig(depth=3, width=32, steps=50)
-    result = du.run_to_end({"wild": wild, "calm": calm})
-    assert "wild: diverged by step 10" in result.messages["wild"]
-    assert "calm" not in result.messages
-    assert result.curves.groupby("run")["step"].max().to_dict() == {"calm": 50, "wild": 0}
-    assert np.isfinite(result.curves["loss"]).all()
-    assert result.step == 50 and result.finished
-
-
-def test_cures_change_exactly_their_setting():
-    base = du.RunConfig(lr=0.05)
-    cured = base.cured(du.CURES)
-    assert (cured.activation, cured.lr, cured.init, cured.bias) == (
-        "leaky_relu",
-        pytest.approx(0.005),
-        "kaiming",
-        du.POSITIVE_BIAS,
-    )
-    assert base.cured([]) == base
-
-
-def test_deep_sigmoid_does_not_learn_and_relu_with_he_init_does():
-    runs = du.learning_comparison([("sigmoid", "pytorch_default"), ("relu", "kaiming")])
-    result = du.run_to_end(runs)
-    accuracy = result.curves.groupby("run")["accuracy"].last()
-    loss = result.curves.groupby("run")["loss"].last()
-    sigmoid_run, relu_run = list(runs)
-    assert accuracy[sigmoid_run] < 0.2 and loss[sigmoid_run] > 2.2
-    assert accuracy[relu_run] > 0.7 and loss[relu_run] < 1.0
-
-
-def test_single_threaded_training_gives_the_same_snapshots_on_one_thread():
-    config = du.RunConfig(depth=3, width=16, steps=20, seed=2)
-    direct = list(du.train({"run": config}))
-    torch.set_num_threads(2)
-    threaded = list(du.train_single_threaded({"run": config}))
-    assert torch.get_num_threads() == 2  # the caller's setting is left alone
-    assert [s.step for s in threaded] == [s.step for s in direct]
-    pd.testing.assert_frame_equal(threaded[-1].curves, direct[-1].curves)
-    pd.testing.assert_frame_equal(threaded[-1].dead, direct[-1].dead)
-    worker_threads = run_single_threaded(torch.get_num_threads)
-    assert worker_threads == 1
-
-
 def test_a_typed_activation_that_breaks_the_loss_is_a_value_error():
     with pytest.raises(ValueError, match=r"Custom: log\(x\) makes the loss nan"):
         gr.gradient_norms(activations.custom_id("log(x)"), 4, 16, seed=0)
+
+
+def test_standardisation_uses_the_bundled_pixels_exact_moments():
+    images, _ = bundled_mnist("train")
+    pixels = images.astype(np.float64)
+    mean, std = gr.bundled_pixel_moments()
+    assert mean == pytest.approx(pixels.mean(), rel=1e-14)
+    assert std == pytest.approx(pixels.std(), rel=1e-14)
+    x = gr.standardised(images)
+    assert float(x.mean()) == pytest.approx(0.0, abs=1e-10)  # summation rounding over 4M pixels
+    assert float(x.std(correction=0)) == pytest.approx(1.0, rel=1e-10)
+
+
+def test_comparison_stacks_the_probes_and_anchors_the_reference_at_sigmoid():
+    probes = [gr.probe(name, 5, 16, "xavier", 1, batch_size=32) for name in ("relu", "sigmoid")]
+    view = gr.compare(probes, "signal_norm")
+    assert view.norms["activation"].tolist() == ["ReLU"] * 5 + ["Sigmoid"] * 5
+    pd.testing.assert_frame_equal(view.reference, gr.sigmoid_bound(probes[1].norms, "signal_norm"))
+    assert view.table["sigmoid_reference"].tolist() == 2 * view.reference["bound"].tolist()
+    first_last = view.first_last.set_index("activation")
+    relu = probes[0].norms["norm"]
+    assert first_last.loc["ReLU", "first / last"] == relu.iloc[0] / relu.iloc[-1]
+    assert first_last.loc["Sigmoid", "loss"] == probes[1].loss
+    assert view.left_out == 0 and len(view.stats) == 2 * 4
+    rows = view.histogram(2, "activation")
+    assert set(rows["layer"]) == {2} and set(rows["activation"]) == {"ReLU", "Sigmoid"}
+    assert rows["share"].sum() == pytest.approx(2.0)  # all of each activation's values
+    gradients = view.histogram(5, "log10 |weight gradient|")
+    assert set(gradients["layer"]) == {5} and set(gradients["quantity"]) == {
+        "log10 |weight gradient|"
+    }
+    without = gr.compare(probes[:1])
+    assert without.reference is None and without.table.equals(without.norms)
+    assert gr.compare(probes, reference=False).reference is None
+
+
+def test_a_norm_that_cannot_sit_on_a_log_axis_is_counted():
+    probe = gr.probe("relu", 3, 8, "normal", 0, std=0.001, batch_size=8)
+    norms = probe.norms.assign(norm=[0.0, math.inf, 1.0])
+    view = gr.compare([gr.GradientProbe("ReLU", 1.0, norms, probe.stats, probe.histograms)])
+    assert view.left_out == 2
+
+
+def test_histogram_layers_are_the_hidden_layers_or_every_weight_layer():
+    assert gr.histogram_layers(20, "activation") == 19
+    assert gr.histogram_layers(20, "log10 |weight gradient|") == 20
+    assert gr.histogram_layers(2, "activation") == 1
+    with pytest.raises(ValueError, match="quantity"):
+        gr.histogram_layers(20, "bias")
+    with pytest.raises(ValueError, match="measure"):
+        gr.compare([], "loss")
+    with pytest.raises(ValueError, match="at least one"):
+        gr.compare([])
 
 
 # --- memory and cost of the probe ---------------------------------------------------------------
@@ -422,7 +332,7 @@ def test_checkpointed_probe_gives_exactly_the_numbers_of_the_whole_net(monkeypat
 def test_layers_drawn_again_are_the_weights_of_build_mlp():
     layers = gr._Layers(gr.layer_sizes(5, 16), "kaiming", 4, 0.05)
     first = [layers[i] for i in range(5)]
-    model = gr.linear_layers(gr.build_mlp("relu", 5, 16, "kaiming", 4))
+    model = gr.linear_modules(gr.build_mlp("relu", 5, 16, "kaiming", 4))
     for index in [3, 0, 4, 1]:  # any order once drawn
         again = layers[index]
         assert torch.equal(again.weight, model[index].weight)

@@ -10,8 +10,7 @@ import torch
 from apptest_helpers import app_path, chart_frames, chart_specs
 from streamlit.testing.v1 import AppTest
 
-from actlab import activations, budget
-from actlab import dead_units as du
+from actlab import activations, budget, short_training
 from actlab import gradients as gr
 
 PAGE = app_path("pages/gradients.py")
@@ -47,6 +46,7 @@ def norm_rows(at: AppTest):
     return next(f for f in frames if "activation" in f.columns)
 
 
+@pytest.mark.slow  # ~4 s: three probes at 20 × 128 and the page
 def test_default_view_plots_the_measured_norms_and_the_sigmoid_reference():
     at = open_page()
     assert at.title[0].value == "Gradients that vanish, explode and die"
@@ -134,6 +134,7 @@ def test_an_out_of_range_depth_in_a_link_is_clamped_to_the_deepest_allowed():
     assert at.slider(key="gr_depth").value == 50
 
 
+@pytest.mark.slow  # ~6 s: two 300-step trainings from the page
 def test_sigmoid_does_not_learn_and_relu_with_he_init_does_within_ten_seconds():
     at = open_page(gr_tab="Does it learn?")
     assert any("Press **Train**" in i.value for i in at.info)
@@ -151,9 +152,10 @@ def test_sigmoid_does_not_learn_and_relu_with_he_init_does_within_ten_seconds():
     assert len(at.get("vega_lite_chart")) == 2
 
 
+@pytest.mark.slow  # ~7 s: two 300-step trainings from the page
 def test_large_learning_rate_kills_relu_units_and_a_lower_one_cures_it():
     # Bound widgets keep their shown labels in the URL, as a shared link would.
-    at = open_page(gr_tab="Dead ReLU", gr_cures=du.CURES["lower_lr"])
+    at = open_page(gr_tab="Dead ReLU", gr_cures=short_training.CURES["lower_lr"])
     assert at.session_state["gr_cures"] == ["lower_lr"]
     started = time.perf_counter()
     at.button(key="gr_dgo").click()
@@ -168,7 +170,7 @@ def test_large_learning_rate_kills_relu_units_and_a_lower_one_cures_it():
 
 
 def test_divergence_stops_with_a_message():
-    at = open_page(gr_tab="Dead ReLU", gr_dopt="SGD (plain)", gr_dlr="3.0")
+    at = open_page(gr_tab="Dead ReLU", gr_dopt="SGD", gr_dlr="3.0")
     assert (at.session_state["gr_dopt"], at.session_state["gr_dlr"]) == ("sgd", 3.0)
     at.button(key="gr_dgo").click()
     rerun(at)

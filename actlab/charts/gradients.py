@@ -1,4 +1,7 @@
-"""Charts of the gradients lesson: norms per layer, layer statistics, histograms, dead units."""
+"""Charts of the gradients lesson: norms per layer, layer statistics, histograms, dead units.
+
+The training curves of its two training tabs: ``charts.learning_curves``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,13 @@ import pandas as pd
 from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
 
 BOUND_LABEL = "sigmoid reference 0.25^(L−l) × last layer's norm"
-
-
 NORM_TITLES = {
     "norm": "‖∂L/∂W_l‖ (weight gradient)",
     "signal_norm": "‖∂L/∂z_l‖ (backpropagated signal)",
+}
+HISTOGRAM_TITLES = {
+    "activation": "h = f(z)",
+    "log10 |weight gradient|": "log10 |∂L/∂W| per weight",
 }
 
 
@@ -131,19 +136,3 @@ def dead_unit_chart(dead: pd.DataFrame, title: str, name: str, total_steps: int)
         .add_params(selection)
         .properties(height=280)
     )
-
-
-def training_curve_chart(curves: pd.DataFrame, column: str, title: str, name: str) -> alt.Chart:
-    """A probe metric (loss or accuracy) per run against the training step (long run names
-    are never truncated in the legend)."""
-    return overlaid_lines(
-        curves.dropna(subset=[column]),
-        x="step",
-        y=column,
-        series="run",
-        x_title="training step",
-        y_title=title,
-        title=title,
-        height=280,
-        selection=legend_selection("run", name=name),
-    ).configure_legend(labelLimit=0)

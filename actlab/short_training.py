@@ -1,9 +1,10 @@
-"""Short, bounded MNIST trainings that report loss and dead units as they go.
+"""Short, bounded MNIST trainings of the gradients lessons, reporting loss and dead units.
 
 Two lessons use it: "a deep sigmoid net doesn't learn, ReLU with He init does" (loss and
-accuracy curves) and "a too-large learning rate kills ReLU units" (the fraction of dead units
-per layer over time). ``train`` steps several runs in lockstep and yields a ``Snapshot`` at every
-record point, so a page can redraw its curves while the training is still going.
+accuracy curves, ``learning_comparison``) and "a too-large learning rate kills ReLU units" (the
+fraction of dead units per layer over time, ``dead_relu_runs`` and ``dead_unit_fraction``).
+``train`` steps several runs in lockstep and yields a ``Snapshot`` at every record point, so a
+page can redraw its curves while the training is still going.
 
 The data stay tensors: the 5,000 bundled training digits, standardised once, sampled in
 shuffled epochs drawn from the run's seed. Progress is measured on a fixed probe of held-out
@@ -23,23 +24,13 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
-from actlab import activations
+from actlab import activations, optimizers, validate
 from actlab.bundled import bundled_mnist
-from actlab.gradients import (
-    INIT_LABELS,
-    build_mlp,
-    check_init,
-    check_int,
-    check_positive,
-    dead_unit_fraction,
-    mnist_batch,
-    standardised,
-)
+from actlab.gradients import INIT_LABELS, INITS, build_mlp, mnist_batch, standardised
 from actlab.single_thread import run_single_threaded
 
-OPTIMIZERS = ("sgd", "adam")
 MAX_STEPS = 2000
 PROBE_SEED = 0
 # A cure changes one setting of the run it is applied to.
@@ -50,6 +41,17 @@ CURES = {
     "positive_bias": "hidden biases start at +0.1",
 }
 POSITIVE_BIAS = 0.1
+# "Does it learn?": the (activation, init) pairs offered, as ids "activation:init".
+COMPARISON_PAIRS = (
+    "sigmoid:pytorch_default",
+    "sigmoid:xavier",
+    "tanh:pytorch_default",
+    "tanh:xavier",
+    "relu:pytorch_default",
+    "relu:kaiming",
+    "leaky_relu:kaiming",
+    "gelu:kaiming",
+)
 CURVE_COLUMNS = ["run", "step", "loss", "accuracy", "train_loss"]
 DEAD_COLUMNS = ["run", "step", "layer", "units", "dead", "fraction", "negative"]
 
@@ -59,7 +61,7 @@ class RunConfig:
     """One network and how to train it; hashable, so pages can cache finished runs by it.
 
     ``depth`` counts weight layers (``depth − 1`` hidden layers of ``width`` units); ``bias``
-    overrides the hidden biases' init; plain SGD (no momentum) or Adam.
+    overrides the hidden biases' init; an ``actlab.optimizers`` id (SGD without momentum).
     """
 
     activation: str = "relu"
@@ -78,24 +80,19 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         activations.get(self.activation)
-        check_int("depth", self.depth, 2, 50)
-        check_int("width", self.width, 2, 1024)
-        check_init(self.init)
-        check_positive("std", self.std, 10.0)
-        if self.bias is not None and not (
-            isinstance(self.bias, int | float) and math.isfinite(self.bias)
-        ):
-            raise ValueError(f"bias must be a finite number or None, got {self.bias!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-            )
-        check_positive("learning rate", self.lr, 10.0)
-        check_int("steps", self.steps, 1, MAX_STEPS)
-        check_int("batch size", self.batch_size, 1, 5000)
-        check_int("seed", self.seed, 0, 2**31 - 1)
-        check_int("record_every", self.record_every, 1, MAX_STEPS)
-        check_int("probe size", self.probe_size, 1, 10_000)
+        validate.integer("depth", self.depth, 2, 50)
+        validate.integer("width", self.width, 2, 1024)
+        validate.choice("init", self.init, INITS)
+        validate.positive("std", self.std, 10.0)
+        if self.bias is not None:
+            validate.number("bias", self.bias)
+        optimizers.check(self.optimizer)
+        validate.positive("learning rate", self.lr, 10.0)
+        validate.integer("steps", self.steps, 1, MAX_STEPS)
+        validate.integer("batch size", self.batch_size, 1, 5000)
+        validate.integer("seed", self.seed, 0, 2**31 - 1)
+        validate.integer("record_every", self.record_every, 1, MAX_STEPS)
+        validate.integer("probe size", self.probe_size, 1, 10_000)
 
     def cured(self, cures: Iterable[str]) -> RunConfig:
         """This run with each named cure applied (see ``CURES``)."""
@@ -110,7 +107,7 @@ class RunConfig:
             elif cure == "positive_bias":
                 changes["bias"] = POSITIVE_BIAS
             else:
-                raise ValueError(f"unknown cure {cure!r}; expected one of: {', '.join(CURES)}")
+                validate.choice("cure", cure, CURES)
         return replace(self, **changes)
 
 
@@ -127,6 +124,24 @@ class Snapshot:
     messages: dict[str, str] = field(default_factory=dict)
     finished: bool = False
     seconds: float = 0.0
+
+    @property
+    def run_names(self) -> list[str]:
+        """The runs recorded so far, in the order they were given."""
+        return list(self.curves["run"].unique()) or list(self.dead["run"].unique())
+
+    def dead_of(self, run: str) -> pd.DataFrame:
+        """``dead`` rows of one run (every record, every hidden layer)."""
+        return self.dead[self.dead["run"] == run]
+
+    def final_dead(self) -> pd.DataFrame:
+        """Each run's last record of dead units per hidden layer, in the page's words:
+        ``run, step, layer, dead, units, dead share, negative on every probe digit``."""
+        dead = self.dead
+        last = dead[dead["step"] == dead.groupby("run")["step"].transform("max")]
+        return last[["run", "step", "layer", "dead", "units", "fraction", "negative"]].rename(
+            columns={"fraction": "dead share", "negative": "negative on every probe digit"}
+        )
 
 
 @lru_cache(maxsize=1)
@@ -158,8 +173,7 @@ class _Run:
             bias=config.bias,
             dtype=torch.float32,
         )
-        optimizer = torch.optim.Adam if config.optimizer == "adam" else torch.optim.SGD
-        self.optimizer = optimizer(self.model.parameters(), lr=config.lr)
+        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(), lr=config.lr)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.order = torch.empty(0, dtype=torch.long)
         self.position = 0
@@ -303,8 +317,18 @@ def comparison_label(activation: str, init: str) -> str:
     return f"{activations.display_name(activation)}, {INIT_LABELS[init]}"
 
 
+def pair_label(pair: str) -> str:
+    """``"sigmoid:xavier"`` → ``Sigmoid, Xavier/Glorot uniform``."""
+    return comparison_label(*_split_pair(pair))
+
+
+def _split_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
+    activation, _, init = pair.partition(":") if isinstance(pair, str) else (pair[0], "", pair[1])
+    return activation, init
+
+
 def learning_comparison(
-    pairs: Iterable[tuple[str, str]],
+    pairs: Iterable[str | tuple[str, str]],
     depth: int = 10,
     width: int = 64,
     optimizer: str = "sgd",
@@ -312,13 +336,16 @@ def learning_comparison(
     steps: int = 300,
     seed: int = 0,
 ) -> dict[str, RunConfig]:
-    """One run per ``(activation, init)`` pair, everything else equal: does the net learn?
+    """One run per ``(activation, init)`` pair (or its id ``"activation:init"``), everything
+    else equal: does the net learn?
 
     The defaults (depth 10, plain SGD at 0.1, 300 steps of 64 digits) are where a sigmoid net
     with PyTorch's default init stays at chance while ReLU with He init learns.
     """
-    runs = {
-        comparison_label(activation, init): RunConfig(
+    runs = {}
+    for activation, init in map(_split_pair, pairs):
+        validate.choice("init", init, INITS)
+        runs[comparison_label(activation, init)] = RunConfig(
             activation=activation,
             depth=depth,
             width=width,
@@ -328,8 +355,80 @@ def learning_comparison(
             steps=steps,
             seed=seed,
         )
-        for activation, init in pairs
-    }
     if not runs:
         raise ValueError("choose at least one activation and init to train")
     return runs
+
+
+def dead_relu_runs(
+    depth: int = 5,
+    width: int = 128,
+    init: str = "pytorch_default",
+    bias: float | str | None = None,
+    optimizer: str = "adam",
+    lr: float = 0.03,
+    steps: int = 300,
+    seed: int = 0,
+    cures: Iterable[str] = (),
+) -> dict[str, RunConfig]:
+    """The ReLU net "as set" and, if any ``cures`` are chosen, a copy "with cures" beside it.
+
+    ``bias`` sets every hidden bias at the start; ``None`` or ``"init"`` keeps the init's.
+    """
+    if isinstance(bias, str):
+        bias = None if bias == "init" else validate.number("bias", float(bias))
+    base = RunConfig(
+        depth=depth,
+        width=width,
+        init=init,
+        bias=bias,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        seed=seed,
+    )
+    cures = list(cures)
+    return {"as set": base, "with cures": base.cured(cures)} if cures else {"as set": base}
+
+
+# --- dead units -------------------------------------------------------------------------------
+
+
+def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
+    """Per hidden layer, the units that output exactly 0 for every example of ``probe_x``.
+
+    A unit like that gets no gradient from any of those examples, so (for ReLU) nothing can
+    bring it back. Columns: ``layer`` (1 = first hidden layer), ``units``, ``dead``,
+    ``fraction`` (dead / units), ``negative`` (fraction of units whose pre-activation is ≤ 0 on
+    every example: dead for ReLU, merely quiet for LeakyReLU, which still passes slope a).
+    """
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"model must be an nn.Sequential, got {type(model).__name__}")
+    if not isinstance(probe_x, Tensor) or probe_x.ndim != 2 or len(probe_x) == 0:
+        raise ValueError("probe must be a non-empty 2-D tensor [examples, features]")
+    rows = []
+    weights = [p for p in model.parameters() if p.is_floating_point()]
+    h = probe_x.to(weights[0].dtype) if weights else probe_x
+    layer = 0
+    with torch.no_grad():
+        for module in model:
+            try:
+                out = module(h)
+            except RuntimeError as err:
+                raise ValueError(f"the probe does not fit the model: {err}") from None
+            if isinstance(module, nn.Linear):
+                layer += 1
+            else:
+                dead = int((out == 0).all(dim=0).sum())
+                units = out.shape[1]
+                rows.append(
+                    {
+                        "layer": layer,
+                        "units": units,
+                        "dead": dead,
+                        "fraction": dead / units,
+                        "negative": float((h <= 0).all(dim=0).double().mean()),
+                    }
+                )
+            h = out
+    return pd.DataFrame(rows, columns=["layer", "units", "dead", "fraction", "negative"])

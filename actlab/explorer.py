@@ -1,23 +1,27 @@
 """What the Activation Explorer shows, as DataFrames: curves, derivative checks, saturation zones.
 
 A *selection* maps catalogue ids to their parameter values, e.g. ``{"elu": {"alpha": 0.5}}``;
-missing parameters take torch's defaults.
+missing parameters take torch's defaults. The page reads four typed results: ``curve_set``
+(every curve on one grid, with the derivative check), ``chart_rows`` (what one chart draws),
+``image_view`` (the functions applied to a digit) and ``formula_card`` (one function's formulas).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
-from actlab import activations
+from actlab import activations, bundled, validate
 
 Selection = Mapping[str, Mapping[str, float]]
 MIN_POINTS, MAX_POINTS = 11, 20001
 X_LIMIT = 1000.0
+CHART_KINDS = ("f", "df", "d2f", "check")  # f, f′, f″, and autograd f′ against the closed form
 
 
 def x_grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
@@ -176,3 +180,101 @@ def diverging_rgb(values: np.ndarray, scale: int = 6) -> np.ndarray:
     rgb = np.where(t >= 0, white + t * (red - white), white - t * (blue - white))
     rgb = rgb.round().astype(np.uint8)
     return np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8))
+
+
+# --- what the page reads -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CurveSet:
+    """Every selected function on one grid of ``points`` points.
+
+    ``table``: ``curves`` where f and f′ are finite (what is drawn and downloaded).
+    ``undefined``: ``activation, points`` left out for being NaN or ±∞ (typed formulas only).
+    ``check``: ``derivative_check`` of ``table``, one row per function.
+    """
+
+    table: pd.DataFrame
+    undefined: pd.DataFrame
+    check: pd.DataFrame
+    points: int
+
+
+def curve_set(selection: Selection, x_min: float, x_max: float, points: int) -> CurveSet:
+    """``curves`` split into its finite part and what is undefined, and checked."""
+    table, undefined = split_undefined(curves(selection, x_min, x_max, points))
+    return CurveSet(table, undefined, derivative_check(selection, table), int(points))
+
+
+@dataclass(frozen=True)
+class ChartRows:
+    """What one Explorer chart draws: ``rows`` (``activation``, ``x`` and the ``kind``'s
+    columns, thinned to a chart's width), the saturation ``zones`` to shade (or ``None``) and
+    the x axis title (which says when points were left out)."""
+
+    kind: str
+    rows: pd.DataFrame
+    zones: pd.DataFrame | None
+    x_title: str
+
+
+def chart_rows(curves: CurveSet, kind: str, threshold: float, max_rows: int) -> ChartRows:
+    """The rows of the ``kind`` chart (``CHART_KINDS``), at most ``max_rows`` of them.
+
+    ``f`` and ``df`` are shaded where |f′| < ``threshold`` (none at 0), from every grid point.
+    """
+    kind = validate.choice("chart", kind, CHART_KINDS)
+    if kind == "check":
+        rows, kept = thinned(curves.table, ["df", "df_exact"], max_rows, rows_per_point=2)
+    else:
+        rows, kept = thinned(curves.table, [kind], max_rows)
+    shaded = threshold > 0 and kind in ("f", "df")
+    zones = saturation_zones(curves.table, threshold) if shaded else None
+    return ChartRows(kind, rows, zones, drawn_points_note(kept, curves.points))
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """A test digit (normalised) and each function applied to it, as diverging RGB pictures;
+    ``ranges``: each output's (min, max)."""
+
+    digit: np.ndarray
+    pictures: dict[str, np.ndarray]
+    ranges: dict[str, tuple[float, float]]
+
+
+def image_view(index: int, selection: Selection) -> ImageView:
+    """Test digit ``index`` and every selected function applied to it, pixel by pixel."""
+    image = bundled.normalized_digit(index)
+    outputs = apply_to_image(image, selection)
+    return ImageView(
+        digit=diverging_rgb(image),
+        pictures={name: diverging_rgb(values) for name, values in outputs.items()},
+        ranges={name: (float(v.min()), float(v.max())) for name, v in outputs.items()},
+    )
+
+
+@dataclass(frozen=True)
+class FormulaCard:
+    """One function's formulas as the page lists them: ``latex`` (f and f′) for a catalogue
+    function, or the ``typed`` formula text (no closed form)."""
+
+    heading: str
+    latex: tuple[str, ...]
+    typed: str | None
+    torch_call: str
+    origin: str
+    note: str
+
+
+def formula_card(name: str) -> FormulaCard:
+    entry = activations.get(name)
+    closed_form = bool(entry.latex_f)
+    return FormulaCard(
+        heading=f"{entry.display_name} — {entry.description}",
+        latex=(rf"f(x) = {entry.latex_f}", rf"f'(x) = {entry.latex_df}") if closed_form else (),
+        typed=None if closed_form else f"f(x) = {name.removeprefix(activations.CUSTOM_PREFIX)}",
+        torch_call=entry.torch_call,
+        origin=entry.origin,
+        note=entry.note or "",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from actlab import activations, budget, bundled, explorer, memory, properties
+from actlab import activations, budget, explorer, memory, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
 from ui.bound import bound
 from ui.catalogue import custom_activation_id, widget_slug
@@ -28,10 +28,11 @@ lesson_header(
     max_size=budget.EXPLORER_CURVES_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def cached_curves(selection: dict, x_min: float, x_max: float, points: int):
-    table = explorer.curves(selection, x_min, x_max, points)
+def cached_curves(selection: dict, x_min: float, x_max: float, points: int) -> explorer.CurveSet:
+    """Every curve on the grid, its undefined points and the derivative check, once per view."""
+    curves = explorer.curve_set(selection, x_min, x_max, points)
     memory.release_freed_memory_every(budget.RELEASE_MEMORY_EVERY_SECONDS)  # evicted views too
-    return table
+    return curves
 
 
 @st.cache_data(
@@ -48,17 +49,11 @@ def cached_chart_spec(
     It carries only the columns it draws, at most ``budget.EXPLORER_CHART_ROWS`` rows (every
     k-th grid point, said on the x axis); zones come from every point.
     """
-    table, _ = explorer.split_undefined(cached_curves(selection, x_min, x_max, points))
-    limit = budget.EXPLORER_CHART_ROWS
+    curves = cached_curves(selection, x_min, x_max, points)
+    drawn = explorer.chart_rows(curves, kind, threshold, budget.EXPLORER_CHART_ROWS)
     if kind == "check":
-        drawn, kept = explorer.thinned(table, ["df", "df_exact"], limit, rows_per_point=2)
-        note = explorer.drawn_points_note(kept, points)
-        return cacheable_spec(derivative_check_chart(drawn, x_title=note))
-    zones = explorer.saturation_zones(table, threshold) if threshold > 0 and kind != "d2f" else None
-    drawn, kept = explorer.thinned(table, [kind], limit)
-    return cacheable_spec(
-        curve_chart(drawn, kind, zones, x_title=explorer.drawn_points_note(kept, points))
-    )
+        return cacheable_spec(derivative_check_chart(drawn.rows, x_title=drawn.x_title))
+    return cacheable_spec(curve_chart(drawn.rows, kind, drawn.zones, x_title=drawn.x_title))
 
 
 @st.cache_data(
@@ -77,14 +72,8 @@ def cached_properties(selection: dict):
     max_size=budget.EXPLORER_IMAGE_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def cached_image_outputs(index: int, selection: dict):
-    image = bundled.normalized_digit(index)
-    outputs = explorer.apply_to_image(image, selection)
-    return (
-        image,
-        {name: explorer.diverging_rgb(v) for name, v in outputs.items()},
-        {name: (float(v.min()), float(v.max())) for name, v in outputs.items()},
-    )
+def cached_image_view(index: int, selection: dict) -> explorer.ImageView:
+    return explorer.image_view(index, selection)
 
 
 def parameter_controls(name: str) -> dict[str, float]:
@@ -148,16 +137,15 @@ if not chosen:
     )
     end_page()
 
-table = guarded(lambda: cached_curves(selection, x_min, x_max, points))
-if table is None:
+curves = guarded(lambda: cached_curves(selection, x_min, x_max, points))
+if curves is None:
     end_page()
-table, undefined = explorer.split_undefined(table)
 view = (selection, x_min, x_max, points, threshold)
-if not undefined.empty:
+if not curves.undefined.empty:
     st.warning(
         "Undefined (NaN or ±∞) on part of the range, left out of the charts: "
         + "; ".join(
-            f"{literal(r.activation)} at {r.points} points" for r in undefined.itertuples()
+            f"{literal(r.activation)} at {r.points} points" for r in curves.undefined.itertuples()
         ),
         icon=":material/warning:",
     )
@@ -172,24 +160,23 @@ predict_then_reveal(
 )
 
 st.subheader("f(x)")
-chart_with_downloads(cached_chart_spec("f", *view), table, "activations_f")
+chart_with_downloads(cached_chart_spec("f", *view), curves.table, "activations_f")
 st.subheader("f′(x) — the factor a gradient is multiplied by")
-chart_with_downloads(cached_chart_spec("df", *view), table, "activations_df")
+chart_with_downloads(cached_chart_spec("df", *view), curves.table, "activations_df")
 if show_second:
     st.subheader("f″(x) — curvature (autograd with create_graph)")
-    chart_with_downloads(cached_chart_spec("d2f", *view), table, "activations_d2f")
+    chart_with_downloads(cached_chart_spec("d2f", *view), curves.table, "activations_d2f")
 
 st.subheader("Does autograd agree with the formula?")
 st.caption(
     "Solid: f′ by `torch.autograd.grad`; dashed: the derivative written out by hand. "
     "At a kink f′ is undefined and torch simply picks a value (relu′(0) = 0); the table says which."
 )
-check = explorer.derivative_check(selection, table)
 left, right = st.columns([3, 2])
 with left:
-    chart_with_downloads(cached_chart_spec("check", *view), table, "derivative_check")
+    chart_with_downloads(cached_chart_spec("check", *view), curves.table, "derivative_check")
 right.dataframe(
-    check,
+    curves.check,
     hide_index=True,
     column_config={
         "max |autograd − closed form|": st.column_config.NumberColumn(format="%.2e"),
@@ -222,20 +209,16 @@ st.dataframe(
 )
 
 st.subheader("Formulas")
-for name in chosen:
-    entry = activations.get(name)
-    with st.expander(
-        f"{literal(entry.display_name)} — {entry.description}", expanded=len(chosen) <= 2
-    ):
-        if entry.latex_f:
-            st.latex(rf"f(x) = {entry.latex_f}")
-            st.latex(rf"f'(x) = {entry.latex_df}")
-        else:
-            st.code(f"f(x) = {name.removeprefix(activations.CUSTOM_PREFIX)}", language=None)
+for card in map(explorer.formula_card, chosen):
+    with st.expander(literal(card.heading), expanded=len(chosen) <= 2):
+        for line in card.latex:
+            st.latex(line)
+        if card.typed:
+            st.code(card.typed, language=None)
             st.caption("f′ and f″ come from autograd: a typed formula has no closed form.")
-        st.markdown(f"{literal(entry.torch_call)} · *{entry.origin}*")
-        if entry.note:
-            st.info(entry.note)
+        st.markdown(f"{literal(card.torch_call)} · *{card.origin}*")
+        if card.note:
+            st.info(card.note)
 
 st.subheader("Apply to an image")
 st.caption(
@@ -243,16 +226,16 @@ st.caption(
     "each activation applied pixel by pixel. Red is positive, blue negative, white zero."
 )
 index = bound(st.number_input, "Test digit #", 0, 9999, 0, key="ex_digit")
-image, pictures, ranges = cached_image_outputs(int(index), selection)
-columns = st.columns(min(len(pictures) + 1, 6))
-columns[0].image(explorer.diverging_rgb(image), caption="input (normalised)")
-for i, (name, picture) in enumerate(pictures.items(), start=1):
-    low, high = ranges[name]
+images = cached_image_view(int(index), selection)
+columns = st.columns(min(len(images.pictures) + 1, 6))
+columns[0].image(images.digit, caption="input (normalised)")
+for i, (name, picture) in enumerate(images.pictures.items(), start=1):
+    low, high = images.ranges[name]
     columns[i % len(columns)].image(picture, caption=f"{name}: [{low:.2f}, {high:.2f}]")
 
 st.download_button(
     "Download plotted data (CSV)",
-    lambda: table.to_csv(index=False).encode(),  # made on click, not on every rerun
+    lambda: curves.table.to_csv(index=False).encode(),  # made on click, not on every rerun
     file_name="activations.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from actlab import bundled, explorer
+from actlab import activations, bundled, explorer
 
 
 def test_curves_are_long_with_one_block_per_function():
@@ -97,3 +98,49 @@ def test_thinned_keeps_every_kth_point_both_ends_and_only_the_drawn_columns():
     assert explorer.drawn_points_note(251, 1001) == (
         "x (251 of 1,001 points per curve drawn; the CSV has all)"
     )
+
+
+def test_curve_set_splits_off_undefined_points_and_checks_the_finite_ones():
+    selection = {activations.custom_id("log(x)"): {}, "relu": {}}
+    curves = explorer.curve_set(selection, -1, 1, 21)
+    table, undefined = explorer.split_undefined(explorer.curves(selection, -1, 1, 21))
+    pd.testing.assert_frame_equal(curves.table, table)
+    pd.testing.assert_frame_equal(curves.undefined, undefined)
+    pd.testing.assert_frame_equal(curves.check, explorer.derivative_check(selection, table))
+    assert curves.points == 21 and curves.undefined["points"].tolist() == [11]  # x ≤ 0
+
+
+def test_chart_rows_are_thinned_shaded_for_f_and_df_only_and_say_so():
+    curves = explorer.curve_set({"relu": {}, "sigmoid": {}}, -5, 5, 1001)
+    f = explorer.chart_rows(curves, "f", 0.05, max_rows=1000)
+    thinned, kept = explorer.thinned(curves.table, ["f"], 1000)
+    pd.testing.assert_frame_equal(f.rows, thinned)
+    assert f.x_title == explorer.drawn_points_note(kept, 1001) != "x"
+    pd.testing.assert_frame_equal(f.zones, explorer.saturation_zones(curves.table, 0.05))
+    assert explorer.chart_rows(curves, "df", 0.0, 10_000).zones is None  # no shading at 0
+    assert explorer.chart_rows(curves, "d2f", 0.05, 10_000).zones is None
+    check = explorer.chart_rows(curves, "check", 0.05, 10_000)
+    assert list(check.rows.columns) == ["activation", "x", "df", "df_exact"]
+    assert check.zones is None and check.x_title == "x"
+    with pytest.raises(ValueError, match="chart must be one of"):
+        explorer.chart_rows(curves, "d3f", 0.05, 10_000)
+
+
+def test_image_view_colours_the_digit_and_every_output():
+    view = explorer.image_view(3, {"relu": {}, "tanh": {}})
+    image = bundled.normalized_digit(3)
+    np.testing.assert_array_equal(view.digit, explorer.diverging_rgb(image))
+    np.testing.assert_array_equal(
+        view.pictures["ReLU"], explorer.diverging_rgb(np.maximum(image, 0))
+    )
+    assert view.ranges["ReLU"] == (0.0, pytest.approx(image.max()))
+    assert view.ranges["Tanh"] == pytest.approx((np.tanh(image.min()), np.tanh(image.max())))
+
+
+def test_formula_cards_show_closed_forms_or_the_typed_formula():
+    relu = explorer.formula_card("relu")
+    entry = activations.get("relu")
+    assert relu.latex == (f"f(x) = {entry.latex_f}", f"f'(x) = {entry.latex_df}")
+    assert relu.typed is None and relu.heading == f"ReLU — {entry.description}"
+    typed = explorer.formula_card(activations.custom_id("x * sigmoid(x)"))
+    assert typed.latex == () and typed.typed == "f(x) = x * sigmoid(x)"

@@ -52,6 +52,7 @@ def test_second_derivative_toggle_and_empty_selection():
     assert "Pick at least one" in at.warning[0].value
 
 
+@pytest.mark.slow  # ~3.5 s: 25 functions at 3201 points, four charts
 def test_every_function_at_3201_points_draws_a_thinned_chart_and_says_so():
     names = [activations.display_name(n) for n in activations.names()]
     at = run_page(PAGE, query={"ex_fns": names, "ex_n": "3201", "ex_d2": "true"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,14 +18,38 @@ def app_path(relative: str) -> str:
     return str(ROOT / relative)
 
 
-def run_page(path: str, timeout: float = 120, query: dict | None = None) -> AppTest:
-    """Run a page script alone; ``query`` sets URL parameters first, as a shared link would."""
+def run_page(
+    path: str, timeout: float = 120, query: dict | None = None, errors_allowed: bool = True
+) -> AppTest:
+    """Run a page script alone; ``query`` sets URL parameters first, as a shared link would.
+
+    Fails on an exception, and on an ``st.error`` box too unless ``errors_allowed``.
+    """
     at = AppTest.from_file(app_path(path), default_timeout=timeout)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    return rerun(at, errors_allowed)
+
+
+def rerun(at: AppTest, errors_allowed: bool = False) -> AppTest:
+    """Run ``at`` again and check it ran cleanly (no exception; no error box unless allowed)."""
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if not errors_allowed:
+        assert not at.error, [e.value for e in at.error]
     return at
+
+
+def set_widgets(at: AppTest, values: dict) -> AppTest:
+    """Set widget values through session state, as a user would, and rerun."""
+    for key, value in values.items():
+        at.session_state[key] = value
+    return rerun(at, errors_allowed=True)
+
+
+def shown(markdown: str) -> str:
+    """What a Markdown message reads as on screen: backslash escapes and word joiners gone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def chart_specs(at: AppTest) -> list[dict]:

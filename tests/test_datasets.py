@@ -35,12 +35,7 @@ needs_fashion = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path, monkeypatch):
-    """Every test gets an empty cache and no user folder, whatever the machine has."""
-    monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
-    datasets._load_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("isolated_data_dirs")
 
 
 # --- files and checks -------------------------------------------------------------------------

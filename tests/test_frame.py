@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apptest_helpers import ROOT
+from apptest_helpers import ROOT, shown
 from streamlit.testing.v1 import AppTest
 
 from ui.frame import share_link
@@ -29,7 +29,7 @@ notice_unusable_link_values(before, "ex_", refused)
 
 def toast_text(at: AppTest) -> str:
     """The notice as a reader sees it (the Markdown escapes removed)."""
-    return at.toast[0].proto.body.replace("\\", "")
+    return shown(at.toast[0].proto.body)
 
 
 def test_share_link_keeps_repeated_keys():

@@ -21,14 +21,7 @@ from actlab import activations, budget
 from actlab import gradients as gr
 from actlab.bundled import bundled_mnist
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny matrices gain nothing from threads, and a shared 2-core machine loses a lot."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def weights(model: nn.Sequential) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -6,8 +6,7 @@ import time
 
 import numpy as np
 import pytest
-import torch
-from apptest_helpers import app_path, chart_frames, chart_specs
+from apptest_helpers import app_path, chart_frames, chart_specs, rerun, run_page
 from streamlit.testing.v1 import AppTest
 
 from actlab import activations, budget, short_training
@@ -16,29 +15,11 @@ from actlab import gradients as gr
 PAGE = app_path("pages/gradients.py")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return run_page(PAGE, query=query, errors_allowed=False)
 
 
 def norm_rows(at: AppTest):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from apptest_helpers import app_path, chart_rows, chart_specs, run_page
+from apptest_helpers import app_path, chart_rows, chart_specs, run_page, set_widgets, shown
 from mnist_fixtures import (
     closed_port_url,
     local_mirror,
@@ -26,23 +25,7 @@ PAGE = "pages/mnist.py"
 TINY = {"mn_ep": 1, "mn_hid": "16", "mn_lim": 1000, "mn_ev": 1}
 
 
-@pytest.fixture(autouse=True)
-def empty_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
-
-
-def shown(markdown: str) -> str:
-    """What a Markdown message reads as on screen: backslash escapes and word joiners gone."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
-def set_widgets(at: AppTest, values: dict) -> AppTest:
-    for key, value in values.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+pytestmark = pytest.mark.usefixtures("isolated_data_dirs")
 
 
 def run_until(at: AppTest, done, timeout: float = 30) -> AppTest:

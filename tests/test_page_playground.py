@@ -5,7 +5,7 @@ AppTest runs the live fragment once per ``at.run()``, so each run while playing 
 
 from __future__ import annotations
 
-from apptest_helpers import chart_rows, chart_specs, run_page
+from apptest_helpers import chart_rows, chart_specs, run_page, set_widgets
 from streamlit.testing.v1 import AppTest
 
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
@@ -20,14 +20,6 @@ def metric(at: AppTest, label: str) -> str:
 
 def epoch(at: AppTest) -> int:
     return int(metric(at, "epoch").replace(",", ""))
-
-
-def set_widgets(at: AppTest, values: dict) -> AppTest:
-    for key, value in values.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_default_view_shows_the_untrained_network():

@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import apptest_helpers
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,13 +18,7 @@ DEFAULT_LOGITS = list(sm.DEFAULT_LOGITS[:4])
 
 
 def run_page(**query: str) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    for key, value in query.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    return app
+    return apptest_helpers.run_page(PAGE, timeout=60, query=query, errors_allowed=False)
 
 
 def charts(app: AppTest) -> list:

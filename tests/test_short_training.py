@@ -16,14 +16,7 @@ from actlab import gradients as gr
 from actlab import short_training
 from actlab.single_thread import run_single_threaded
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny matrices gain nothing from threads, and a shared 2-core machine loses a lot."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_dead_fraction_of_a_hand_built_net_is_exact():

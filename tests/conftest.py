@@ -28,3 +28,16 @@ def isolated_data_dirs(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(datasets.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
     datasets._load_cached.cache_clear()
+
+
+END_TO_END = ("test_page_", "test_hostile_inputs", "test_browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Page-by-page AppTest runs, the hostile-link fuzz and the browser are end-to-end: they
+    belong to the full run (CI, the README's command), not to ``pytest -m "not slow"``, the
+    quick loop over actlab's units plus one run of every page inside the router
+    (tests/test_app.py)."""
+    for item in items:
+        if item.path.name.startswith(END_TO_END):
+            item.add_marker(pytest.mark.slow)

@@ -14,7 +14,7 @@ from actlab.charts.learning_curves import learning_curve_chart
 from actlab.charts.training import confusion_heatmap
 from ui.bound import bound
 from ui.catalogue import activation_options
-from ui.export import cacheable_spec, chart_with_downloads
+from ui.export import cacheable_spec, chart_with_downloads, draw
 from ui.frame import end_page, guarded, lesson_header
 from ui.safe_text import literal
 
@@ -288,7 +288,7 @@ def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
             if downloads:
                 chart_with_downloads(spec, data, f"mnist_{name}")
             else:
-                st.vega_lite_chart(spec, width="stretch")
+                draw(spec)
 
 
 @st.fragment(run_every=0.5)

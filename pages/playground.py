@@ -10,6 +10,7 @@ from actlab.charts.playground import decision_surface_chart, regression_fit_char
 from actlab.playground import PlaygroundTrainer
 from ui.bound import bound
 from ui.catalogue import activation_options
+from ui.export import draw
 from ui.frame import end_page, guarded, lesson_header
 from ui.safe_text import literal
 
@@ -191,7 +192,7 @@ def live_panel() -> None:
         fit = decision_surface_chart(view.fit, view.points, view.extent)
     else:
         fit = regression_fit_chart(view.fit, view.points, view.extent)
-    left.altair_chart(fit, width="stretch")
+    draw(fit, left)
     for metric in ["loss", "accuracy"] if view.classification else ["loss"]:
         curves = learning_curve_chart(
             view.history[view.history["metric"] == metric],
@@ -203,7 +204,7 @@ def live_panel() -> None:
             legend=f"pg_{metric}_legend",
             height=200,
         )
-        right.altair_chart(curves, width="stretch")
+        draw(curves, right)
 
 
 st.fragment(run_every=TICK_SECONDS if playing else None)(live_panel)()

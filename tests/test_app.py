@@ -30,3 +30,11 @@ def test_every_page_runs_inside_the_router(page):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def test_pages_draw_charts_and_bind_widgets_only_through_ui():
+    """Charts get the theme only through ui.export.draw; links are checked only by ui.bound."""
+    for page in PAGE_FILES:
+        text = (ROOT / page).read_text()
+        for direct in (".altair_chart(", ".vega_lite_chart(", 'bind="query-params"', "st.stop()"):
+            assert direct not in text, f"{page} uses {direct} directly"

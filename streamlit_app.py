@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from actlab import budget, memory
 from ui import bound
 from ui.catalogue import custom_activation_field
 from ui.frame import (
@@ -28,6 +29,9 @@ PAGES = {
         for lesson in LESSONS
     ],
 }
+
+# Once per server: a thread that hands memory freed by expired sessions back to the OS.
+memory.keep_releasing(budget.KEEPER_SECONDS, budget.KEEPER_GROWTH_BYTES, budget.KEEPER_IDLE_SECONDS)
 
 page = st.navigation(PAGES)
 prefix = key_prefix(page.url_path)

@@ -36,6 +36,12 @@ CACHE_TTL_SECONDS = 60 * MINUTE
 # the OS (malloc_trim) after heavy cache misses, at most this often: a full collection holds
 # the GIL ~0.25 s in a loaded server (~0.01 s with gc.freeze), the trim ~6 ms.
 RELEASE_MEMORY_EVERY_SECONDS = 10.0
+# And a background thread does the same when resident memory grew by KEEPER_GROWTH_BYTES
+# (checked every KEEPER_SECONDS) or stayed that far above its floor for KEEPER_IDLE_SECONDS:
+# expired sessions' memory comes back on an idle server (sessions expire 120 s after leaving).
+KEEPER_SECONDS = 15.0
+KEEPER_GROWTH_BYTES = 64 * MiB
+KEEPER_IDLE_SECONDS = 60.0
 
 # Explorer curves: 5.4 MiB for 25 functions × 3201 points (the worst), 0.2 MiB for 4 × 801.
 EXPLORER_CURVES_ENTRIES = 128

@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import os
 import threading
 import time
 
@@ -69,3 +70,61 @@ def freeze_long_lived_objects() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+_keeper: threading.Thread | None = None
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux ``/proc/self/statm``), else None."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def keep_releasing(every_seconds: float, growth_bytes: int, idle_seconds: float) -> None:
+    """Start, once per process, a daemon thread that collects cyclic garbage and trims the heap
+    when resident memory grew by ``growth_bytes`` (checked every ``every_seconds``), or stays
+    that far above its lowest level for ``idle_seconds``.
+
+    Expired sessions free their last page runs while nobody is using the server: no cache miss
+    comes to call ``release_freed_memory_every`` and resident memory does not grow, so only
+    the second rule gives that memory back. A check is one read of ``/proc/self/statm``.
+    """
+    global _keeper
+    with _release_lock:
+        if _keeper is not None or resident_bytes() is None:
+            return
+        _keeper = threading.Thread(
+            target=_release_when_due,
+            args=(every_seconds, growth_bytes, idle_seconds),
+            name="actlab-memory",
+            daemon=True,
+        )
+        _keeper.start()
+
+
+def release_due(
+    resident: int, settled: int, lowest: int, idle: float, growth_bytes: int, idle_seconds: float
+) -> bool:
+    """Whether to collect: ``growth_bytes`` above the level after the last collection
+    (``settled``), or above the lowest level after any (``lowest``) for ``idle_seconds``."""
+    grown = resident - settled > growth_bytes
+    return grown or (idle >= idle_seconds and resident - lowest > growth_bytes)
+
+
+def _release_when_due(every_seconds: float, growth_bytes: int, idle_seconds: float) -> None:
+    settled = lowest = resident_bytes() or 0
+    last = time.monotonic()
+    while True:
+        time.sleep(every_seconds)
+        resident = resident_bytes() or 0
+        idle = time.monotonic() - last
+        if release_due(resident, settled, lowest, idle, growth_bytes, idle_seconds):
+            gc.collect()
+            release_freed_memory()
+            settled = resident_bytes() or 0
+            lowest = min(lowest, settled)
+            last = time.monotonic()

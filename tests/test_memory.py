@@ -116,3 +116,13 @@ def test_frozen_objects_are_left_out_of_collections():
         assert count >= gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_release_is_due_on_growth_or_when_memory_stays_high():
+    mib = 2**20
+    due = memory.release_due
+    assert due(900 * mib, 800 * mib, 500 * mib, 1.0, 64 * mib, 120.0)  # grew 100 MiB
+    assert not due(850 * mib, 800 * mib, 500 * mib, 60.0, 64 * mib, 120.0)  # not yet
+    assert due(850 * mib, 800 * mib, 500 * mib, 130.0, 64 * mib, 120.0)  # high for 2 minutes
+    assert not due(540 * mib, 540 * mib, 500 * mib, 999.0, 64 * mib, 120.0)  # near its floor
+    assert memory.resident_bytes() > 10 * mib

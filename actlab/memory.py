@@ -97,6 +97,7 @@ def keep_releasing(every_seconds: float, growth_bytes: int, idle_seconds: float)
     with _release_lock:
         if _keeper is not None or resident_bytes() is None:
             return
+        freeze_long_lived_objects()  # the libraries imported so far: no GC ever rescans them
         _keeper = threading.Thread(
             target=_release_when_due,
             args=(every_seconds, growth_bytes, idle_seconds),

@@ -545,7 +545,11 @@ def pieces_table(
     x_max: float = 3.0,
 ) -> pd.DataFrame:
     """Exact piece counts of random ReLU nets per depth and width (mean, min, max over seeds),
-    plus the linear nets (1 piece) and the hand-built sawtooth (``2^depth``, width 2)."""
+    plus the linear nets (1 piece) and the hand-built sawtooth (``2^depth``, width 2).
+
+    ``interval`` says where each count was taken: the random nets on [x_min, x_max], the
+    sawtooth on [0, 1], where its teeth are."""
+    interval = f"[{x_min:g}, {x_max:g}]"
     rows = []
     for depth in depths:
         for width in widths:
@@ -555,7 +559,7 @@ def pieces_table(
                 ).pieces
                 for s in seeds
             ]
-            rows.append(_piece_row(f"ReLU, width {width}", depth, width, counts))
+            rows.append(_piece_row(f"ReLU, width {width}", depth, width, counts, interval))
         linear = [
             exact_pieces(
                 weight_bias_pairs(random_relu_net(depth, max(widths), s, IDENTITY)),
@@ -565,16 +569,17 @@ def pieces_table(
             ).pieces
             for s in seeds
         ]
-        rows.append(_piece_row("no activation (any width)", depth, max(widths), linear))
+        rows.append(_piece_row("no activation (any width)", depth, max(widths), linear, interval))
         if depth >= 1:
             saw = exact_pieces(sawtooth_layers(depth), 0.0, 1.0).pieces
-            rows.append(_piece_row("hand-built sawtooth, width 2", depth, 2, [saw]))
+            rows.append(_piece_row("hand-built sawtooth, width 2", depth, 2, [saw], "[0, 1]"))
     return pd.DataFrame(rows)
 
 
-def _piece_row(network: str, depth: int, width: int, counts: list[int]) -> dict:
+def _piece_row(network: str, depth: int, width: int, counts: list[int], interval: str) -> dict:
     return {
         "network": network,
+        "interval": interval,
         "depth": depth,
         "width": width,
         "pieces": float(np.mean(counts)),

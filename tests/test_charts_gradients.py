@@ -70,3 +70,9 @@ def test_dead_unit_chart_spans_the_whole_training_and_the_unit_interval():
     assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1]
     rows = spec["datasets"][spec["data"]["name"]]
     assert [row["hidden_layer"] for row in rows] == ["layer 1", "layer 1"]
+
+
+def test_histogram_bars_stand_on_zero():
+    rows = comparison().histogram(2, "activation")
+    encoding = histogram_chart(rows, "h", "hist").to_dict()["encoding"]
+    assert encoding["y"]["field"] == "share" and encoding["y2"] == {"datum": 0}

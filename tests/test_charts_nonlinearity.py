@@ -70,3 +70,20 @@ def test_activation_comparison_overlays_one_line_per_activation():
     assert spec["layer"][0]["encoding"]["color"]["field"] == "activation"
     assert spec["layer"][0]["encoding"]["y"]["title"] == "model output"
     assert len(rows(spec)) == 5 * 11
+
+
+def test_classic_chain_has_a_legend_naming_its_three_curves():
+    table = stacking.classic_chain(3, 1, 2, 2, "relu", points=5)
+    encoding = classic_chain_chart(table).to_dict()["layer"][0]["encoding"]
+    assert encoding["color"].get("legend", {}) is not None  # a legend, not legend=None
+    assert encoding["color"]["scale"]["domain"] == list(dict.fromkeys(table["curve"]))
+    assert encoding["strokeDash"]["title"] == encoding["color"]["title"]  # one merged legend
+
+
+def test_pieces_vs_depth_says_where_each_count_was_taken():
+    table = stacking.pieces_table([1, 2], [2], [0], -3.0, 3.0)
+    spec = pieces_vs_depth_chart(table).to_dict()
+    assert "[-3, 3]" not in spec["layer"][0]["encoding"]["y"]["title"]
+    labels = {r["counted"] for r in rows(spec)}
+    assert "hand-built sawtooth, width 2, on [0, 1]" in labels
+    assert "ReLU, width 2, on [-3, 3]" in labels

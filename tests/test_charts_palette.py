@@ -43,3 +43,9 @@ def test_labels_that_are_not_activations_get_free_distinct_styles():
     assert chosen["ReLU"] == palette.activation_style("relu")
     others = [(chosen[n].colour, chosen[n].dash) for n in ("deep net", "shallow net")]
     assert len(set(others)) == 2 and (chosen["ReLU"].colour, chosen["ReLU"].dash) not in others
+
+
+def test_the_same_function_twice_in_one_chart_keeps_its_colour_with_another_dash():
+    chosen = palette.styles(["Sigmoid · PyTorch default", "Sigmoid · Xavier", "ReLU · Kaiming"])
+    first, second = chosen["Sigmoid · PyTorch default"], chosen["Sigmoid · Xavier"]
+    assert first.colour == second.colour and first.dash != second.dash

@@ -7,11 +7,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-alt.data_transformers.disable_max_rows()
+from actlab.charts import palette
 
-# Ten clearly distinct hues (the theme's default palette puts ReLU and LeakyReLU in near-identical
-# blues); every chart uses it so a function keeps its colour across charts.
-PALETTE = alt.Scale(scheme="tableau10")
+alt.data_transformers.disable_max_rows()
 
 
 def legend_selection(field: str, name: str = "legend") -> alt.Parameter:
@@ -43,9 +41,16 @@ def overlaid_lines(
     selection = selection or legend_selection(series)
     scale = alt.Scale(type="log") if log_y else alt.Undefined
     base = alt.Chart(data, title=title or alt.Undefined).encode(
-        x=alt.X(f"{x}:Q", title=x_title or x),
-        y=alt.Y(f"{y}:Q", title=y_title or y, scale=scale),
-        color=alt.Color(f"{series}:N", title=series_title or series, scale=PALETTE),
+        x=alt.X(f"{x}:Q", title=x_title or x, axis=alt.Axis(format="~g")),
+        # One number style per axis: powers of ten on a log axis (1e-6 and 1e-8 alike).
+        y=alt.Y(
+            f"{y}:Q",
+            title=y_title or y,
+            scale=scale,
+            axis=alt.Axis(format=".0e" if log_y else "~g"),
+        ),
+        color=palette.color(series, data[series], series_title or series),
+        strokeDash=palette.stroke_dash(series, data[series], series_title or series),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         tooltip=[
             alt.Tooltip(f"{series}:N", title=series_title or series),
@@ -56,5 +61,7 @@ def overlaid_lines(
     )
     lines = base.mark_line(strokeWidth=2.5).add_params(selection)
     # Invisible wide points make the hover target generous without cluttering the lines.
-    hover_points = base.mark_point(size=40, filled=True).encode(opacity=alt.value(0))
+    hover_points = base.mark_point(size=40, filled=True).encode(
+        opacity=alt.value(0), strokeDash=alt.Undefined
+    )
     return (lines + hover_points).properties(height=height)

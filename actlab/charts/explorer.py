@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
+from actlab.charts import palette
+from actlab.charts.common import legend_selection, overlaid_lines
 
 CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autograd)"}
 
@@ -41,7 +42,7 @@ def curve_chart(
         .encode(
             x="x_start:Q",
             x2="x_end:Q",
-            color=alt.Color("activation:N", scale=PALETTE),
+            color=palette.color("activation", table["activation"]),
             opacity=alt.condition(selection, alt.value(0.1), alt.value(0.0)),
             tooltip=[
                 alt.Tooltip("activation:N"),
@@ -70,7 +71,7 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300, x_title: str 
         .encode(
             x=alt.X("x:Q", title=x_title),
             y=alt.Y("derivative:Q", title="f′(x)"),
-            color=alt.Color("activation:N", scale=PALETTE),
+            color=palette.color("activation", long["activation"]),
             strokeDash=alt.StrokeDash("method:N", title="computed by"),
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
             tooltip=[

@@ -9,7 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
+from actlab.charts import palette
+from actlab.charts.common import legend_selection, overlaid_lines
 
 BOUND_LABEL = "sigmoid reference 0.25^(L−l) × last layer's norm"
 NORM_TITLES = {
@@ -95,8 +96,10 @@ def histogram_chart(bins: pd.DataFrame, x_title: str, name: str) -> alt.Chart:
         .encode(
             x=alt.X("bin_start:Q", title=x_title),
             x2="bin_end:Q",
+            # A bar from 0 up to its share: with a ranged x, y alone draws a floating dash.
             y=alt.Y("share:Q", title="share of all values", stack=None),
-            color=alt.Color("activation:N", scale=PALETTE),
+            y2=alt.datum(0),
+            color=palette.color("activation", bins["activation"]),
             opacity=alt.condition(selection, alt.value(0.55), alt.value(0.05)),
             tooltip=[
                 alt.Tooltip("activation:N"),
@@ -121,7 +124,7 @@ def dead_unit_chart(dead: pd.DataFrame, title: str, name: str, total_steps: int)
         .encode(
             x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, total_steps])),
             y=alt.Y("fraction:Q", title="dead units", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("hidden_layer:N", title="hidden layer", scale=PALETTE),
+            color=palette.color("hidden_layer", table["hidden_layer"], "hidden layer"),
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
             tooltip=[
                 alt.Tooltip("run:N"),

@@ -18,7 +18,8 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from actlab.charts.common import PALETTE, legend_selection
+from actlab.charts import palette
+from actlab.charts.common import legend_selection
 
 # Patterns of the ``dash`` series in sorted order: "test loss" solid, "train loss" dashed.
 DASH_PATTERNS = ([1, 0], [5, 4], [2, 2], [8, 3, 2, 3])
@@ -44,6 +45,7 @@ class _Style:
     dash: str | None
     dash_title: str
     dash_values: tuple[str, ...]
+    series_values: tuple[str, ...]  # their colours (and dashes) come from actlab.charts.palette
     tooltip: tuple[str, ...]
 
 
@@ -101,6 +103,7 @@ def learning_curve_chart(
         dash=dash,
         dash_title=dash_title or (dash or ""),
         dash_values=tuple(sorted(map(str, rows[dash].unique()))) if dash else (),
+        series_values=tuple(dict.fromkeys(map(str, rows[series]))),
         tooltip=tuple(tooltip),
     )
     return _template(style).properties(data=rows)
@@ -112,12 +115,13 @@ def _template(style: _Style) -> alt.LayerChart:
     selection = legend_selection(style.series, name=style.legend)
     scale = alt.Scale(type="log") if style.log_y else alt.Scale(zero=style.zero)
     base = alt.Chart().encode(
-        x=alt.X(f"{style.x}:Q", title=style.x_title),
-        color=alt.Color(f"{style.series}:N", title=style.series_title, scale=PALETTE),
+        # "~g": epochs print as 0.5, 1, 2, never 0.000000.
+        x=alt.X(f"{style.x}:Q", title=style.x_title, axis=alt.Axis(format="~g")),
+        color=palette.color(style.series, style.series_values, style.series_title),
     )
     detail = {"detail": f"{style.dash}:N"} if style.dash else {}
     line_encoding = {
-        "y": alt.Y(f"{style.y}:Q", title=style.y_title, scale=scale),
+        "y": alt.Y(f"{style.y}:Q", title=style.y_title, scale=scale, axis=_y_axis(style.log_y)),
         "opacity": alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         **detail,
     }
@@ -127,6 +131,10 @@ def _template(style: _Style) -> alt.LayerChart:
             f"{style.dash}:N",
             title=style.dash_title,
             scale=alt.Scale(domain=list(style.dash_values), range=patterns),
+        )
+    elif style.dash is None:  # the dash is free: the series' own dashes keep 25 functions apart
+        line_encoding["strokeDash"] = palette.stroke_dash(
+            style.series, style.series_values, style.series_title
         )
     lines = base.mark_line(strokeWidth=2.5).encode(**line_encoding).add_params(selection)
     point_opacity = alt.condition(selection, alt.value(0.9), alt.value(0.05))
@@ -150,6 +158,11 @@ def _template(style: _Style) -> alt.LayerChart:
     if style.title:
         chart = chart.properties(title=style.title)
     return chart.configure_legend(labelLimit=0)
+
+
+def _y_axis(log: bool) -> alt.Axis:
+    """One number style per axis: powers of ten on a log axis (1e-6 and 1e-8 alike)."""
+    return alt.Axis(format=".0e") if log else alt.Axis(format="~g")
 
 
 def _tooltip(style: _Style) -> list[alt.Tooltip]:

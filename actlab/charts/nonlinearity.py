@@ -8,7 +8,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from actlab.charts.common import PALETTE, legend_selection, overlaid_lines
+from actlab.charts import palette
+from actlab.charts.common import legend_selection, overlaid_lines
 
 
 def classic_chain_chart(table: pd.DataFrame, height: int = 320) -> alt.LayerChart:
@@ -16,13 +17,12 @@ def classic_chain_chart(table: pd.DataFrame, height: int = 320) -> alt.LayerChar
     with an activation between. ``table``: ``stacking.classic_chain`` output."""
     curves = list(dict.fromkeys(table["curve"]))
     selection = legend_selection("curve", name="nl_classic_legend")
+    dashes = alt.Scale(domain=curves, range=[[1, 0], [7, 5], [1, 0]][: len(curves)])
     base = alt.Chart(table).encode(
         x=alt.X("x:Q", title="x"),
         y=alt.Y("y:Q", title="output"),
-        color=alt.Color("curve:N", title="", scale=PALETTE, sort=curves),
-        strokeDash=alt.StrokeDash(
-            "curve:N", scale=alt.Scale(domain=curves, range=[[1, 0], [7, 5], [1, 0]]), legend=None
-        ),
+        color=palette.color("curve", curves, "curve"),
+        strokeDash=alt.StrokeDash("curve:N", title="curve", scale=dashes),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         tooltip=[
             alt.Tooltip("curve:N"),
@@ -46,7 +46,7 @@ def affine_fit_scatter(scatter: pd.DataFrame, height: int = 200) -> alt.FacetCha
     )
     points = base.mark_circle(size=18, opacity=0.7).encode(
         y=alt.Y("network output:Q", title="network output y", scale=alt.Scale(zero=False)),
-        color=alt.Color("activation:N", scale=PALETTE, legend=None),
+        color=palette.color("activation", scatter["activation"], legend=None),
         tooltip=[
             alt.Tooltip("activation:N"),
             alt.Tooltip("best affine fit:Q", format=".5g"),
@@ -92,17 +92,19 @@ def pieces_chart(
 
 
 def pieces_vs_depth_chart(table: pd.DataFrame, height: int = 340) -> alt.LayerChart:
-    """Mean exact piece count against depth per network kind (log scale), min–max on hover."""
-    selection = legend_selection("network", name="nl_depth_legend")
+    """Mean exact piece count against depth per network kind (log scale), min–max on hover.
+
+    Each legend entry says the interval its pieces were counted on (the sawtooth's is [0, 1])."""
+    table = table.assign(counted=table["network"] + ", on " + table["interval"])
+    selection = legend_selection("counted", name="nl_depth_legend")
     base = alt.Chart(table).encode(
         x=alt.X("depth:O", title="hidden layers (depth)"),
-        y=alt.Y("pieces:Q", title="linear pieces on [-3, 3] (mean over seeds)").scale(type="log"),
-        color=alt.Color(
-            "network:N", title="network", scale=PALETTE, legend=alt.Legend(labelLimit=320)
-        ),
+        y=alt.Y("pieces:Q", title="linear pieces (mean over seeds)").scale(type="log"),
+        color=palette.color("counted", table["counted"], "network, pieces counted"),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
         tooltip=[
             alt.Tooltip("network:N"),
+            alt.Tooltip("interval:N", title="counted on"),
             alt.Tooltip("depth:O"),
             alt.Tooltip("width:Q"),
             alt.Tooltip("hidden units:Q"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 
@@ -113,13 +114,24 @@ def styles(labels: Iterable[str]) -> dict[str, SeriesStyle]:
     """
     domain = list(dict.fromkeys(str(label) for label in labels))
     fixed = {label: label_style(label) for label in domain}
-    taken = {(style.colour, style.dash) for style in fixed.values() if style is not None}
+    chosen: dict[str, SeriesStyle] = {}
+    taken: set[tuple[str, tuple[int, ...]]] = set()
+    for label, style in fixed.items():
+        if style is None:
+            continue
+        if (style.colour, style.dash) in taken:
+            # The same function twice (Sigmoid · PyTorch default, Sigmoid · Xavier): same
+            # colour, the next free dash.
+            dashes = (d for d in DASHES if (style.colour, d) not in taken)
+            style = SeriesStyle(style.colour, next(dashes, style.dash), style.width)
+        chosen[label] = style
+        taken.add((style.colour, style.dash))
     free = (
         style
         for position in range(len(HUES) * len(DASHES))
         if ((style := _style_by_position(position)).colour, style.dash) not in taken
     )
-    return {label: style if style is not None else next(free) for label, style in fixed.items()}
+    return {label: chosen[label] if label in chosen else next(free) for label in domain}
 
 
 def colour_scale(labels: Iterable[str]) -> alt.Scale:
@@ -132,3 +144,20 @@ def dash_scale(labels: Iterable[str]) -> alt.Scale:
     """``alt.Scale`` mapping each label to its dash pattern."""
     chosen = styles(labels)
     return alt.Scale(domain=list(chosen), range=[list(style.dash) for style in chosen.values()])
+
+
+def color(
+    field: str, labels: Iterable[str], title: str | None = None, legend: Any = alt.Undefined
+) -> alt.Color:
+    """``alt.Color`` of a nominal ``field`` whose values are ``labels``, in their fixed colours."""
+    return alt.Color(f"{field}:N", title=title or field, scale=colour_scale(labels), legend=legend)
+
+
+def stroke_dash(
+    field: str, labels: Iterable[str], title: str | None = None, legend: Any = alt.Undefined
+) -> alt.StrokeDash:
+    """``alt.StrokeDash`` of the same field: with ``color`` under the same title, Vega-Lite draws
+    one legend whose symbols show colour and dash together."""
+    return alt.StrokeDash(
+        f"{field}:N", title=title or field, scale=dash_scale(labels), legend=legend
+    )

@@ -28,6 +28,9 @@ SELU_SCALE = 1.0507009873554804934193349852946
 # GELU tanh approximation constants (Hendrycks & Gimpel, 2016).
 _GELU_TANH_C = math.sqrt(2.0 / math.pi)
 _GELU_TANH_K = 0.044715
+# xIELU's fixed constant: the negative branch uses expm1(min(x, ε)), as in the reference code
+# (Huang & Schlag's xielu; transformers' XIELUActivation): ε = -1e-6, β = 0.5 fixed.
+XIELU_EPS = -1e-6
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,43 @@ def _softplus_derivative(x: Tensor, p: Params) -> Tensor:
 
 def _between(x: Tensor, low: float, high: float) -> Tensor:
     return _step((x > low) & (x < high), x)
+
+
+def _swish_derivative(x: Tensor, p: Params) -> Tensor:
+    s = torch.sigmoid(p["beta"] * x)
+    return s + p["beta"] * x * s * (1.0 - s)
+
+
+def _xielu(x: Tensor, p: Params) -> Tensor:
+    # torch.where evaluates both branches: clamping keeps expm1 finite for large positive x.
+    positive = p["alpha_p"] * x * x + p["beta"] * x
+    negative = p["alpha_n"] * (torch.expm1(x.clamp(max=XIELU_EPS)) - x) + p["beta"] * x
+    return torch.where(x > 0, positive, negative)
+
+
+def _xielu_derivative(x: Tensor, p: Params) -> Tensor:
+    # x > 0: 2 α_p x + β. x ≤ ε: α_n (eˣ - 1) + β. On (ε, 0] the clamp holds expm1 constant,
+    # so only -α_n x + β x moves: slope β - α_n (what torch reports at x = 0).
+    a_p, a_n, beta = p["alpha_p"], p["alpha_n"], p["beta"]
+    exp_part = torch.where(x <= XIELU_EPS, torch.exp(x.clamp(max=XIELU_EPS)), torch.zeros_like(x))
+    negative = a_n * (exp_part - 1.0) + beta
+    return torch.where(x > 0, 2.0 * a_p * x + beta, negative)
+
+
+def _snake(x: Tensor, p: Params) -> Tensor:
+    a = p["a"]
+    return x + torch.sin(a * x) ** 2 / a
+
+
+def _smish(x: Tensor, p: Params) -> Tensor:
+    return x * torch.tanh(torch.log1p(torch.sigmoid(x)))
+
+
+def _smish_derivative(x: Tensor, p: Params) -> Tensor:
+    s = torch.sigmoid(x)
+    t = torch.tanh(torch.log1p(s))
+    # d/dx ln(1 + σ) = σ (1 - σ) / (1 + σ)
+    return t + x * (1.0 - t**2) * s * (1.0 - s) / (1.0 + s)
 
 
 _CATALOGUE: tuple[Activation, ...] = (
@@ -224,7 +264,10 @@ _CATALOGUE: tuple[Activation, ...] = (
         derivative=_gelu_derivative,
         latex_f=r"x\,\Phi(x) = \tfrac{x}{2}\big(1 + \operatorname{erf}(x/\sqrt{2})\big)",
         latex_df=r"\Phi(x) + x\,\varphi(x)",
-        description="Weights x by the Gaussian probability that it is positive; the Transformer default.",
+        description=(
+            "x weighted by Φ(x) = P(Z ≤ x), the probability that a standard normal Z is at "
+            "most x; BERT's and GPT's activation (the original Transformer used ReLU)."
+        ),
         origin="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
     ),
     Activation(
@@ -436,6 +479,148 @@ _CATALOGUE: tuple[Activation, ...] = (
         breakpoints=lambda p: [p["threshold"]],
     ),
     Activation(
+        id="relu_squared",
+        display_name="Squared ReLU",
+        torch_call="F.relu(x) ** 2",
+        forward=lambda x, p: F.relu(x) ** 2,
+        derivative=lambda x, p: 2.0 * F.relu(x),
+        latex_f=r"\max(0, x)^2",
+        latex_df=r"2 \max(0, x)",
+        description=(
+            "ReLU squared: zero for x ≤ 0, a parabola after; its slope 2x grows with x. "
+            "Found by architecture search in Primer, used by speed-run GPTs."
+        ),
+        origin=(
+            "So, Mańke, Liu, Dai, Shazeer & Le, 2021 (Primer: Searching for Efficient "
+            "Transformers for Language Modeling, NeurIPS; arXiv 2109.08668)"
+        ),
+        breakpoints=lambda p: [0.0],
+        note="f' = 2 relu(x) is continuous, so the kink is in f'' (0 left of 0, 2 right of it).",
+    ),
+    Activation(
+        id="xielu",
+        display_name="xIELU",
+        torch_call=(
+            "torch.where(x > 0, ap * x * x + b * x, "
+            "an * (torch.expm1(x.clamp(max=-1e-6)) - x) + b * x)"
+        ),
+        forward=_xielu,
+        derivative=_xielu_derivative,
+        latex_f=(
+            r"\begin{cases} \alpha_p x^2 + \beta x & x > 0 \\"
+            r" \alpha_n\big(e^{\min(x, \varepsilon)} - 1 - x\big) + \beta x & x \le 0"
+            r" \end{cases},\ \varepsilon = -10^{-6}"
+        ),
+        latex_df=(
+            r"\begin{cases} 2\alpha_p x + \beta & x > 0 \\"
+            r" \beta - \alpha_n & \varepsilon < x \le 0 \\"
+            r" \alpha_n (e^{x} - 1) + \beta & x \le \varepsilon \end{cases}"
+        ),
+        description=(
+            "Squared-ReLU-like growth for x > 0 (slope 2α_p x + β) and, for x < 0, a slope "
+            "that turns negative (towards β - α_n): the integral of an affine map of ELU."
+        ),
+        origin=(
+            "Huang & Schlag, 2024 (Deriving Activation Functions Using Integration, "
+            "arXiv 2411.13010); reference code github.com/Anonymous5823/xielu and "
+            "transformers' XIELUActivation (α_p = α_n = 0.8, β = 0.5, ε = -1e-6)"
+        ),
+        params=(
+            Param("alpha_p", 0.8, 0.01, 3.0, 0.01, "α_p > 0: curvature for x > 0 (init 0.8)"),
+            Param("alpha_n", 0.8, 0.01, 3.0, 0.01, "α_n > β: scale for x ≤ 0 (init 0.8)"),
+            Param("beta", 0.5, 0.0, 2.0, 0.05, "β: the slope at 0⁺ (fixed 0.5 in the paper)"),
+        ),
+        breakpoints=lambda p: [XIELU_EPS, 0.0],
+        note=(
+            "In a network α_p and α_n are learned per layer through α_p = softplus(a_p) and "
+            "α_n = β + softplus(a_n), so α_p > 0 and α_n > β always; a_p, a_n start where "
+            "α_p = α_n = 0.8. The reference code clamps the exponent at ε = -10⁻⁶ (so expm1 "
+            "never overflows on the unused branch); on (ε, 0] the slope is therefore β - α_n, "
+            "which is what autograd reports at exactly x = 0, and f(0) = α_n·expm1(ε) ≈ -8·10⁻⁷ "
+            "instead of 0. Plots and training here use fixed α_p, α_n."
+        ),
+    ),
+    Activation(
+        id="snake",
+        display_name="Snake",
+        torch_call="x + torch.sin(a * x) ** 2 / a",
+        forward=_snake,
+        derivative=lambda x, p: 1.0 + torch.sin(2.0 * p["a"] * x),
+        latex_f=r"x + \frac{\sin^2(a x)}{a}",
+        latex_df=r"1 + \sin(2 a x) \ \ge 0",
+        description=(
+            "x plus a ripple of period π/a: monotonic (f' = 1 + sin 2ax never goes below 0) "
+            "yet periodic around the line y = x, so a network can extrapolate periodic data."
+        ),
+        origin=(
+            "Liu Ziyin, Hartwig & Ueda, 2020 (Neural Networks Fail to Learn Periodic Functions "
+            "and How to Fix It, NeurIPS; arXiv 2006.08195)"
+        ),
+        params=(Param("a", 0.5, 0.05, 50.0, 0.05, "frequency a > 0 (ripple period π/a)"),),
+        note=(
+            "The paper's headline form is a = 1 (x + sin²x); it advises 0.2 ≤ a ≤ 0.56 for "
+            "ordinary tasks and a = 5 to 50 for clearly periodic data, and lets a be learned."
+        ),
+    ),
+    Activation(
+        id="swish",
+        display_name="Swish (β)",
+        torch_call="x * torch.sigmoid(beta * x)",
+        forward=lambda x, p: x * torch.sigmoid(p["beta"] * x),
+        derivative=_swish_derivative,
+        latex_f=r"x\,\sigma(\beta x)",
+        latex_df=r"\sigma(\beta x) + \beta x\,\sigma(\beta x)\big(1 - \sigma(\beta x)\big)",
+        description=(
+            "x·σ(βx): β = 1 is SiLU, β → ∞ approaches ReLU, β = 0 is the line x/2; "
+            "β may be a constant or learned."
+        ),
+        origin="Ramachandran, Zoph & Le, 2017 (Searching for Activation Functions, arXiv 1710.05941)",
+        params=(Param("beta", 1.0, 0.0, 10.0, 0.05, "β ≥ 0 (β = 1: SiLU)"),),
+    ),
+    Activation(
+        id="smish",
+        display_name="Smish",
+        torch_call="x * torch.tanh(torch.log1p(torch.sigmoid(x)))",
+        forward=_smish,
+        derivative=_smish_derivative,
+        latex_f=r"x \tanh\!\big(\ln(1 + \sigma(x))\big)",
+        latex_df=(
+            r"\tanh(\ell) + x\,\operatorname{sech}^2(\ell)\,"
+            r"\frac{\sigma(x)(1 - \sigma(x))}{1 + \sigma(x)},\ \ell = \ln(1 + \sigma(x))"
+        ),
+        description=(
+            "A Mish-like self-gate with a gentler gate: tanh(ln(1+σ(x))) runs from 0 to "
+            "tanh(ln 2) = 0.6, so f ≈ 0.6x for large x."
+        ),
+        origin=(
+            "Wang, Ren & Wang, 2022 (Smish: A Novel Activation Function for Deep Learning "
+            "Methods, Electronics 11(4):540); the paper's αx·tanh(ln(1+σ(βx))) is best at α = β = 1"
+        ),
+    ),
+    Activation(
+        id="dyt",
+        display_name="DyT tanh(αx)",
+        torch_call="torch.tanh(alpha * x)",
+        forward=lambda x, p: torch.tanh(p["alpha"] * x),
+        derivative=lambda x, p: p["alpha"] * (1.0 - torch.tanh(p["alpha"] * x) ** 2),
+        latex_f=r"\tanh(\alpha x)",
+        latex_df=r"\alpha\,\big(1 - \tanh^2(\alpha x)\big)",
+        description=(
+            "Dynamic Tanh: a learned squash tanh(αx) that replaces LayerNorm in Transformers "
+            "(followed there by a per-channel γ·+β), not an FFN activation."
+        ),
+        origin=(
+            "Zhu, Chen, He, LeCun & Liu, 2025 (Transformers without Normalization, CVPR; "
+            "arXiv 2503.10622); reference code github.com/jiachenzhu/DyT, α initialised at 0.5"
+        ),
+        params=(Param("alpha", 0.5, 0.01, 10.0, 0.01, "α > 0, learned (init 0.5)"),),
+        note=(
+            "DyT(x) = γ ⊙ tanh(αx) + β with one learned scalar α per layer and per-channel γ, β "
+            "(init 1 and 0); shown here with γ = 1, β = 0. The paper starts α at 0.5 except in "
+            "large language models, where smaller α₀ train more stably."
+        ),
+    ),
+    Activation(
         id="identity",
         display_name="Identity (linear)",
         torch_call="x  # nn.Identity()",
@@ -550,6 +735,11 @@ def _check_joint_constraints(name: str, p: dict[str, float]) -> None:
     if name == "rrelu" and p["lower"] > p["upper"]:
         raise ValueError(
             f"rrelu needs lower ≤ upper, got lower={p['lower']:g} > upper={p['upper']:g}"
+        )
+    if name == "xielu" and p["alpha_n"] <= p["beta"]:
+        raise ValueError(
+            f"xielu needs alpha_n > beta (α_n = β + softplus(a_n)), got "
+            f"alpha_n={p['alpha_n']:g} ≤ beta={p['beta']:g}"
         )
     if name == "hardtanh" and p["min_val"] >= p["max_val"]:
         raise ValueError(

@@ -157,9 +157,12 @@ def measure(name: str, **params: float) -> Properties:
     x = GRID.numpy()
     fn, dfn = f.numpy(), df.numpy()
 
-    # At ±∞: settled if f barely moves between 1e4 and 1e6.
-    bounded_above = abs(f_far[-1] - f_far[-2]).item() < BOUNDED_DRIFT
-    bounded_below = abs(f_far[0] - f_far[1]).item() < BOUNDED_DRIFT
+    # At ±∞ each tail settles (f barely moves between |x| = 1e4 and 1e6), rises or falls.
+    # f is bounded below unless a tail falls, above unless a tail rises: xIELU's left tail
+    # rises to +∞, so it is unbounded above yet bounded below (by its minimum near x = -1).
+    tails = (f_far[0] - f_far[1]).item(), (f_far[-1] - f_far[-2]).item()
+    bounded_above = all(change < BOUNDED_DRIFT for change in tails)
+    bounded_below = all(change > -BOUNDED_DRIFT for change in tails)
     all_f = np.concatenate([fn, f_far.numpy()])
     minimum = float(all_f.min()) if bounded_below else -math.inf
     maximum = float(all_f.max()) if bounded_above else math.inf

@@ -20,6 +20,18 @@ _SPECIAL_FORMS = {
     "identity": "x",
     "gelu_tanh": 'F.gelu(x, approximate="tanh")',
 }
+# Functions torch has no functional for: plain torch with the parameters filled in.
+_TEMPLATES = {
+    "relu_squared": "F.relu(x) ** 2",
+    "xielu": (
+        "torch.where(x > 0, {alpha_p} * x * x + {beta} * x, "
+        "{alpha_n} * (torch.expm1(x.clamp(max=-1e-06)) - x) + {beta} * x)"
+    ),
+    "snake": "x + torch.sin({a} * x) ** 2 / {a}",
+    "swish": "x * torch.sigmoid({beta} * x)",
+    "smish": "x * torch.tanh(torch.log1p(torch.sigmoid(x)))",
+    "dyt": "torch.tanh({alpha} * x)",
+}
 _FORMULA_FUNCTIONS = {
     "exp": "torch.exp",
     "log": "torch.log",
@@ -59,6 +71,8 @@ def activation_expression(name: str, params: Mapping[str, float] | None = None) 
         return re.sub(r"(?<![\w.])[A-Za-z_]\w*", substitute, formula)
     if name in _SPECIAL_FORMS:
         return _SPECIAL_FORMS[name]
+    if name in _TEMPLATES:
+        return _TEMPLATES[name].format(**{key: repr(value) for key, value in resolved.items()})
     if name == "prelu":
         return f"F.prelu(x, torch.tensor([{resolved['weight']!r}], dtype=x.dtype))"
     if name == "rrelu":

@@ -15,8 +15,9 @@ from actlab import activations as A
 EXPECTED_IDS = (
     "relu leaky_relu prelu rrelu elu selu celu gelu gelu_tanh silu mish softplus softsign "
     "sigmoid logsigmoid hardsigmoid hardswish hardtanh relu6 tanh tanhshrink softshrink "
-    "hardshrink threshold identity"
+    "hardshrink threshold relu_squared xielu snake swish smish dyt identity"
 ).split()
+XIELU_EPS = -1e-6  # the reference implementation's clamp (transformers' XIELUActivation)
 
 _erf = np.vectorize(math.erf)
 
@@ -112,6 +113,44 @@ REFERENCE = {
         lambda x, p: (x > p["threshold"]) * 1.0,
     ),
     "identity": (lambda x, p: x, lambda x, p: np.ones_like(x)),
+    # The 2026 additions, from their papers and reference code.
+    "relu_squared": (lambda x, p: np.maximum(x, 0) ** 2, lambda x, p: 2 * np.maximum(x, 0)),
+    "xielu": (
+        lambda x, p: np.where(
+            x > 0,
+            p["alpha_p"] * x**2 + p["beta"] * x,
+            p["alpha_n"] * (np.expm1(np.minimum(x, XIELU_EPS)) - x) + p["beta"] * x,
+        ),
+        lambda x, p: np.where(
+            x > 0,
+            2 * p["alpha_p"] * x + p["beta"],
+            np.where(
+                x <= XIELU_EPS,
+                p["alpha_n"] * (np.exp(x) - 1) + p["beta"],
+                p["beta"] - p["alpha_n"],  # expm1(min(x, ε)) is constant on (ε, 0]
+            ),
+        ),
+    ),
+    "snake": (
+        lambda x, p: x + np.sin(p["a"] * x) ** 2 / p["a"],
+        lambda x, p: 1 + 2 * np.sin(p["a"] * x) * np.cos(p["a"] * x),
+    ),
+    "swish": (
+        lambda x, p: x / (1 + np.exp(-p["beta"] * x)),
+        lambda x, p: _sig(p["beta"] * x) * (1 + p["beta"] * x * (1 - _sig(p["beta"] * x))),
+    ),
+    # tanh(ln u) = (u² - 1) / (u² + 1) with u = 1 + σ(x); d/du of that is 4u / (u² + 1)².
+    "smish": (
+        lambda x, p: x * ((1 + _sig(x)) ** 2 - 1) / ((1 + _sig(x)) ** 2 + 1),
+        lambda x, p: (
+            ((1 + _sig(x)) ** 2 - 1) / ((1 + _sig(x)) ** 2 + 1)
+            + x * 4 * (1 + _sig(x)) / ((1 + _sig(x)) ** 2 + 1) ** 2 * _sig(x) * (1 - _sig(x))
+        ),
+    ),
+    "dyt": (
+        lambda x, p: np.tanh(p["alpha"] * x),
+        lambda x, p: p["alpha"] / np.cosh(p["alpha"] * x) ** 2,
+    ),
 }
 
 X = np.linspace(-8, 8, 1601)
@@ -205,6 +244,73 @@ def test_known_values():
     assert SELU_SCALE * SELU_ALPHA == pytest.approx(1.7580993408473766)
 
 
+def test_gelu_text_names_phi_as_a_probability_and_not_the_transformer_default():
+    gelu = A.get("gelu")
+    assert "Φ(x) = P(Z ≤ x)" in gelu.description and "at most x" in gelu.description
+    assert "Transformer default" not in gelu.description
+    assert "probability that it is positive" not in gelu.description
+    assert "BERT" in gelu.description and "original Transformer used ReLU" in gelu.description
+    # Φ really is P(Z ≤ x): GELU(x) / x at x = 1 is the normal CDF at 1, 0.8413447.
+    assert A.apply("gelu", torch.tensor([1.0], dtype=torch.float64)).item() == pytest.approx(
+        0.8413447460685429, abs=1e-15
+    )
+
+
+def test_xielu_at_zero_and_at_its_clamp_follows_the_reference_code():
+    p = {"alpha_p": 0.8, "alpha_n": 0.8, "beta": 0.5}
+    at = A.evaluate("xielu", [0.0, 1e-9, -1e-7, -1e-5, 1.0])
+    # x = 0 takes the x ≤ 0 branch with the exponent clamped at ε: slope β - α_n there.
+    assert at["f"][0] == pytest.approx(0.8 * math.expm1(XIELU_EPS), abs=1e-18)
+    assert at["df"][0] == at["df_exact"][0] == pytest.approx(0.5 - 0.8, abs=1e-15)
+    assert at["df"][1] == pytest.approx(0.5, abs=1e-8)  # right of 0: 2 α_p x + β
+    assert at["df"][2] == pytest.approx(-0.3, abs=1e-15)  # inside (ε, 0]
+    assert at["df"][3] == pytest.approx(0.8 * math.expm1(-1e-5) + 0.5, abs=1e-15)
+    assert at["f"][4] == 0.8 + 0.5 and at["df"][4] == pytest.approx(2 * 0.8 + 0.5)
+    assert at["d2f"][4] == pytest.approx(1.6)  # 2 α_p
+    assert A.get("xielu").defaults() == p
+    # The minimum, where α_n (eˣ - 1) + β = 0: x* = ln(1 - β/α_n).
+    where = math.log(1 - 0.5 / 0.8)
+    x = np.linspace(-3, 1, 400001)
+    f = A.evaluate("xielu", x)["f"]
+    assert x[f.argmin()] == pytest.approx(where, abs=2e-5)
+    assert f.min() == pytest.approx(0.8 * (math.expm1(where) - where) + 0.5 * where, abs=1e-12)
+    with pytest.raises(ValueError, match="alpha_n > beta"):
+        A.evaluate("xielu", [0.0], alpha_n=0.5, beta=0.5)
+
+
+def test_squared_relu_kink_is_in_the_second_derivative():
+    at = A.evaluate("relu_squared", [-1.0, 0.0, 1e-3, 2.0])
+    assert at["f"].tolist() == [0.0, 0.0, pytest.approx(1e-6), 4.0]
+    assert at["df"].tolist() == [0.0, 0.0, pytest.approx(2e-3), 4.0]
+    assert at["d2f"].tolist() == [0.0, 0.0, 2.0, 2.0]
+
+
+def test_snake_swish_smish_dyt_at_zero_and_their_known_values():
+    zero = {n: A.evaluate(n, [0.0]) for n in ("snake", "swish", "smish", "dyt")}
+    assert [zero[n]["f"][0] for n in zero] == [0.0, 0.0, 0.0, 0.0]
+    assert zero["snake"]["df"][0] == 1.0 and zero["swish"]["df"][0] == 0.5
+    assert zero["smish"]["df"][0] == pytest.approx(1.25 / 3.25, abs=1e-15)  # tanh(ln 1.5)
+    assert zero["dyt"]["df"][0] == 0.5  # α = 0.5, the paper's initial value
+    assert A.get("snake").defaults() == {"a": 0.5} and A.get("dyt").defaults() == {"alpha": 0.5}
+    # Snake is monotonic with f' = 0 exactly where sin(2ax) = -1: x = -π/(4a).
+    snake = A.evaluate("snake", [-math.pi / 2], a=0.5)
+    assert snake["df"][0] == pytest.approx(0.0, abs=1e-15)
+    # Swish with β = 1 is SiLU; with β = 2 it is SiLU(2x)/2, so its dip halves.
+    x = np.linspace(-4, 4, 801)
+    np.testing.assert_allclose(A.evaluate("swish", x)["f"], A.evaluate("silu", x)["f"], atol=1e-15)
+    dense = np.linspace(-3, 0, 300001)
+    swish2 = A.evaluate("swish", dense, beta=2.0)["f"]
+    assert swish2.min() == pytest.approx(-0.27846454276 / 2, abs=1e-9)
+    assert dense[swish2.argmin()] == pytest.approx(-1.27846454276 / 2, abs=1e-5)
+    # Smish: its dip (numpy float64, independent closed form) and its slope tanh(ln 2) = 0.6.
+    u = 1 + _sig(dense)
+    smish = dense * (u**2 - 1) / (u**2 + 1)
+    got = A.evaluate("smish", dense)["f"]
+    assert got.min() == pytest.approx(smish.min(), abs=1e-15)
+    assert dense[got.argmin()] == dense[smish.argmin()]
+    assert A.evaluate("smish", [1e3])["df"][0] == pytest.approx(0.6, abs=1e-12)
+
+
 def test_softplus_switches_to_identity_past_the_threshold():
     table = A.evaluate("softplus", [19.0, 20.5], beta=1.0, threshold=20.0)
     assert table["f"][0] == pytest.approx(math.log1p(math.exp(19.0)), abs=1e-14)
@@ -289,8 +395,9 @@ def test_random_parameters_and_ranges_never_crash_or_nan(case, start, width, poi
     try:
         A.resolve_params(name, params)
     except ValueError:
-        # Only the joint constraints (rrelu lower ≤ upper, hardtanh min < max) may refuse.
-        assert name in {"rrelu", "hardtanh"}
+        # Only the joint constraints (rrelu lower ≤ upper, hardtanh min < max, xielu
+        # alpha_n > beta) may refuse.
+        assert name in {"rrelu", "hardtanh", "xielu"}
         return
     table = A.evaluate(name, np.linspace(start, start + width, points), **params)
     assert np.isfinite(table.to_numpy()).all()

@@ -11,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import bench_hostile
 
+from actlab import activations
+
 
 def test_cpu_seconds_from_proc_stat_fields_14_and_15():
     stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 150 0 0 20 0 3 0 1 2 3"
@@ -22,7 +24,7 @@ def test_cpu_seconds_from_proc_stat_fields_14_and_15():
 def test_gradients_link_carries_every_activation_and_the_issue_s_sizes():
     labels = bench_hostile.all_activation_labels()
     query = parse_qs(bench_hostile.gradients_query(labels, 50, 512, 7))
-    assert len(query["gr_act"]) == 25 and "GELU (tanh)" in query["gr_act"]
+    assert len(query["gr_act"]) == len(activations.names()) and "GELU (tanh)" in query["gr_act"]
     assert (query["gr_depth"], query["gr_width"], query["gr_seed"]) == (["50"], ["512"], ["7"])
 
 
@@ -30,7 +32,7 @@ def test_explorer_views_are_all_different_cache_misses():
     views = bench_hostile.explorer_queries(300, seed=0)
     assert len(set(views)) == 300
     first = parse_qs(views[0])
-    assert len(first["ex_fns"]) == 25 and first["ex_d2"] == ["true"]
+    assert len(first["ex_fns"]) == len(activations.names()) and first["ex_d2"] == ["true"]
     low, high = map(float, first["ex_x"])
     assert -20 <= low < high <= 20
     assert {parse_qs(v)["ex_n"][0] for v in views} == {"3201", "1601"}

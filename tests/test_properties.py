@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from actlab import activations as A
@@ -100,4 +101,73 @@ def test_property_table_has_a_row_per_selection_with_display_columns():
 def test_unknown_activation_is_a_value_error():
     with pytest.raises(ValueError, match="nope"):
         P.measure("nope")
-    assert len(A.names()) == 25
+    assert len(A.names()) == 31
+
+
+def _normal_mean(f, lo=-12.0, hi=12.0, n=2_400_001):
+    """E[f(Z)] by the trapezoid rule in numpy float64: independent of properties' Simpson."""
+    x = np.linspace(lo, hi, n)
+    return float(np.trapezoid(f(x) * np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi), x))
+
+
+def test_squared_relu():
+    sq = P.measure("relu_squared")
+    assert sq.minimum == 0.0 and sq.argmin is None  # attained on all of x ≤ 0: no unique argmin
+    assert sq.bounded_below and not sq.bounded_above and sq.maximum == math.inf
+    assert sq.monotonic and sq.monotonic_derivative and sq.continuity == "C^1"
+    assert sq.mean_under_normal == pytest.approx(0.5, abs=1e-10)  # E[relu(Z)²] = 1/2
+    assert sq.dead_region == "(-∞, 0)" and sq.f_at_0 == 0.0 and sq.df_at_0 == 0.0
+
+
+def test_xielu_is_bounded_below_though_its_left_tail_rises():
+    xielu = P.measure("xielu")
+    where = math.log(1 - 0.5 / 0.8)  # α_n (eˣ - 1) + β = 0
+    assert xielu.bounded_below and not xielu.bounded_above
+    assert xielu.minimum == pytest.approx(0.8 * (math.expm1(where) - where) + 0.5 * where, abs=1e-6)
+    assert xielu.argmin == pytest.approx(where, abs=1e-3)
+    assert not xielu.monotonic and xielu.saturates == "no" and xielu.continuity == "C^0"
+    assert xielu.df_at_0 == pytest.approx(-0.3) and abs(xielu.f_at_0) < 1e-6
+
+    def reference(x):
+        return np.where(
+            x > 0, 0.8 * x**2 + 0.5 * x, 0.8 * (np.expm1(np.minimum(x, -1e-6)) - x) + 0.5 * x
+        )
+
+    assert xielu.mean_under_normal == pytest.approx(_normal_mean(reference), abs=1e-7)
+
+
+def test_snake_is_monotonic_and_its_mean_has_a_closed_form():
+    for a in (0.5, 2.0):
+        snake = P.measure("snake", a=a)
+        assert snake.monotonic and not snake.monotonic_derivative
+        assert not snake.bounded_below and not snake.bounded_above and snake.argmin is None
+        assert snake.max_abs_df == pytest.approx(2.0, abs=1e-6) and snake.continuity == "C^∞"
+        # E[Z + sin²(aZ)/a] = (1 - E[cos 2aZ]) / 2a = (1 - exp(-2a²)) / 2a
+        assert snake.mean_under_normal == pytest.approx(
+            (1 - math.exp(-2 * a * a)) / (2 * a), abs=1e-10
+        )
+        assert snake.dead_region == "none" and snake.saturates == "no"
+
+
+def test_swish_beta_scales_silu_and_smish_dyt_ranges():
+    assert P.measure("swish").minimum == pytest.approx(P.measure("silu").minimum, abs=1e-12)
+    sharp = P.measure("swish", beta=2.0)
+    assert sharp.minimum == pytest.approx(-0.27846454276 / 2, abs=1e-6)
+    assert sharp.argmin == pytest.approx(-1.27846454276 / 2, abs=1e-3)
+    flat = P.measure("swish", beta=0.0)  # x · σ(0) = x / 2
+    assert flat.monotonic and flat.df_at_0 == 0.5 and flat.argmin is None
+
+    smish = P.measure("smish")
+    x = np.linspace(-10, 10, 20001)
+    u = 1 + 1 / (1 + np.exp(-x))
+    f = x * (u**2 - 1) / (u**2 + 1)
+    assert smish.minimum == pytest.approx(f.min(), abs=1e-12)
+    assert smish.argmin == pytest.approx(x[f.argmin()], abs=1e-12)
+    assert smish.bounded_below and not smish.bounded_above and not smish.monotonic
+    assert smish.df_at_0 == pytest.approx(1.25 / 3.25) and smish.continuity == "C^∞"
+
+    dyt = P.measure("dyt")
+    assert (dyt.minimum, dyt.maximum) == (pytest.approx(-1.0), pytest.approx(1.0))
+    assert dyt.max_abs_df == pytest.approx(0.5) and dyt.df_at_0 == 0.5
+    assert dyt.zero_centred and dyt.saturates == "both sides" and dyt.monotonic
+    assert P.measure("dyt", alpha=2.0).max_abs_df == pytest.approx(2.0)

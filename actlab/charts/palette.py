@@ -21,7 +21,8 @@ from actlab import activations
 
 # Okabe-Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue.
 HUES = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
-DASHES = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 6), (14, 4))  # solid, dash, dot, …
+# solid, dash, dot, dash-dot, sparse dash, long dash, dash-dot-dot
+DASHES = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 6), (14, 4), (6, 2, 1, 2, 1, 2))
 CUSTOM_COLOUR = "#000000"
 NEUTRAL_COLOUR = "#6b7280"  # "no activation" and anything outside the catalogue
 # Teaching order: the first six are the ones every lecture draws together.
@@ -51,6 +52,17 @@ ORDER = (
     "hardshrink",
     "threshold",
     "identity",
+    # The 2026 additions (issue 16), then the gated units of actlab.gated.
+    "relu_squared",
+    "swish",
+    "xielu",
+    "smish",
+    "snake",
+    "dyt",
+    "glu",
+    "reglu",
+    "geglu",
+    "swiglu",
 )
 OUTPUT_FUNCTIONS = ("log_softmax", "softmax")  # the torch.nn tutorial's nll_loss inputs
 NO_ACTIVATION_LABELS = {"identity", "linear", "no activation", "none (linear)"}

@@ -21,6 +21,7 @@ from actlab import activations, bundled, validate
 Selection = Mapping[str, Mapping[str, float]]
 MIN_POINTS, MAX_POINTS = 11, 20001
 X_LIMIT = 1000.0
+DRAWN_LIMIT = 1e6  # |f| or |f′| beyond this is left out of the charts (and said so)
 CHART_KINDS = ("f", "df", "d2f", "check")  # f, f′, f″, and autograd f′ against the closed form
 
 
@@ -107,13 +108,40 @@ def kink_conventions(name: str, params: Mapping[str, float]) -> str:
 
 
 def split_undefined(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(rows where f and f' are finite, NaN/±inf point counts per function)``.
+    """``(rows the charts draw, rows left out per function)``.
 
-    Only typed formulas can be undefined (log(x) for x < 0); charts draw the finite part.
+    Left out: points where f or f′ is NaN or ±∞ (``undefined``: log(x) for x < 0) or beyond
+    ±``DRAWN_LIMIT`` (``huge``: 1/x near 0 reaches 5e15, and one such curve would flatten every
+    other one to a line). Only typed formulas get there; the catalogue stays far inside.
+    ``points`` is the sum of both.
     """
-    bad = ~np.isfinite(table[["f", "df"]].to_numpy()).all(axis=1)
-    counts = table.loc[bad].groupby("activation", sort=False).size().rename("points")
-    return table.loc[~bad], counts.reset_index()
+    values = table[["f", "df"]].to_numpy()
+    undefined = ~np.isfinite(values).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        huge = ~undefined & (np.abs(values) > DRAWN_LIMIT).any(axis=1)
+    counts = (
+        pd.DataFrame({"activation": table["activation"], "undefined": undefined, "huge": huge})
+        .loc[undefined | huge]
+        .groupby("activation", sort=False)[["undefined", "huge"]]
+        .sum()
+        .astype(int)
+        .reset_index()
+    )
+    counts.insert(1, "points", counts["undefined"] + counts["huge"])
+    return table.loc[~(undefined | huge)], counts
+
+
+def left_out_note(left_out: pd.DataFrame) -> str:
+    """One sentence naming what ``split_undefined`` left out of the charts, per function."""
+    parts = []
+    for row in left_out.itertuples():
+        reasons = []
+        if row.undefined:
+            reasons.append(f"{row.undefined} undefined (NaN or ±∞)")
+        if row.huge:
+            reasons.append(f"{row.huge} beyond ±{DRAWN_LIMIT:.0e} in f or f′")
+        parts.append(f"{row.activation}: {' and '.join(reasons)} of the points")
+    return "Left out of the charts and the CSV: " + "; ".join(parts) + "."
 
 
 def thinned(
@@ -190,7 +218,7 @@ class CurveSet:
     """Every selected function on one grid of ``points`` points.
 
     ``table``: ``curves`` where f and f′ are finite (what is drawn and downloaded).
-    ``undefined``: ``activation, points`` left out for being NaN or ±∞ (typed formulas only).
+    ``undefined``: ``activation, points, undefined, huge``: what ``split_undefined`` left out.
     ``check``: ``derivative_check`` of ``table``, one row per function.
     """
 
@@ -241,6 +269,11 @@ class ImageView:
     digit: np.ndarray
     pictures: dict[str, np.ndarray]
     ranges: dict[str, tuple[float, float]]
+
+    def caption(self, name: str) -> str:
+        """``name: [min, max]`` to two decimals, without a negative zero (``-0.00``)."""
+        low, high = (f"{value:.2f}" for value in self.ranges[name])
+        return f"{name}: [{low.replace('-0.00', '0.00')}, {high.replace('-0.00', '0.00')}]"
 
 
 def image_view(index: int, selection: Selection) -> ImageView:

@@ -142,29 +142,29 @@ if curves is None:
     end_page()
 view = (selection, x_min, x_max, points, threshold)
 if not curves.undefined.empty:
-    st.warning(
-        "Undefined (NaN or ±∞) on part of the range, left out of the charts: "
-        + "; ".join(
-            f"{literal(r.activation)} at {r.points} points" for r in curves.undefined.itertuples()
-        ),
-        icon=":material/warning:",
-    )
+    st.warning(literal(explorer.left_out_note(curves.undefined)), icon=":material/warning:")
 
 predict_then_reveal(
-    "through 10 sigmoid layers, by at most what factor can a gradient shrink?",
-    ["0.25¹⁰ ≈ 10⁻⁶", "0.5¹⁰ ≈ 10⁻³", "it cannot shrink"],
+    "through 10 sigmoid layers (weights set to 1), by how much must a gradient shrink at least?",
+    ["by 4¹⁰ ≈ 10⁶ at least", "by 2¹⁰ ≈ 10³ at least", "it need not shrink"],
     0,
-    "σ′ never exceeds 0.25 (the peak of the f′ chart at x = 0), and the chain rule multiplies "
-    "one such factor per layer, so 10 layers can scale a gradient by up to 0.25¹⁰ ≈ 9.5·10⁻⁷.",
+    "σ′ never exceeds 1/4 (the peak of the f′ chart, at x = 0) and the chain rule multiplies one "
+    "such factor per layer, so ten of them scale a gradient by at most 0.25¹⁰ ≈ 9.5·10⁻⁷: it "
+    "shrinks by a factor of at least 4¹⁰ ≈ 10⁶. Real layers also multiply by their weights, and "
+    "then there is no such bound: large weights can make up for σ′ (the Gradients lesson shows "
+    "sigmoid's gradients above 0.25^(L−l) with He initialisation at depth 50).",
     key="ex_quiz",
 )
 
-st.subheader("f(x)")
-chart_with_downloads(cached_chart_spec("f", *view), curves.table, "activations_f")
-st.subheader("f′(x) — the factor a gradient is multiplied by")
-chart_with_downloads(cached_chart_spec("df", *view), curves.table, "activations_df")
+f_column, df_column = st.columns(2)
+with f_column:
+    st.subheader("f(x)")
+    chart_with_downloads(cached_chart_spec("f", *view), curves.table, "activations_f")
+with df_column:
+    st.subheader("f′(x): the factor a gradient is multiplied by")
+    chart_with_downloads(cached_chart_spec("df", *view), curves.table, "activations_df")
 if show_second:
-    st.subheader("f″(x) — curvature (autograd with create_graph)")
+    st.subheader("f″(x): curvature (autograd with create_graph)")
     chart_with_downloads(cached_chart_spec("d2f", *view), curves.table, "activations_d2f")
 
 st.subheader("Does autograd agree with the formula?")
@@ -230,8 +230,7 @@ images = cached_image_view(int(index), selection)
 columns = st.columns(min(len(images.pictures) + 1, 6))
 columns[0].image(images.digit, caption="input (normalised)")
 for i, (name, picture) in enumerate(images.pictures.items(), start=1):
-    low, high = images.ranges[name]
-    columns[i % len(columns)].image(picture, caption=f"{name}: [{low:.2f}, {high:.2f}]")
+    columns[i % len(columns)].image(picture, caption=images.caption(name))
 
 st.download_button(
     "Download plotted data (CSV)",

@@ -144,3 +144,28 @@ def test_formula_cards_show_closed_forms_or_the_typed_formula():
     assert relu.typed is None and relu.heading == f"ReLU — {entry.description}"
     typed = explorer.formula_card(activations.custom_id("x * sigmoid(x)"))
     assert typed.latex == () and typed.typed == "f(x) = x * sigmoid(x)"
+
+
+def test_huge_values_are_left_out_of_the_charts_and_said_so():
+    """1/x near 0 reaches 5e15 (f) and -2e31 (f'): drawn, it flattens every other curve."""
+    selection = {activations.custom_id("1 / x"): {}, "relu": {}}
+    x = explorer.x_grid(-6, 6, 801).numpy()  # its middle point is 1e-15, not 0
+    curves = explorer.curve_set(selection, -6, 6, 801)
+    with np.errstate(divide="ignore"):
+        beyond = (np.abs(1 / x) > 1e6) | (np.abs(1 / x**2) > 1e6)
+    left_out = curves.undefined.set_index("activation")
+    assert beyond.sum() >= 1
+    assert left_out.loc["Custom: 1 / x", "points"] == beyond.sum()
+    assert left_out.loc["Custom: 1 / x", "huge"] == (beyond & (x != 0)).sum()
+    assert "ReLU" not in left_out.index
+    drawn = curves.table[["f", "df"]].abs().to_numpy()
+    assert drawn.max() <= explorer.DRAWN_LIMIT
+    note = explorer.left_out_note(curves.undefined)
+    assert "Custom: 1 / x" in note and "beyond ±1e+06" in note
+
+
+def test_image_captions_have_no_negative_zero():
+    view = explorer.ImageView(np.zeros((1, 1, 3)), {}, {"ReLU": (-0.001, 3.514)})
+    assert view.caption("ReLU") == "ReLU: [0.00, 3.51]"
+    view = explorer.ImageView(np.zeros((1, 1, 3)), {}, {"Tanh": (-0.996, -0.004)})
+    assert view.caption("Tanh") == "Tanh: [-1.00, 0.00]"

@@ -63,3 +63,23 @@ def test_every_function_at_3201_points_draws_a_thinned_chart_and_says_so():
     x_titles = [str(spec) for spec in chart_specs(at)]
     assert all("of 3,201 points per curve drawn; the CSV has all" in t for t in x_titles)
     assert rows["x"].min() == -6.0 and rows["x"].max() == 6.0  # both ends kept
+
+
+def test_the_quiz_answer_is_a_lower_bound_on_shrinking_and_names_the_weights_caveat():
+    at = run_page(PAGE)
+    quiz = at.radio(key="ex_quiz")
+    assert quiz.options[0] == "by 4¹⁰ ≈ 10⁶ at least"
+    quiz.set_value(quiz.options[0]).run()
+    explanation = at.success[0].value
+    assert "at most 0.25¹⁰" in explanation and "at least 4¹⁰" in explanation
+    assert "no such bound" in explanation  # with weights, a gradient need not shrink
+    quiz.set_value(quiz.options[2]).run()
+    assert "by 4¹⁰ ≈ 10⁶ at least" in at.warning[-1].value
+
+
+def test_f_and_its_slope_sit_side_by_side():
+    at = run_page(PAGE)
+    titled = [c for c in at.main.columns if len(c.subheader)]
+    titles = [c.subheader[0].value for c in titled[:2]]
+    assert titles[0] == "f(x)" and titles[1].startswith("f′(x)")
+    assert len(titled[0].get("vega_lite_chart")) == len(titled[1].get("vega_lite_chart")) == 1

@@ -52,6 +52,7 @@ COMPARISON_PAIRS = (
     "leaky_relu:kaiming",
     "gelu:kaiming",
 )
+CUSTOM_PAIR_INITS = ("pytorch_default", "xavier", "kaiming")
 CURVE_COLUMNS = ["run", "step", "loss", "accuracy", "train_loss"]
 DEAD_COLUMNS = ["run", "step", "layer", "units", "dead", "fraction", "negative"]
 
@@ -317,13 +318,21 @@ def comparison_label(activation: str, init: str) -> str:
     return f"{activations.display_name(activation)}, {INIT_LABELS[init]}"
 
 
+def comparison_pairs(extra_activations: Iterable[str] = ()) -> list[str]:
+    """``COMPARISON_PAIRS`` plus each of ``extra_activations`` (the user's formula) with the
+    default, Xavier and He inits, so a typed function can be tried against the catalogue."""
+    extra = [f"{name}:{init}" for name in extra_activations for init in CUSTOM_PAIR_INITS]
+    return [*COMPARISON_PAIRS, *extra]
+
+
 def pair_label(pair: str) -> str:
     """``"sigmoid:xavier"`` → ``Sigmoid, Xavier/Glorot uniform``."""
     return comparison_label(*_split_pair(pair))
 
 
 def _split_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
-    activation, _, init = pair.partition(":") if isinstance(pair, str) else (pair[0], "", pair[1])
+    # rpartition: a typed formula's id ("custom:x*sigmoid(x)") holds colons, an init name none
+    activation, _, init = pair.rpartition(":") if isinstance(pair, str) else (pair[0], "", pair[1])
     return activation, init
 
 

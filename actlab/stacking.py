@@ -324,10 +324,23 @@ def classic_latex(w1: float, b1: float, w2: float, b2: float) -> str:
     )
 
 
+LATEX_TEXT_ESCAPES = {c: "\\" + c for c in "{}_#$%&"} | {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_text(text: str) -> str:
+    """``text`` safe inside ``\\text{...}``: a typed formula's name (``my_beta``) is shown as
+    typed instead of breaking KaTeX or injecting a command."""
+    return "".join(LATEX_TEXT_ESCAPES.get(c, c) for c in text)
+
+
 def activation_chain_latex(w1: float, b1: float, w2: float, b2: float, between: str) -> str:
     """The same two layers with ``between`` applied to the hidden value, with the numbers."""
     return (
-        rf"\text{{with {activations.display_name(between)}: }}"
+        rf"\text{{with {latex_text(activations.display_name(between))}: }}"
         rf"y = w_2\, f(w_1 x + b_1) + b_2 = {w2:g}\, f({affine_latex(w1, b1)}){_plus(b2)}"
     )
 

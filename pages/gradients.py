@@ -22,7 +22,7 @@ from actlab.charts.learning_curves import learning_curve_chart
 from actlab.short_training import RunConfig, Snapshot
 from actlab.single_thread import run_single_threaded
 from ui.bound import bound
-from ui.catalogue import activation_options
+from ui.catalogue import activation_options, custom_activations
 from ui.export import chart_with_downloads, draw
 from ui.frame import guarded, lesson_header, predict_then_reveal
 from ui.live_training import show_chart, training_section
@@ -317,7 +317,7 @@ def does_it_learn() -> None:
         pairs = bound(
             st.multiselect,
             "Activation and init",
-            short_training.COMPARISON_PAIRS,
+            short_training.comparison_pairs(custom_activations()),
             default=["sigmoid:pytorch_default", "relu:kaiming"],
             format_func=short_training.pair_label,
             key="gr_pairs",

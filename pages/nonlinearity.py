@@ -115,7 +115,7 @@ b2 = bound(weights[3].number_input, "b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2")
 between = bound(
     weights[4].selectbox,
     "In between",
-    activations.names(),
+    activation_options(),
     index=activations.names().index("relu"),
     format_func=activations.display_name,
     key="nl_mid",

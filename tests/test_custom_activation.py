@@ -106,3 +106,54 @@ def test_a_huge_constant_becomes_infinity_in_float32_not_an_error():
     f = A.function(A.custom_id("x * 1e100"))
     assert torch.isinf(f(torch.ones(3))).all()
     assert torch.isfinite(f(torch.ones(3, dtype=torch.float64))).all()
+
+
+def test_a_refused_formula_is_named_on_the_page_not_only_in_the_sidebar():
+    """Presenter mode folds the sidebar away: the lecturer must still see why."""
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
+    at.query_params["fx"] = "X*2"
+    at.run()
+    at.switch_page("pages/softmax.py")
+    at.run()
+    assert not at.exception
+    on_page = [e.value for e in at.main.error]
+    assert any("not in the lists" in text and "not X" in text for text in on_page), on_page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("page", "key", "link"),
+    [
+        ("pages/nonlinearity.py", "nl_mid", {}),
+        ("pages/nonlinearity.py", "nl_fit", {}),
+        ("pages/gradients.py", "gr_act", {}),
+        ("pages/gradients.py", "gr_pairs", {"gr_tab": "Does it learn?"}),
+        ("pages/playground.py", "pg_act", {}),
+        ("pages/mnist.py", "mn_act", {}),
+    ],
+)
+def test_the_typed_formula_is_offered_by_every_activation_selector(page, key, link):
+    formula = "where(x > 0, x, 0.2 * x)"
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
+    at.query_params["fx"] = formula
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    widgets = [w for w in at.get("selectbox") + at.get("multiselect") if w.key == key]
+    assert widgets, (page, key)
+    assert any(formula in option for option in widgets[0].options), widgets[0].options[-3:]
+
+
+def test_the_typed_formula_goes_in_between_the_two_layers():
+    formula = "where(x > 0, x, 0.2 * x)"
+    at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
+    at.query_params["fx"] = formula
+    at.run()
+    at.switch_page("pages/nonlinearity.py")
+    at.run()
+    at.selectbox(key="nl_mid").set_value(A.custom_id(formula)).run()
+    assert not at.exception
+    assert any(formula in latex.value for latex in at.latex)

@@ -278,3 +278,16 @@ def test_checks_use_one_error_style():
         stacking.sawtooth_layers(0)
     with pytest.raises(ValueError, match="points must be between 2 and 100000, got 1"):
         stacking.classic_chain(1, 0, 1, 0, points=1)
+
+
+def test_a_typed_formula_in_the_chain_latex_is_text_not_commands():
+    name = activations.custom_id("x * sigmoid(my_beta * x)")
+    latex = stacking.activation_chain_latex(3, 1, 2, 2, name)
+    assert r"my\_beta" in latex and "my_beta" not in latex
+    assert stacking.latex_text(r"\frac{a}{b}^~") == (
+        r"\textbackslash{}frac\{a\}\{b\}\textasciicircum{}\textasciitilde{}"
+    )
+    # The classic example takes the formula like any catalogue function.
+    classic = stacking.classic_example(3, 1, 2, 2, activations.custom_id("where(x > 0, x, 0)"))
+    relu = stacking.classic_example(3, 1, 2, 2, "relu")
+    np.testing.assert_allclose(classic.curves["y"], relu.curves["y"], atol=1e-12)

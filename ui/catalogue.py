@@ -13,6 +13,7 @@ from ui.bound import bound
 from ui.safe_text import literal
 
 CUSTOM_STATE = "_custom_activation_id"
+CUSTOM_PROBLEM = "_custom_activation_problem"  # why the typed formula was refused, or None
 
 
 def custom_activation_field() -> None:
@@ -30,13 +31,20 @@ def custom_activation_field() -> None:
                 "clamp where(x > 0, a, b). Then pick it like any other activation."
             ),
         )
-        st.session_state[CUSTOM_STATE] = None
+        st.session_state[CUSTOM_STATE] = st.session_state[CUSTOM_PROBLEM] = None
         if text.strip():
             try:
                 st.session_state[CUSTOM_STATE] = activations.custom_id(text)
                 st.caption("Added as **Custom** to every activation list.")
             except ValueError as err:
+                st.session_state[CUSTOM_PROBLEM] = str(err)
                 st.error(literal(err), icon=":material/error:")
+
+
+def custom_activation_problem() -> str | None:
+    """Why the typed formula was refused (shown on the page too: presenter mode folds the
+    sidebar away), or None."""
+    return st.session_state.get(CUSTOM_PROBLEM)
 
 
 def custom_activation_id() -> str | None:
@@ -44,10 +52,15 @@ def custom_activation_id() -> str | None:
     return st.session_state.get(CUSTOM_STATE)
 
 
+def custom_activations() -> list[str]:
+    """The user's formula as a list: empty, or its one id (for lists built from the catalogue)."""
+    custom = custom_activation_id()
+    return [custom] if custom else []
+
+
 def activation_options() -> list[str]:
     """Every activation a page may offer: the catalogue, then the user's formula if any."""
-    custom = custom_activation_id()
-    return activations.names() + ([custom] if custom else [])
+    return activations.names() + custom_activations()
 
 
 def widget_slug(name: str) -> str:

@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui.bound import KEY_PATTERN, bound, link_fixes
 from ui.bound import controls as bound_controls
+from ui.catalogue import custom_activation_problem
 from ui.safe_text import literal, shorten
 
 T = TypeVar("T")
@@ -47,6 +48,13 @@ def lesson_header(title: str, notice: str) -> None:
     ensure_router()
     st.title(title)
     st.info(notice, icon=":material/visibility:")
+    problem = custom_activation_problem()
+    if problem:
+        st.error(
+            f"Your own activation is not in the lists: {literal(problem.rstrip('.'))}. "
+            "Fix it under *Your own activation* in the sidebar.",
+            icon=":material/function:",
+        )
 
 
 def predict_then_reveal(

@@ -71,7 +71,7 @@ def jacobian_heatmap(
     cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title="∂p_i/∂z_j", scale=scale))
     if table["i"].nunique() > MAX_LABELLED_SIZE:
         return alt.layer(cells).properties(height=height)
-    numbers = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=".3f"))
+    numbers = base.mark_text().encode(text=alt.Text(f"{value}:Q", format=".3f"))  # theme size
     return alt.layer(cells, numbers).properties(height=height)
 
 

@@ -24,7 +24,7 @@ def confusion_heatmap(counts: pd.DataFrame, height: int = 380) -> alt.LayerChart
             "share:Q", title="share", scale=alt.Scale(scheme="blues", domain=[0, 1], type="sqrt")
         )
     )
-    numbers = base.mark_text(fontSize=11).encode(
+    numbers = base.mark_text().encode(  # the theme's text size: 20 px when presenting
         text=alt.Text("count:Q"),
         color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#0f172a")),
     )

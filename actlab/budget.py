@@ -70,6 +70,9 @@ SOFTMAX_BYTES = 8 * MiB  # per cached function (4)
 # Why nonlinearity: ≤ 530 kB per entry (the collapse of 12 layers of width 256).
 NONLINEARITY_ENTRIES = 64
 NONLINEARITY_BYTES = 8 * MiB  # per cached function (6)
+# Gated units: ≤ 0.8 MB per view (121² cells × 5 float64 columns, contours and slices).
+GATED_ENTRIES = 64
+GATED_BYTES = 32 * MiB
 # MNIST learning-curve specs: one per evaluation of a watched run, a few MB at the largest.
 MNIST_CURVES_ENTRIES = 64
 MNIST_CURVES_BYTES = 32 * MiB

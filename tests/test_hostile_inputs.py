@@ -24,6 +24,7 @@ PAGES = [
     "pages/gradients.py",
     "pages/softmax.py",
     "pages/mnist.py",
+    "pages/gated.py",
 ]
 GLOBAL_KEYS = ["present", "fx"]
 MARKUP = [

@@ -66,6 +66,15 @@ LESSONS = (
         "log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs saturate.",
     ),
     Lesson(
+        "pages/gated.py",
+        "Gated units",
+        ":material/join_inner:",
+        "gated",
+        "gu_",
+        "GLU, ReGLU, GEGLU and SwiGLU as the two-input functions g(a, b) = φ(a)·b they are: "
+        "heatmap, partial derivatives, slices, and why one curve called “SwiGLU” misleads.",
+    ),
+    Lesson(
         "pages/mnist.py",
         "MNIST training",
         ":material/model_training:",

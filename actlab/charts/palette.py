@@ -17,7 +17,7 @@ from typing import Any
 
 import altair as alt
 
-from actlab import activations
+from actlab import activations, gated
 
 # Okabe-Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue.
 HUES = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
@@ -101,9 +101,10 @@ def _id_of_label(label: str) -> str | None:
     if label.startswith("Custom:") or activations.is_custom(label):
         return activations.CUSTOM_PREFIX
     base = re.split(r" · |\(", label, maxsplit=1)[0].strip()
-    if base in activations.names() or base in OUTPUT_FUNCTIONS:
+    if base in activations.names() or base in OUTPUT_FUNCTIONS or gated.is_gated(base):
         return base
     by_display = {activations.display_name(n): n for n in activations.names()}
+    by_display |= {unit.display_name: unit.id for unit in gated.UNITS}
     return by_display.get(base) or (base.lower() if base.lower() in NO_ACTIVATION_LABELS else None)
 
 

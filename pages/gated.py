@@ -1,0 +1,142 @@
+"""Gated units (GLU, ReGLU, GEGLU, SwiGLU): two inputs, shown as two inputs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actlab import budget, gated
+from actlab.charts.gated import diagonal_chart, plane_heatmap, slice_chart
+from ui.bound import bound
+from ui.export import draw
+from ui.frame import guarded, lesson_header
+
+lesson_header(
+    "Gated units: GLU, ReGLU, GEGLU, SwiGLU",
+    "The FFNs of T5 v1.1, PaLM and LLaMA multiply two projections of the same x: "
+    "g(a, b) = φ(a)·b with a = xW, b = xV. Look at g over the whole (a, b) plane: any single "
+    "curve called “SwiGLU” is only one line through it.",
+)
+
+
+@st.cache_data(
+    show_spinner=False,
+    max_entries=budget.GATED_ENTRIES,
+    max_size=budget.GATED_BYTES,
+    ttl=budget.CACHE_TTL_SECONDS,
+)
+def view(name: str, a0: float, b0: float, extent: float, points: int) -> gated.GatedView:
+    return gated.gated_view(name, a0, b0, extent, points)
+
+
+controls = st.columns([2, 2, 1])
+unit_id = bound(
+    controls[0].selectbox,
+    "Gated unit",
+    gated.names(),
+    index=gated.names().index("swiglu"),
+    format_func=gated.display_name,
+    key="gu_unit",
+)
+extent = bound(
+    controls[1].slider,
+    "Range of a and b: ±",
+    gated.MIN_EXTENT,
+    gated.MAX_EXTENT,
+    4.0,
+    step=0.5,
+    key="gu_range",
+)
+points = bound(
+    controls[2].select_slider,
+    "Grid points per axis",
+    [41, 61, 81, 101, gated.MAX_POINTS],
+    value=81,
+    key="gu_n",
+)
+unit = gated.get(unit_id)
+st.latex(gated.FORMULA_LATEX + rf",\qquad \varphi(a) = {unit.gate_latex}")
+st.caption(f"{unit.display_name}: {unit.origin}. Used in: {unit.used_in}.")
+
+sliders = st.columns(2)
+a0 = bound(
+    sliders[0].slider,
+    "Slice at a =",
+    -gated.MAX_EXTENT,
+    gated.MAX_EXTENT,
+    1.0,
+    step=0.1,
+    key="gu_a",
+)
+b0 = bound(
+    sliders[1].slider,
+    "Slice at b =",
+    -gated.MAX_EXTENT,
+    gated.MAX_EXTENT,
+    1.0,
+    step=0.1,
+    key="gu_b",
+)
+result = guarded(lambda: view(unit_id, float(a0), float(b0), float(extent), int(points)))
+if result is not None:
+    st.subheader("1 · g over the (a, b) plane, and both partial derivatives")
+    st.latex(gated.PARTIALS_LATEX)
+    columns = st.columns(3)
+    for column, (field, title) in zip(columns, gated.FIELDS.items(), strict=True):
+        inside = {k: v if abs(v) <= extent else None for k, v in (("a0", a0), ("b0", b0))}
+        draw(plane_heatmap(result.plane, result.contours, field, title, **inside), column)
+    st.caption(
+        "Red is positive, blue negative, white 0; black lines are contours (hover for the "
+        "value), the dashed line is the diagonal a = b, the grey rules the two slices below. "
+        "Where φ(a) ≈ 0 the gate is shut: g and ∂g/∂b vanish whatever b is, and for ReGLU "
+        "the whole half-plane a < 0 gets no gradient through b."
+    )
+
+    st.subheader("2 · Slices: fix one input, move the other")
+    left, right = st.columns(2)
+    draw(
+        slice_chart(
+            result.slice_a, "b", "b", f"a fixed at {a0:g}: g = φ({a0:g})·b is a straight line"
+        ),
+        left,
+    )
+    draw(
+        slice_chart(
+            result.slice_b, "a", "a", f"b fixed at {b0:g}: g = φ(a)·{b0:g}, the gate's shape"
+        ),
+        right,
+    )
+    st.caption(
+        "Along b the unit is linear (slope φ(a), which is ∂g/∂b); along a it is the gate φ "
+        "scaled by b, so a negative b turns it upside down. That sign flip is what no "
+        "single-input activation can do."
+    )
+
+    st.subheader("3 · The diagonal a = b, and the one-input mistake")
+    st.latex(rf"g(x, x) = {unit.diagonal_latex}")
+    draw(diagonal_chart(result.diagonal))
+    st.markdown(gated.one_input_mistake(unit_id))
+    st.caption(
+        f"On the diagonal, g(x, x) agrees with its closed form to {result.diagonal_check:.1e} "
+        "(float64)."
+    )
+
+    st.subheader("4 · In a network")
+    st.latex(gated.FFN_LATEX)
+    st.markdown(
+        "A gated block has three weight matrices where the plain MLP has two, so its hidden "
+        "width is shrunk to keep the parameter count: in a Transformer (d → 4d → d) that is "
+        "the 2/3 rule, 3·d·h = 2·d·4d gives h = 8d/3. For MNIST (784 → h → 10) the same "
+        "matching gives about h/2, because the input side dominates. Compare gated and plain "
+        "blocks at matched parameters on the MNIST page."
+    )
+    st.code(
+        "class SwiGLUFFN(torch.nn.Module):  # LLaMA's feed-forward block\n"
+        "    def __init__(self, d, hidden):\n"
+        "        super().__init__()\n"
+        "        self.w1 = torch.nn.Linear(d, hidden, bias=False)  # a = x W\n"
+        "        self.w3 = torch.nn.Linear(d, hidden, bias=False)  # b = x V\n"
+        "        self.w2 = torch.nn.Linear(hidden, d, bias=False)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.w2(F.silu(self.w1(x)) * self.w3(x))",
+        language="python",
+    )

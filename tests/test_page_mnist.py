@@ -86,7 +86,7 @@ def test_tiny_training_runs_live_and_shows_results():
     )
     result = training.RUNS.find(config).state().result
     table = at.dataframe[0].value.set_index("activation")
-    assert table["final accuracy"].to_dict() == pytest.approx(result.test_accuracy)
+    assert table["test accuracy"].to_dict() == pytest.approx(result.test_accuracy)
     assert table["status"].tolist() == ["finished", "finished"]
     assert len(chart_specs(at)) == 3  # loss, accuracy, confusion matrix
     accuracy = chart_rows(at, 1, "mean").set_index("activation")

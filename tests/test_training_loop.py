@@ -315,3 +315,106 @@ def test_the_recorder_stops_a_diverged_member_and_names_its_seed():
     assert history["epoch"].tolist() == [1 / 20] * 3 and history["seconds"].tolist() == [1.5] * 3
     torch.testing.assert_close(record.probabilities, probabilities)  # seed 0's members
     assert record.samples_seen == 50 and record.progress(loop.Clock()).step == 1
+
+
+def test_validation_split_is_the_snn_tutorials_rule_and_disjoint_from_training():
+    config = small(validation_share=6, train_limit=None)
+    data = training.tensor_data(config)
+    bundled = datasets.load("mnist", "bundled")
+    n = len(bundled.train_labels)  # 5,000
+    held = np.random.default_rng(42).choice(np.arange(n), size=n // 6, replace=False)
+    kept = np.delete(np.arange(n), held)
+    assert len(data.val_y) == 833 and len(data.train_y) == 4167
+    flat = bundled.train_images.reshape(n, -1)
+    assert torch.equal(data.val_x, torch.from_numpy(flat[held]))
+    assert torch.equal(data.train_x, torch.from_numpy(flat[kept]))
+    assert training.training_samples(config, n) == 4167
+    assert training.validation_samples(config, n) == 833
+
+
+@pytest.mark.parametrize(
+    ("scaling", "mean", "std"),
+    [("normalize_half", 0.5, 0.5), ("normalize_mnist", 0.1307, 0.3081), ("divide_by_255", 0, 1)],
+)
+def test_fixed_normalisations_are_totensor_then_normalize(scaling, mean, std):
+    data = training.tensor_data(small(input_scaling=scaling))
+    pixels = data.train_x[:3]
+    want = (pixels.double() / 255 - mean) / std  # torchvision: ToTensor(), Normalize(mean, std)
+    torch.testing.assert_close(data.to_float(pixels).double(), want, rtol=1e-6, atol=1e-6)
+
+
+def test_drop_last_skips_the_short_batch():
+    assert training.schedule(1030, small(drop_last=True)).steps_per_epoch == 20
+    assert training.schedule(1030, small()).steps_per_epoch == 21
+    result = training.train(small(train_limit=1030, drop_last=True, epochs=1))
+    assert result.samples_seen == 1000
+
+
+def reference_early_stopping(config, data, name, patience):
+    """A textbook loop (UvA tutorial 3's train_model): one nn.Sequential, the batches train()
+    draws, validation after every epoch, checkpoint on a strictly better validation accuracy,
+    stop once the best is ``patience`` epochs old, test accuracy of the best checkpoint."""
+    layers = training.initial_weights((784, 32, 10), seed=0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 32), activations.module(name), torch.nn.Linear(32, 10)
+    )
+    with torch.no_grad():
+        for linear, (w, b) in zip((model[0], model[2]), layers, strict=True):
+            linear.weight.copy_(w)
+            linear.bias.copy_(b)
+    opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    generator = torch.Generator().manual_seed(2**32)
+    n = len(data.train_y)
+
+    def accuracy(x, y):
+        with torch.no_grad():
+            return (model(data.to_float(x)).argmax(1) == y).double().mean().item()
+
+    best_val, best_epoch, best_state, epochs = -1.0, -1, None, 0
+    for epoch in range(config.epochs):
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n - config.batch_size + 1, config.batch_size):
+            index = order[start : start + config.batch_size]
+            loss = F.cross_entropy(model(data.to_float(data.train_x[index])), data.train_y[index])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        epochs = epoch + 1
+        val = accuracy(data.val_x, data.val_y)
+        if val > best_val:
+            best_val, best_epoch = val, epoch
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+        elif best_epoch <= epoch - patience:
+            break
+    model.load_state_dict(best_state)
+    return accuracy(data.test_x, data.test_y), best_epoch + 1, epochs
+
+
+@pytest.mark.slow
+def test_early_stopping_reports_the_test_accuracy_of_the_best_validation_checkpoint():
+    config = small(
+        activations=("relu", "sigmoid"),
+        optimizer="sgd",
+        lr=0.3,
+        momentum=0.9,
+        epochs=12,
+        validation_share=5,
+        patience=2,
+        drop_last=True,
+        train_limit=800,
+    )
+    result = training.train(config)
+    data = training.tensor_data(config)
+    table = training.summary_table(result).set_index("activation")
+    for name, title in zip(("relu", "sigmoid"), config.titles, strict=True):
+        test_acc, best_epoch, epochs = reference_early_stopping(config, data, name, 2)
+        assert result.test_accuracy[title] == pytest.approx(test_acc, abs=2e-4)
+        assert table.loc[title, "checkpoint epoch"] == best_epoch
+        assert table.loc[title, "epochs run"] == epochs
+        rows = result.history[result.history["activation"] == title]
+        assert rows["val_accuracy"].notna().all()
+        best = rows.loc[rows["val_accuracy"].idxmax()]
+        assert best["test_accuracy"] == pytest.approx(result.test_accuracy[title])
+    # With this lr at least one member stops before the last epoch, and the loop ends when all
+    # have: the reference's stop epochs are the history's ends.
+    assert (table["epochs run"] < 12).any()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -89,3 +91,87 @@ def test_build_model_and_its_formula_follow_the_configuration():
         torch.testing.assert_close(f(z), torch.relu(z))
     assert len(models.output_functions(output)) == 2 and models.output_functions(config) is None
     assert "nll" in training.formula_latex(output)[0] and len(training.formula_latex(output)) == 1
+
+
+def test_lecun_normal_is_n_0_1_over_fan_in_with_zero_biases_drawn_after_the_default():
+    sizes = (784, 512, 256, 10)
+    layers = training.initial_weights(sizes, seed=5, init="lecun_normal")
+    # Independent reference: a model built with PyTorch's default init, then each weight drawn
+    # again as normal(0, 1/sqrt(fan_in)) from the same stream (the SNN tutorial's
+    # kaiming_normal_(mode="fan_in", nonlinearity="linear")), biases set to zero.
+    reference = training.initial_weights(sizes, seed=5)
+    generator = torch.Generator().manual_seed(5)
+    for weight, bias in reference:  # replay the default draws to reach the same stream state
+        torch.empty(weight.shape).uniform_(generator=generator)
+        torch.empty(bias.shape).uniform_(generator=generator)
+    for (weight, bias), (fan_out, fan_in) in zip(
+        layers, [(b, a) for a, b in itertools.pairwise(sizes)], strict=True
+    ):
+        want = torch.empty(fan_out, fan_in).normal_(0, 1 / math.sqrt(fan_in), generator=generator)
+        torch.testing.assert_close(weight, want, rtol=0, atol=0)
+        assert bias.abs().max() == 0
+    assert layers[0][0].std().item() == pytest.approx(1 / math.sqrt(784), rel=0.01)
+
+
+def test_xavier_and_kaiming_follow_their_definitions():
+    sizes = (784, 400, 10)
+    xavier = training.initial_weights(sizes, seed=1, init="xavier")
+    default = training.initial_weights(sizes, seed=1)
+    bound = math.sqrt(6 / (784 + 400))  # Glorot & Bengio: U(-a, a), a = sqrt(6 / (in + out))
+    assert xavier[0][0].abs().max() <= bound
+    assert xavier[0][0].std().item() == pytest.approx(bound / math.sqrt(3), rel=0.01)
+    assert xavier[0][1].equal(default[0][1])  # d2l's init_cnn leaves biases as drawn
+    kaiming = training.initial_weights(sizes, seed=1, init="kaiming")
+    assert kaiming[0][0].std().item() == pytest.approx(math.sqrt(2 / 784), rel=0.01)
+    assert kaiming[0][1].abs().max() == 0
+    assert training.initial_layers([(6, 1, 5, 5)], 0, "lecun_normal")[0][0].shape == (6, 1, 5, 5)
+
+
+def test_inits_and_dropout_kinds_per_member_follow_the_snn_rule():
+    config = training.TrainingConfig(
+        activations=("relu", "selu"),
+        init="lecun_for_selu",
+        dropout=0.05,
+        dropout_kind="alpha_for_selu",
+    )
+    assert models.member_inits(config) == ["default", "lecun_normal"]
+    assert models.alpha_dropout_members(config) == [False, True]
+    model = training.build_model(config, 784, 10)
+    relu_first, selu_first = model.member_weights(0, 0)[0], model.member_weights(0, 1)[0]
+    assert relu_first[0].equal(training.initial_weights(config.sizes, 0)[0][0])
+    assert selu_first[0].equal(training.initial_weights(config.sizes, 0, "lecun_normal")[0][0])
+
+
+def test_alpha_dropout_matches_torch_and_the_papers_affine_map():
+    p = 0.05
+    x = torch.randn(4000, generator=torch.Generator().manual_seed(0))
+    config = training.TrainingConfig(activations=("selu",), dropout=p, dropout_kind="alpha")
+    (drop,) = models.dropout_functions(config)
+    torch.manual_seed(11)
+    got = drop(x, True)
+    torch.manual_seed(11)
+    want = torch.nn.AlphaDropout(p).train()(x)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    # Klambauer et al. 2017: dropped units take alpha' = -lambda * alpha, then a * x + b with
+    # a = ((1 - p)(1 + p alpha'^2))^(-1/2), b = -a p alpha' (mean 0 and variance 1 kept).
+    alpha_prime = -1.0507009873554805 * 1.6732632423543772
+    a = ((1 - p) * (1 + p * alpha_prime**2)) ** -0.5
+    b = -a * p * alpha_prime
+    kept = torch.isclose(got, a * x + b, atol=1e-6)
+    dropped = torch.isclose(got, torch.full_like(x, a * alpha_prime + b), atol=1e-6)
+    assert bool((kept | dropped).all()) and 0.03 < dropped.float().mean() < 0.07
+    assert drop(x, False).equal(x)  # evaluation: identity
+    big = torch.randn(400_000, generator=torch.Generator().manual_seed(1))
+    out = drop(big, True)
+    assert abs(out.mean().item()) < 0.01 and out.std().item() == pytest.approx(1.0, abs=0.01)
+
+
+def test_dropout_is_on_while_training_and_off_while_evaluating():
+    config = training.TrainingConfig(activations=("relu", "selu"), hidden=(64,), dropout=0.5)
+    model = training.build_model(config, 784, 10)
+    x = torch.randn(1, 8, 784)
+    model.train()
+    assert not model(x).equal(model(x))
+    model.eval()
+    plain = training.build_model(replace(config, dropout=0.0), 784, 10).eval()
+    torch.testing.assert_close(model(x), plain(x))

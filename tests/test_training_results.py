@@ -16,7 +16,7 @@ def test_results_table_confusion_matrix_and_mistakes_agree():
     last = result.history.groupby(["activation", "seed"]).tail(1).set_index(["activation", "seed"])
     for title in ("ReLU", "Sigmoid"):
         accuracies = last.loc[title, "test_accuracy"]
-        assert table.loc[title, "final accuracy"] == pytest.approx(accuracies.mean())
+        assert table.loc[title, "test accuracy"] == pytest.approx(accuracies.mean())
         assert table.loc[title, "min"] == accuracies.min()
         assert table.loc[title, "max"] == accuracies.max()
         counts = training.confusion_matrix(result, title)

@@ -16,8 +16,16 @@ Everything public is re-exported here: ``from actlab import training; training.t
 """
 
 from actlab.training.config import (
+    ARCHITECTURE_LABELS,
+    ARCHITECTURES,
     BATCH_SIZES,
+    CONV_NETS,
     DEVICES,
+    DROPOUT_KINDS,
+    DROPOUT_LABELS,
+    DROPOUT_RATES,
+    INIT_LABELS,
+    INITS,
     INPUT_PIXELS,
     INPUT_SCALING_LABELS,
     INPUT_SCALINGS,
@@ -48,6 +56,7 @@ from actlab.training.config import (
     training_flops,
     training_samples,
     training_steps,
+    validation_samples,
 )
 from actlab.training.loop import (
     SUBSET_SEED,
@@ -62,10 +71,12 @@ from actlab.training.loop import (
     train,
 )
 from actlab.training.models import (
+    StackedCNN,
     StackedMLP,
     StackedModel,
     build_model,
     formula_latex,
+    initial_layers,
     initial_weights,
     member_losses,
     padded_input_width,
@@ -79,6 +90,7 @@ from actlab.training.results import (
     final_accuracy,
     misclassified,
     seed_bands,
+    selected_rows,
     summary_table,
 )
 from actlab.training.runs import (
@@ -97,9 +109,17 @@ from actlab.training.runs import (
 )
 
 __all__ = [
+    "ARCHITECTURES",
+    "ARCHITECTURE_LABELS",
     "BATCH_SIZES",
+    "CONV_NETS",
     "DEVICES",
+    "DROPOUT_KINDS",
+    "DROPOUT_LABELS",
+    "DROPOUT_RATES",
     "HISTORY_COLUMNS",
+    "INITS",
+    "INIT_LABELS",
     "INPUT_PIXELS",
     "INPUT_SCALINGS",
     "INPUT_SCALING_LABELS",
@@ -131,6 +151,7 @@ __all__ = [
     "RunRegistry",
     "RunState",
     "Schedule",
+    "StackedCNN",
     "StackedMLP",
     "StackedModel",
     "TensorData",
@@ -149,6 +170,7 @@ __all__ = [
     "form_values",
     "format_hidden",
     "formula_latex",
+    "initial_layers",
     "initial_weights",
     "member_losses",
     "misclassified",
@@ -160,11 +182,13 @@ __all__ = [
     "scale_pixels",
     "schedule",
     "seed_bands",
+    "selected_rows",
     "summary_table",
     "tensor_data",
     "train",
     "training_flops",
     "training_samples",
     "training_steps",
+    "validation_samples",
     "waiting_runs",
 ]

@@ -16,20 +16,59 @@ from typing import Any, NamedTuple
 import torch.nn.functional as F
 from torch import Tensor
 
-from actlab import activations, datasets, optimizers, validate
+from actlab import activations, datasets, gated, optimizers, validate
 
 OPTIMIZERS = optimizers.IDS
 SITES = ("hidden", "output")
 SITE_LABELS = {"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}
-INPUT_SCALINGS = ("standardize", "divide_by_255")
-INPUT_SCALING_LABELS = {"standardize": "standardised", "divide_by_255": "÷ 255 (tutorial)"}
+# How uint8 pixels become model inputs: ``(p / 255 - mean) / std``. ``standardize`` takes mean and
+# std from the training images themselves; the others are fixed, as the protocols write them
+# (torchvision's ``ToTensor()`` then ``Normalize(mean, std)``).
+INPUT_SCALINGS = ("standardize", "divide_by_255", "normalize_half", "normalize_mnist")
+INPUT_SCALING_LABELS = {
+    "standardize": "standardised",
+    "divide_by_255": "÷ 255 (tutorial, d2l)",
+    "normalize_half": "Normalize(0.5, 0.5) (UvA)",
+    "normalize_mnist": "Normalize(0.1307, 0.3081) (SNN)",
+}
+FIXED_NORMALIZATIONS = {
+    "divide_by_255": (0.0, 1.0),
+    "normalize_half": (0.5, 0.5),
+    "normalize_mnist": (0.1307, 0.3081),
+}
+# Initialisation of every member's weights (``models.initial_weights``): PyTorch's default
+# (``nn.Linear`` / ``nn.Conv2d``), Xavier-uniform weights with default biases (d2l's
+# ``init_cnn``), Kaiming-normal (fan_in, ReLU gain) with zero biases, LeCun normal
+# (N(0, 1/fan_in), zero biases: the SNN tutorial's ``kaiming_normal_(mode='fan_in',
+# nonlinearity='linear')``), or LeCun normal for SELU members and the default for the others
+# (the SNN tutorial, which initialises only its SELU networks that way).
+INITS = ("default", "xavier", "kaiming", "lecun_normal", "lecun_for_selu")
+INIT_LABELS = {
+    "default": "PyTorch default",
+    "xavier": "Xavier uniform",
+    "kaiming": "Kaiming normal, zero biases",
+    "lecun_normal": "LeCun normal, zero biases",
+    "lecun_for_selu": "LeCun normal for SELU, default for the rest (SNN)",
+}
+# Dropout after every dense hidden layer's activation: standard (``F.dropout``), alpha-dropout
+# (``F.alpha_dropout``: keeps SELU's mean 0 and variance 1), or alpha-dropout for SELU members
+# and standard dropout for the others (the SNN tutorials).
+DROPOUT_KINDS = ("standard", "alpha", "alpha_for_selu")
+DROPOUT_LABELS = {
+    "standard": "dropout",
+    "alpha": "alpha-dropout",
+    "alpha_for_selu": "alpha-dropout for SELU, dropout for the rest (SNN)",
+}
+DROPOUT_RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 DEVICES = ("auto", "cpu", "cuda")
 INPUT_PIXELS = 28 * 28
 # Memory caps of one run, all members together (two runs at once must fit a small server):
 # weights (each with gradient and two Adam moments, 16 bytes) and the widest layer's outputs of
 # one step, samples × units (a handful of such float32 tensors are alive at once).
-MAX_PARAMETERS = 4_000_000
-MAX_STEP_UNITS = 2**20  # e.g. 4 activations × 256 units × batch 1024
+# A script that runs a full protocol (bench/reproduce_presets.py) may raise them through the
+# environment; a server keeps the defaults.
+MAX_PARAMETERS = int(os.environ.get("ACTLAB_MAX_PARAMETERS", "4000000"))
+MAX_STEP_UNITS = int(os.environ.get("ACTLAB_MAX_STEP_UNITS", str(2**20)))  # 4 × 256 × batch 1024
 # Compute caps of one run started from a page (``budget_problem``): estimated FLOPs
 # (``training_flops``) and optimizer steps, whose fixed cost (~1.5-6 ms each on 2 cores, by the
 # number of models) dominates small batches. bench/bench_training_budget.py on the 2-core VM
@@ -46,6 +85,64 @@ OUTPUT_FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "log_softmax": lambda z: F.log_softmax(z, dim=-1),
     "softmax": lambda z: F.softmax(z, dim=-1),
 }
+
+
+@dataclass(frozen=True)
+class ConvLayer:
+    """One convolution block of a CNN: ``channels`` maps of ``kernel`` × ``kernel`` (stride 1,
+    ``padding`` zeros each side), the member's activation and a 2 × 2 pooling (stride 2),
+    ``"act_pool"`` (d2l's LeNet) or ``"pool_act"`` (the SNN tutorial's CNN) in that order."""
+
+    channels: int
+    kernel: int
+    padding: int
+    pool: str  # "avg" or "max"
+    order: str = "act_pool"
+
+
+@dataclass(frozen=True)
+class ConvNet:
+    """A CNN on 1 × 28 × 28 images: conv blocks, then dense hidden layers, then the classes."""
+
+    label: str
+    convs: tuple[ConvLayer, ...]
+    dense: tuple[int, ...]
+
+    def maps(self) -> list[tuple[int, int, int]]:
+        """``(channels, side, side_after_pool)`` of each block, from the 28 × 28 input."""
+        side, shapes = IMAGE_SIDE, []
+        for conv in self.convs:
+            side = side + 2 * conv.padding - conv.kernel + 1
+            shapes.append((conv.channels, side, side // 2))
+            side //= 2
+        return shapes
+
+    @property
+    def flat_features(self) -> int:
+        channels, _, pooled = self.maps()[-1]
+        return channels * pooled * pooled
+
+
+IMAGE_SIDE = 28
+# The CNNs of the reproduced protocols (``architecture``; ``"mlp"`` is the MLP of ``hidden``).
+CONV_NETS = {
+    # d2l "Convolutional Neural Networks (LeNet)": conv 6@5x5 pad 2, sigmoid, avg-pool 2,
+    # conv 16@5x5, sigmoid, avg-pool 2, dense 120, 84, 10.
+    "lenet5": ConvNet(
+        "LeNet-5 (d2l)",
+        (ConvLayer(6, 5, 2, "avg"), ConvLayer(16, 5, 0, "avg")),
+        (120, 84),
+    ),
+    # bioinf-jku/SNNs Pytorch/SelfNormalizingNetworks_CNN_MNIST.ipynb: conv 8@5x5, max-pool 2,
+    # activation, conv 16@3x3, max-pool 2, activation, dense 512, activation, dropout, 10.
+    "snn_cnn": ConvNet(
+        "small CNN (SNN tutorial)",
+        (ConvLayer(8, 5, 0, "max", "pool_act"), ConvLayer(16, 3, 0, "max", "pool_act")),
+        (512,),
+    ),
+}
+ARCHITECTURES = ("mlp", *CONV_NETS)
+ARCHITECTURE_LABELS = {"mlp": "MLP", **{k: v.label for k, v in CONV_NETS.items()}}
 
 
 @dataclass(frozen=True)
@@ -67,6 +164,8 @@ class ActivationSpec:
             return self.label
         if self.function is not None or self.name in OUTPUT_FUNCTIONS:
             base = self.name
+        elif gated.is_gated(self.name):  # a gated MLP block (actlab.training.gated)
+            base = gated.display_name(self.name)
         else:
             base = activations.display_name(self.name)
         args = ", ".join(f"{k}={v:g}" for k, v in self.params)
@@ -80,6 +179,10 @@ class ActivationSpec:
             if self.params:
                 raise ValueError(f"{self.name} takes no parameters, got {dict(self.params)}")
             return OUTPUT_FUNCTIONS[self.name]
+        if gated.is_gated(self.name):  # its gate φ; models builds the gated block around it
+            if self.params:
+                raise ValueError(f"{self.name} takes no parameters, got {dict(self.params)}")
+            return activations.function(gated.get(self.name).gate)
         return activations.function(self.name, **dict(self.params))
 
 
@@ -118,6 +221,13 @@ class TrainingConfig:
     train_limit: int | None = None
     evals_per_epoch: int = 2
     input_scaling: str = "standardize"
+    architecture: str = "mlp"
+    init: str = "default"
+    dropout: float = 0.0
+    dropout_kind: str = "standard"
+    validation_share: int = 0  # hold out 1/N of the training images (0: no validation split)
+    patience: int = 0  # epochs without a better validation accuracy before a member stops
+    drop_last: bool = False  # skip each epoch's last, smaller batch (DataLoader's drop_last)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -133,12 +243,17 @@ class TrainingConfig:
         for spec in specs:
             if spec.name in OUTPUT_FUNCTIONS and self.compare_at == "hidden":
                 raise ValueError(f"{spec.name} is an output function: use compare_at='output'")
+            if gated.is_gated(spec.name) and self.compare_at == "output":
+                raise ValueError(f"{spec.title} is a gated hidden block: use compare_at='hidden'")
             spec.resolve()
         titles = [s.title for s in specs]
         duplicates = sorted({t for t in titles if titles.count(t) > 1})
         if duplicates:
             raise ValueError(f"activation {duplicates[0]!r} is listed twice")
         set_(self, "activations", specs)
+        validate.choice("architecture", self.architecture, ARCHITECTURES)
+        if self.architecture != "mlp":  # a CNN's dense layers are part of its architecture
+            set_(self, "hidden", CONV_NETS[self.architecture].dense)
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
         hidden = tuple(validate.integer("hidden layer width", w, 1, 4096) for w in hidden)
         if len(hidden) > 4:
@@ -148,6 +263,20 @@ class TrainingConfig:
         optimizers.check(self.optimizer)
         validate.choice("device", self.device, DEVICES)
         validate.choice("input_scaling", self.input_scaling, INPUT_SCALINGS)
+        validate.choice("init", self.init, INITS)
+        validate.choice("dropout_kind", self.dropout_kind, DROPOUT_KINDS)
+        set_(self, "dropout", validate.number("dropout", self.dropout, 0.0, 0.9))
+        set_(
+            self,
+            "validation_share",
+            validate.integer("validation_share", self.validation_share, 0, 100),
+        )
+        if self.validation_share == 1:
+            raise ValueError("validation_share 1 would hold out every training image")
+        set_(self, "patience", validate.integer("patience", self.patience, 0, 100))
+        if self.patience and not self.validation_share:
+            raise ValueError("early stopping (patience) needs a validation split")
+        set_(self, "drop_last", bool(self.drop_last))
         set_(self, "lr", validate.positive("lr", self.lr, 10.0))
         set_(self, "momentum", validate.number("momentum", self.momentum, 0.0, 0.999))
         set_(self, "batch_size", validate.integer("batch_size", self.batch_size, 1, 8192))
@@ -186,7 +315,11 @@ class TrainingConfig:
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        """Layer widths of one member, input to output: ``(784, *hidden, 10)``."""
+        """Dense layer widths of one member, input to output: ``(784, *hidden, 10)`` for an MLP,
+        ``(flattened conv maps, *dense, 10)`` for a CNN."""
+        if self.architecture != "mlp":
+            first = CONV_NETS[self.architecture].flat_features
+            return (first, *self.hidden, datasets.NUM_CLASSES)
         return (INPUT_PIXELS, *self.hidden, datasets.NUM_CLASSES)
 
     @property
@@ -194,16 +327,42 @@ class TrainingConfig:
         """Members trained side by side: activations × seeds."""
         return len(self.activations) * len(self.seeds)
 
+    def _member_costs(self) -> tuple[int, int, int]:
+        """One member's weights (biases included), multiply-adds per sample, and the outputs of
+        its widest layer for one sample."""
+        weights = macs = 0
+        widest = 0
+        if self.architecture != "mlp":
+            in_channels = 1
+            for conv, (channels, side, _) in zip(
+                CONV_NETS[self.architecture].convs,
+                CONV_NETS[self.architecture].maps(),
+                strict=True,
+            ):
+                kernel_weights = channels * in_channels * conv.kernel**2
+                weights += kernel_weights + channels
+                macs += (kernel_weights + channels) * side * side
+                widest = max(widest, channels * side * side)
+                in_channels = channels
+        dense = sum(a * b + b for a, b in itertools.pairwise(self.sizes))
+        widest = max(widest, *self.sizes[1:])
+        return weights + dense, macs + dense, widest
+
     @property
     def weights(self) -> int:
-        """Weights and biases of all members together (input 784, output 10 per member)."""
-        per_member = sum(a * b + b for a, b in itertools.pairwise(self.sizes))
-        return per_member * self.models
+        """Weights and biases of all members together."""
+        return self._member_costs()[0] * self.models
+
+    @property
+    def macs_per_sample(self) -> int:
+        """Multiply-adds of one sample's forward pass, all members together (an MLP: its
+        weights; a convolution: every weight once per output position)."""
+        return self._member_costs()[1] * self.models
 
     @property
     def widest_layer_units(self) -> int:
         """Outputs of the widest layer for one sample, all members together."""
-        return max(self.sizes[1:]) * self.models
+        return self._member_costs()[2] * self.models
 
 
 # Ready-made experiments (``TrainingConfig`` keyword arguments).
@@ -303,7 +462,10 @@ class Schedule(NamedTuple):
 
 def schedule(n_train: int, config: TrainingConfig) -> Schedule:
     """The steps of training ``n_train`` images (after ``train_limit``) as ``config`` says."""
-    steps_per_epoch = -(-n_train // config.batch_size)
+    if config.drop_last and n_train >= config.batch_size:
+        steps_per_epoch = n_train // config.batch_size
+    else:
+        steps_per_epoch = -(-n_train // config.batch_size)
     total = steps_per_epoch * config.epochs
     evals = {
         round(steps_per_epoch * (e + k / config.evals_per_epoch))
@@ -313,25 +475,34 @@ def schedule(n_train: int, config: TrainingConfig) -> Schedule:
     return Schedule(steps_per_epoch, total, frozenset(evals | {total}))
 
 
+def validation_samples(config: TrainingConfig, n_train: int) -> int:
+    """Training images held out for validation: ``n_train // validation_share`` (0 without)."""
+    return n_train // config.validation_share if config.validation_share else 0
+
+
 def training_samples(config: TrainingConfig, n_train: int) -> int:
-    """Training images a run uses: ``min(train_limit, n_train)``."""
-    return n_train if config.train_limit is None else min(config.train_limit, n_train)
+    """Training images a run fits: those not held out, at most ``train_limit``."""
+    remaining = n_train - validation_samples(config, n_train)
+    return remaining if config.train_limit is None else min(config.train_limit, remaining)
 
 
 def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
     """Estimated floating-point operations of a whole run: its training steps and evaluations.
 
-    Each weight (biases included) costs 2 FLOPs per sample forward (a multiply and an add) and
-    4 backward (the gradients of its input and of itself): ``6 × weights × samples`` per epoch,
-    where ``samples`` is ``min(train_limit, n_train)`` and ``weights`` counts every member.
-    Each evaluation runs the ``n_test`` test images forward once: ``2 × weights × n_test``.
+    Each multiply-add (``macs_per_sample``: for an MLP one per weight, bias included; for a
+    convolution one per weight and output position) costs 2 FLOPs per sample forward and 4
+    backward (the gradients of its input and of its weight): ``6 × macs × samples`` per epoch,
+    where ``samples`` is ``training_samples`` and ``macs`` counts every member. Each evaluation
+    runs the test images and the validation images forward once: ``2 × macs × images``.
     Activations, the loss, the optimizer step and per-step overheads are left out: they add
     a few percent for a wide model and dominate only small batches and models (which
     ``training_steps`` and its cap account for).
     """
     samples = training_samples(config, n_train)
     evaluations = len(schedule(samples, config).eval_steps)
-    return 6 * config.weights * samples * config.epochs + 2 * config.weights * n_test * evaluations
+    evaluated = n_test + validation_samples(config, n_train)
+    macs = config.macs_per_sample
+    return 6 * macs * samples * config.epochs + 2 * macs * evaluated * evaluations
 
 
 def training_steps(config: TrainingConfig, n_train: int) -> int:
@@ -379,7 +550,8 @@ def budget_problem(
     if flops > max_flops:
         return (
             f"This training needs an estimated {flop_text(flops)} of computation "
-            f"(6 × {config.weights:,} weights × training images × epochs, plus the test "
+            f"(6 × {config.macs_per_sample:,} multiply-adds per image × training images × "
+            "epochs, plus the test "
             f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
             f"limit of {flop_text(max_flops)} per run. {reduce} fewer training images, fewer "
             "or narrower hidden layers, or fewer activations or seeds."

@@ -23,7 +23,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import datasets, optimizers
-from actlab.training.config import MAX_STEP_UNITS, Schedule, TrainingConfig, schedule
+from actlab.training.config import (
+    FIXED_NORMALIZATIONS,
+    INPUT_PIXELS,
+    MAX_STEP_UNITS,
+    Schedule,
+    TrainingConfig,
+    schedule,
+)
 from actlab.training.models import (
     StackedModel,
     build_model,
@@ -34,6 +41,9 @@ from actlab.training.models import (
 from actlab.training.results import HISTORY_COLUMNS, TrainingResult, final_accuracy
 
 SUBSET_SEED = 20_240_601  # the training subset is the same for every seed and activation
+# The validation split: ``np.random.default_rng(42).choice(n, n // share, replace=False)``, the
+# SNN tutorials' exact rule (their 1/6 of MNIST's 60,000), the same for every seed and member.
+VALIDATION_SEED = 42
 
 
 def preload_optimizers() -> None:
@@ -62,6 +72,8 @@ class TensorData:
     train_y: Tensor
     test_x: Tensor
     test_y: Tensor
+    val_x: Tensor  # [0, 784] without a validation split
+    val_y: Tensor
     shift: float  # x_float = (x_uint8 - shift) * scale
     scale: float
     class_names: tuple[str, ...]
@@ -93,14 +105,24 @@ def tensor_data(config: TrainingConfig, device: torch.device | None = None) -> T
     device = device or resolve_device(config.device)
     data = datasets.load(config.dataset, config.source, config.folder)
     images, labels = data.train_images, data.train_labels
+    val_images, val_labels = images[:0], labels[:0]
+    if config.validation_share:
+        n = len(labels)
+        held = np.random.default_rng(VALIDATION_SEED).choice(
+            np.arange(n), size=n // config.validation_share, replace=False
+        )
+        kept = np.delete(np.arange(n), held)
+        val_images, val_labels = images[held], labels[held]
+        images, labels = images[kept], labels[kept]
     if config.train_limit is not None and config.train_limit < len(labels):
         chosen = np.random.default_rng(SUBSET_SEED).permutation(len(labels))[: config.train_limit]
         images, labels = images[np.sort(chosen)], labels[np.sort(chosen)]
     if config.input_scaling == "standardize":
         mean, std = pixel_moments(images)
         shift, scale = mean, 1.0 / std
-    else:
-        shift, scale = 0.0, 1.0 / 255.0
+    else:  # (p / 255 - mean) / std  =  (p - 255 mean) / (255 std)
+        mean, std = FIXED_NORMALIZATIONS[config.input_scaling]
+        shift, scale = 255.0 * mean, 1.0 / (255.0 * std)
 
     def flat(array: np.ndarray) -> Tensor:
         """``[N, 784]`` uint8 sharing the dataset cache's memory (no copy per run on the CPU).
@@ -108,7 +130,7 @@ def tensor_data(config: TrainingConfig, device: torch.device | None = None) -> T
         The cached arrays are read-only and training only ever reads them (``index_select``),
         so torch's warning about non-writable arrays does not apply.
         """
-        rows = np.ascontiguousarray(array.reshape(len(array), -1))
+        rows = np.ascontiguousarray(array.reshape(len(array), INPUT_PIXELS))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             return torch.from_numpy(rows).to(device)
@@ -118,6 +140,8 @@ def tensor_data(config: TrainingConfig, device: torch.device | None = None) -> T
         train_y=torch.from_numpy(labels.astype(np.int64)).to(device),
         test_x=flat(data.test_images),
         test_y=torch.from_numpy(data.test_labels.astype(np.int64)).to(device),
+        val_x=flat(val_images),
+        val_y=torch.from_numpy(val_labels.astype(np.int64)).to(device),
         shift=shift,
         scale=scale,
         class_names=data.class_names,
@@ -175,9 +199,20 @@ class Clock:
         self.train_seconds += time.perf_counter() - self._resumed
 
 
+Evaluation = tuple[Tensor, Tensor, Tensor]  # loss [S, A], accuracy [S, A], probabilities
+
+
 class Recorder:
     """A run's record so far: the running training loss, history rows, which members are still
-    alive (the others diverged, with a message), the first seed's test probabilities."""
+    alive (the others diverged, with a message, or stopped early), the first seed's test
+    probabilities at its selected checkpoint.
+
+    With a validation split each member's checkpoint is the evaluation with the best
+    validation accuracy so far (the first of equal ones); with ``patience`` a member stops once
+    that best is ``patience`` epochs old. The test accuracy of a member is then the one
+    measured at its best-validation evaluation (``results.selected_rows``): the same number a
+    saved checkpoint reloaded and tested gives, without keeping a copy of the weights.
+    """
 
     def __init__(
         self, config: TrainingConfig, plan: Schedule, data: TensorData, device: torch.device
@@ -190,6 +225,9 @@ class Recorder:
         self.rows: list[dict] = []
         self.messages: dict[str, str] = {}
         self.alive = np.ones((S, A), dtype=bool)
+        self.best_val = np.full((S, A), -np.inf)
+        self.best_epoch = np.zeros((S, A))
+        self.early_stopped = np.zeros((S, A), dtype=bool)
         self.probabilities = torch.zeros(A, len(data.test_y), len(data.class_names))
         self._loss_sum = torch.zeros(S, A, device=device, dtype=torch.float64)
         self._loss_steps = 0
@@ -218,14 +256,31 @@ class Recorder:
             )
 
     def evaluation(
-        self, train_losses: np.ndarray, evaluation: tuple[Tensor, Tensor, Tensor], seconds: float
+        self,
+        train_losses: np.ndarray,
+        evaluation: Evaluation,
+        seconds: float,
+        validation: Evaluation | None = None,
     ) -> None:
-        """Append one history row per live member; the running training loss starts again."""
+        """Append one history row per live member; the running training loss starts again.
+
+        With ``validation``, each member's best validation accuracy is tracked and, with
+        ``patience``, a member whose best is ``patience`` epochs old stops (early stopping).
+        """
         test_loss, test_acc, probabilities = evaluation
         test_loss, test_acc = test_loss.double().cpu().numpy(), test_acc.cpu().numpy()
+        S, A = self.alive.shape
+        if validation is not None:
+            val_loss = validation[0].double().cpu().numpy()
+            val_acc = validation[1].double().cpu().numpy()
+        else:
+            val_loss = val_acc = np.full((S, A), np.nan)
         self.check_divergence(train_losses)
         self.check_divergence(test_loss)
         epoch = self.step / self.plan.steps_per_epoch
+        improved = np.ones((S, A), dtype=bool)
+        if validation is not None:
+            improved = val_acc > self.best_val
         for (s, seed), (a, title) in itertools.product(
             enumerate(self.config.seeds), enumerate(self.titles)
         ):
@@ -239,12 +294,23 @@ class Recorder:
                         "train_loss": float(train_losses[s, a]),
                         "test_loss": float(test_loss[s, a]),
                         "test_accuracy": float(test_acc[s, a]),
+                        "val_loss": float(val_loss[s, a]),
+                        "val_accuracy": float(val_acc[s, a]),
                         "seconds": seconds,
                     }
                 )
         for a in range(len(self.titles)):
-            if self.alive[0, a]:
+            if self.alive[0, a] and improved[0, a]:
                 self.probabilities[a] = probabilities[a].float().cpu()
+        if validation is not None:
+            update = self.alive & improved
+            self.best_val[update] = val_acc[update]
+            self.best_epoch[update] = epoch
+            patience = self.config.patience
+            if patience:
+                done = self.alive & ~improved & (epoch - self.best_epoch >= patience - 1e-9)
+                self.early_stopped |= done
+                self.alive &= ~done
         self._loss_sum.zero_()
         self._loss_steps = 0
 
@@ -263,7 +329,8 @@ class Recorder:
 
 
 class Evaluator:
-    """Test loss and accuracy of all members, in chunks so memory stays small."""
+    """Loss and accuracy of all members on the test (or validation) images, in chunks so memory
+    stays small."""
 
     def __init__(self, data: TensorData, config: TrainingConfig, chunk: int = 2000) -> None:
         # A chunk never holds more layer outputs than a training step may.
@@ -276,27 +343,36 @@ class Evaluator:
         model: StackedModel,
         outputs: Sequence[Callable[[Tensor], Tensor]] | None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> tuple[Tensor, Tensor, Tensor] | None:
+        split: str = "test",
+    ) -> Evaluation | None:
         """``(mean loss [S, A], accuracy [S, A], softmax probabilities of seed 0 [A, N, C])``.
 
         ``None`` when ``should_stop`` turned true between chunks, so a big model stops promptly.
+        Dropout is off while evaluating (``model.eval()``).
         """
         data, S = self.data, model.S
+        images, labels = (data.test_x, data.test_y) if split == "test" else (data.val_x, data.val_y)
         loss_sum = correct = None
         probabilities = []
-        for start in range(0, len(data.test_y), self.chunk):
-            if should_stop is not None and should_stop():
-                return None
-            x = model.inputs(data.test_x[start : start + self.chunk], data.shift, data.scale)
-            y = data.test_y[start : start + self.chunk]
-            logits = model(x.expand(S, *x.shape))  # every seed sees the same test images
-            losses, out = member_losses(logits, y.expand(S, -1), outputs)
-            hits = (out.argmax(dim=3) == y).sum(dim=2)
-            loss_sum = losses * len(y) if loss_sum is None else loss_sum + losses * len(y)
-            correct = hits if correct is None else correct + hits
-            probabilities.append(F.softmax(logits[0], dim=-1))
-        n = len(data.test_y)
-        return loss_sum / n, correct.double() / n, torch.cat(probabilities, dim=1)
+        model.eval()
+        try:
+            for start in range(0, len(labels), self.chunk):
+                if should_stop is not None and should_stop():
+                    return None
+                x = model.inputs(images[start : start + self.chunk], data.shift, data.scale)
+                y = labels[start : start + self.chunk]
+                logits = model(x.expand(S, *x.shape))  # every seed sees the same images
+                losses, out = member_losses(logits, y.expand(S, -1), outputs)
+                hits = (out.argmax(dim=3) == y).sum(dim=2)
+                loss_sum = losses * len(y) if loss_sum is None else loss_sum + losses * len(y)
+                correct = hits if correct is None else correct + hits
+                if split == "test":
+                    probabilities.append(F.softmax(logits[0], dim=-1))
+        finally:
+            model.train()
+        n = len(labels)
+        probs = torch.cat(probabilities, dim=1) if probabilities else torch.empty(0)
+        return loss_sum / n, correct.double() / n, probs
 
 
 def batches(
@@ -322,6 +398,7 @@ def train_step(
     outputs: Sequence[Callable[[Tensor], Tensor]] | None,
 ) -> Tensor:
     """One optimizer step of every member on its seed's ``batch`` of indices: losses ``[S, A]``."""
+    model.train()
     picked = batch.reshape(-1)  # index_select copies whole rows: faster than fancy indexing
     x = model.inputs(data.train_x.index_select(0, picked), data.shift, data.scale)
     x = x.view(model.S, -1, *x.shape[1:])
@@ -376,11 +453,14 @@ def train(
             train_losses = record.train_loss()
             if record.step in plan.eval_steps:
                 evaluation = evaluate(model, outputs, should_stop)
-                if evaluation is None:  # a stop request cut it short
-                    stopped = True
+                validation = None
+                if evaluation is not None and len(data.val_y):
+                    validation = evaluate(model, outputs, should_stop, split="validation")
+                if evaluation is None or (len(data.val_y) and validation is None):
+                    stopped = True  # a stop request cut it short
                     clock.resume()
                     break
-                record.evaluation(train_losses, evaluation, clock.elapsed)
+                record.evaluation(train_losses, evaluation, clock.elapsed, validation)
                 if on_progress is not None:
                     on_progress(record.progress(clock))
                 last_report = time.perf_counter()

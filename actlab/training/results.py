@@ -20,6 +20,8 @@ HISTORY_COLUMNS = [
     "train_loss",
     "test_loss",
     "test_accuracy",
+    "val_loss",  # NaN without a validation split
+    "val_accuracy",
     "seconds",
 ]
 
@@ -28,8 +30,10 @@ HISTORY_COLUMNS = [
 class TrainingResult:
     """The outcome: ``history`` (one row per evaluation and member) and per-activation summaries.
 
-    ``test_accuracy`` maps each activation to its last measured test accuracy (mean over
-    seeds). ``test_probabilities`` holds softmax(logits) on the test set for the first seed.
+    ``test_accuracy`` maps each activation to its test accuracy (mean over seeds) at each
+    member's selected checkpoint: the last evaluation, or with a validation split the one with
+    the best validation accuracy (``selected_rows``). ``test_probabilities`` holds
+    softmax(logits) on the test set for the first seed at that checkpoint.
     """
 
     config: TrainingConfig
@@ -54,47 +58,81 @@ class TrainingResult:
         return self.samples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
 
 
+def selected_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """One history row per (activation, seed): the checkpoint a member is judged by.
+
+    Without validation accuracies that is its last evaluation; with them the first evaluation
+    with the best validation accuracy (a later one must be strictly better to replace it, as
+    the protocols' ``val_acc > best`` checks do), whose test accuracy is then the reported one.
+    """
+    if history.empty:
+        return history
+    ordered = history.sort_values("step", kind="stable")
+    groups = ordered.groupby(["activation", "seed"], sort=False)
+    last = groups.tail(1)
+    if "val_accuracy" not in ordered or ordered["val_accuracy"].isna().all():
+        return last
+    best = ordered.loc[groups["val_accuracy"].idxmax()]
+    return best
+
+
 def final_accuracy(history: pd.DataFrame, titles: Sequence[str]) -> dict[str, float]:
-    """Each activation's last measured test accuracy, mean over seeds (NaN if never measured)."""
-    last = history.sort_values("step").groupby(["activation", "seed"]).tail(1)
-    accuracy = last.groupby("activation")["test_accuracy"].mean()
+    """Each activation's test accuracy at its selected checkpoints (``selected_rows``), mean
+    over seeds (NaN if never measured)."""
+    chosen = selected_rows(history)
+    if chosen.empty:
+        return dict.fromkeys(titles, float("nan"))
+    accuracy = chosen.groupby("activation")["test_accuracy"].mean()
     return {title: float(accuracy.get(title, float("nan"))) for title in titles}
 
 
 # How ``summary_table``'s number columns read (Streamlit's NumberColumn formats).
 SUMMARY_FORMATS = {
-    **dict.fromkeys(["final accuracy", "min", "max", "best accuracy"], "percent"),
+    **dict.fromkeys(["test accuracy", "min", "max", "best accuracy"], "percent"),
     "best epoch": "%.2f",
+    "checkpoint epoch": "%.2f",
+    "epochs run": "%.2f",
     "seconds to best": "%.1f s",
 }
+SUMMARY_NUMBERS = [
+    "test accuracy",
+    "min",
+    "max",
+    "checkpoint epoch",
+    "epochs run",
+    "best accuracy",
+    "best epoch",
+    "seconds to best",
+]
 
 
 def summary_table(result: TrainingResult) -> pd.DataFrame:
-    """One row per activation: final and best test accuracy, when the best came, and status.
-
-    With several seeds the accuracy is the mean over seeds, with the min and max beside it.
+    """One row per activation: the test accuracy at the selected checkpoints (``selected_rows``;
+    mean over seeds with min and max), when that checkpoint came (mean epoch) and how many epochs
+    the members ran (early stopping ends some sooner); the best test accuracy of any evaluation,
+    when it came; and the status.
     """
     history, rows = result.history, []
+    chosen = selected_rows(history)
     for title in result.config.titles:
         runs = history[history["activation"] == title]
         row: dict[str, Any] = {"activation": title}
         if runs.empty:
-            row |= dict.fromkeys(
-                ["final accuracy", "min", "max", "best accuracy", "best epoch", "seconds to best"],
-                float("nan"),
-            )
+            row |= dict.fromkeys(SUMMARY_NUMBERS, float("nan"))
         else:
             by_step = runs.groupby("step").agg(
                 accuracy=("test_accuracy", "mean"),
                 epoch=("epoch", "first"),
                 seconds=("seconds", "first"),
             )
-            last = runs.sort_values("step").groupby("seed").tail(1)["test_accuracy"]
+            picked = chosen[chosen["activation"] == title]
             best = by_step["accuracy"].idxmax()
             row |= {
-                "final accuracy": float(last.mean()),
-                "min": float(last.min()),
-                "max": float(last.max()),
+                "test accuracy": float(picked["test_accuracy"].mean()),
+                "min": float(picked["test_accuracy"].min()),
+                "max": float(picked["test_accuracy"].max()),
+                "checkpoint epoch": float(picked["epoch"].mean()),
+                "epochs run": float(runs.groupby("seed")["epoch"].max().mean()),
                 "best accuracy": float(by_step.loc[best, "accuracy"]),
                 "best epoch": float(by_step.loc[best, "epoch"]),
                 "seconds to best": float(by_step.loc[best, "seconds"]),
@@ -103,6 +141,8 @@ def summary_table(result: TrainingResult) -> pd.DataFrame:
             row["status"] = "diverged"
         elif result.stopped:
             row["status"] = "stopped early"
+        elif not runs.empty and row["epochs run"] < result.config.epochs - 1e-9:
+            row["status"] = "early stopping"
         else:
             row["status"] = "finished"
         rows.append(row)

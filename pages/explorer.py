@@ -7,6 +7,7 @@ import streamlit as st
 from actlab import activations, budget, explorer, memory, properties
 from actlab.charts.explorer import curve_chart, derivative_check_chart
 from ui.bound import bound
+from ui.caching import bounded_cache
 from ui.catalogue import custom_activation_id, widget_slug
 from ui.export import cacheable_spec, chart_with_downloads
 from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
@@ -22,12 +23,7 @@ lesson_header(
 )
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.EXPLORER_CURVES_ENTRIES,
-    max_size=budget.EXPLORER_CURVES_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.EXPLORER_CURVES_ENTRIES, budget.EXPLORER_CURVES_BYTES)
 def cached_curves(selection: dict, x_min: float, x_max: float, points: int) -> explorer.CurveSet:
     """Every curve on the grid, its undefined points and the derivative check, once per view."""
     curves = explorer.curve_set(selection, x_min, x_max, points)
@@ -35,12 +31,7 @@ def cached_curves(selection: dict, x_min: float, x_max: float, points: int) -> e
     return curves
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.EXPLORER_SPEC_ENTRIES,
-    max_size=budget.EXPLORER_SPEC_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.EXPLORER_SPEC_ENTRIES, budget.EXPLORER_SPEC_BYTES)
 def cached_chart_spec(
     kind: str, selection: dict, x_min: float, x_max: float, points: int, threshold: float
 ) -> dict:
@@ -56,22 +47,12 @@ def cached_chart_spec(
     return cacheable_spec(curve_chart(drawn.rows, kind, drawn.zones, x_title=drawn.x_title))
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.EXPLORER_PROPERTIES_ENTRIES,
-    max_size=budget.EXPLORER_PROPERTIES_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.EXPLORER_PROPERTIES_ENTRIES, budget.EXPLORER_PROPERTIES_BYTES)
 def cached_properties(selection: dict):
     return properties.property_table(selection)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.EXPLORER_IMAGE_ENTRIES,
-    max_size=budget.EXPLORER_IMAGE_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.EXPLORER_IMAGE_ENTRIES, budget.EXPLORER_IMAGE_BYTES)
 def cached_image_view(index: int, selection: dict) -> explorer.ImageView:
     return explorer.image_view(index, selection)
 

@@ -22,6 +22,7 @@ from actlab.charts.learning_curves import learning_curve_chart
 from actlab.short_training import RunConfig, Snapshot
 from actlab.single_thread import run_single_threaded
 from ui.bound import bound
+from ui.caching import bounded_cache
 from ui.catalogue import activation_options, custom_activations
 from ui.export import chart_with_downloads, draw
 from ui.frame import guarded, lesson_header, predict_then_reveal
@@ -47,12 +48,7 @@ lesson_header(
 # --- probes: cached, on one thread, within the per-view budget -------------------------------
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.PROBE_CACHE_ENTRIES,
-    max_size=budget.PROBE_CACHE_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.PROBE_CACHE_ENTRIES, budget.PROBE_CACHE_BYTES)
 def cached_probe(
     activation: str, depth: int, width: int, init: str, std: float, seed: int
 ) -> gr.GradientProbe:

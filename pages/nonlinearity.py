@@ -14,6 +14,7 @@ from actlab.charts.nonlinearity import (
     pieces_vs_depth_chart,
 )
 from ui.bound import bound
+from ui.caching import bounded_cache
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
 from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
@@ -32,46 +33,26 @@ lesson_header(
 )
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.NONLINEARITY_ENTRIES,
-    max_size=budget.NONLINEARITY_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)
 def cached_classic(
     w1: float, b1: float, w2: float, b2: float, between: str
 ) -> stacking.ClassicExample:
     return stacking.classic_example(w1, b1, w2, b2, between)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.NONLINEARITY_ENTRIES,
-    max_size=budget.NONLINEARITY_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)
 def cached_collapse(widths: tuple[int, ...], seed: int) -> stacking.CollapseReport:
     return stacking.collapse_report(widths, seed)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.NONLINEARITY_ENTRIES,
-    max_size=budget.NONLINEARITY_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)
 def cached_affine_fit(
     widths: tuple[int, ...], seed: int, names: tuple[str, ...]
 ) -> stacking.AffineFit:
     return stacking.affine_fit(widths, seed, names)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.NONLINEARITY_ENTRIES,
-    max_size=budget.NONLINEARITY_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)
 def cached_piece_curve(depth: int, width: int, seed: int) -> stacking.PieceCurve:
     return stacking.piece_curve(depth, width, seed, *PIECE_RANGE)
 
@@ -85,12 +66,7 @@ def cached_pieces_table() -> pd.DataFrame:
     return stacking.pieces_table(TABLE_DEPTHS, TABLE_WIDTHS, TABLE_SEEDS, *PIECE_RANGE)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.NONLINEARITY_ENTRIES,
-    max_size=budget.NONLINEARITY_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)
 def cached_comparison(hidden: int, seed: int) -> pd.DataFrame:
     return stacking.activation_comparison(hidden=hidden, seed=seed)
 

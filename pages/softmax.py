@@ -18,6 +18,7 @@ from actlab.charts.softmax import (
     temperature_chart,
 )
 from ui.bound import bound
+from ui.caching import bounded_cache
 from ui.export import draw
 from ui.frame import guarded, lesson_header
 
@@ -31,22 +32,12 @@ lesson_header(
 )
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.SOFTMAX_ENTRIES,
-    max_size=budget.SOFTMAX_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.SOFTMAX_ENTRIES, budget.SOFTMAX_BYTES)
 def playground_data(logits: tuple[float, ...], temperature: float) -> sm.SoftmaxView:
     return sm.softmax_view(logits, temperature)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.SOFTMAX_ENTRIES,
-    max_size=budget.SOFTMAX_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.SOFTMAX_ENTRIES, budget.SOFTMAX_BYTES)
 def numerics_data(scale: float, shift: float, target: int) -> sm.NumericsView:
     return sm.numerics_view(scale, shift, target)
 
@@ -56,22 +47,12 @@ def exp_limits() -> sm.ExpLimits:
     return sm.exp_limits()
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.SOFTMAX_ENTRIES,
-    max_size=budget.SOFTMAX_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.SOFTMAX_ENTRIES, budget.SOFTMAX_BYTES)
 def loss_curves(classes: int, z_min: float, z_max: float) -> sm.LossCurves:
     return sm.loss_curves(classes, z_min, z_max)
 
 
-@st.cache_data(
-    show_spinner=False,
-    max_entries=budget.SOFTMAX_ENTRIES,
-    max_size=budget.SOFTMAX_BYTES,
-    ttl=budget.CACHE_TTL_SECONDS,
-)
+@bounded_cache(budget.SOFTMAX_ENTRIES, budget.SOFTMAX_BYTES)
 def nll_curves(classes: int) -> sm.NllCurves:
     return sm.nll_curves(classes)
 

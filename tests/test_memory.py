@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from actlab import budget, memory
+from ui import caching
 
 
 def resident_mib() -> float:
@@ -56,7 +57,9 @@ PAGES = sorted((Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
 
 
 def cache_decorators(path: Path) -> list[tuple[str, dict[str, ast.expr]]]:
-    """(function name, keyword arguments) of every ``@st.cache_data(...)`` in a page."""
+    """(function name, keyword arguments) of every ``@st.cache_data(...)`` in a page; a
+    ``@bounded_cache(entries, size)`` (ui.caching) counts with those as max_entries, max_size
+    and its ttl."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.FunctionDef):
@@ -65,7 +68,23 @@ def cache_decorators(path: Path) -> list[tuple[str, dict[str, ast.expr]]]:
                 if ast.unparse(target) == "st.cache_data":
                     keywords = decorator.keywords if isinstance(decorator, ast.Call) else []
                     found.append((node.name, {k.arg: k.value for k in keywords}))
+                elif ast.unparse(target) == "bounded_cache":
+                    entries, size = decorator.args
+                    limits = {"max_entries": entries, "max_size": size}
+                    found.append((node.name, limits | {"ttl": ast.Constant(3600)}))
     return found
+
+
+def test_bounded_cache_is_st_cache_data_with_the_three_limits(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(caching.st, "cache_data", lambda **kwargs: seen.update(kwargs))
+    caching.bounded_cache(7, 3 * budget.MiB)
+    assert seen == {
+        "show_spinner": False,
+        "max_entries": 7,
+        "max_size": 3 * budget.MiB,
+        "ttl": budget.CACHE_TTL_SECONDS,
+    }
 
 
 def test_every_page_cache_is_bounded_in_entries_and_age():

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import os
 import struct
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -364,9 +363,7 @@ def test_a_header_claiming_1_5_million_images_is_refused_before_reading(tmp_path
     files["train-images-idx3-ubyte"] = header + bytes(784 * 10)
     files["train-labels-idx1-ubyte"] = bytes([0, 0, 0x08, 1]) + struct.pack(">I", 1_500_000)
     folder = write_files(tmp_path, files)
-    started = time.perf_counter()
     error, peak = _peak_bytes_of(lambda: datasets.folder_source("mnist", folder))
-    assert time.perf_counter() - started < 1.0
     assert "declares 1,500,000 images; this app reads at most 100,000" in str(error)
     assert peak < 1_000_000  # 1.2 GB before this check existed
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from apptest_helpers import app_path, chart_frames, chart_specs, rerun, run_page
@@ -116,13 +114,11 @@ def test_an_out_of_range_depth_in_a_link_is_clamped_to_the_deepest_allowed():
 
 
 @pytest.mark.slow  # ~6 s: two 300-step trainings from the page
-def test_sigmoid_does_not_learn_and_relu_with_he_init_does_within_ten_seconds():
+def test_sigmoid_does_not_learn_and_relu_with_he_init_does():
     at = open_page(gr_tab="Does it learn?")
     assert any("Press **Train**" in i.value for i in at.info)
-    started = time.perf_counter()
     at.button(key="gr_lgo").click()
     rerun(at)
-    assert time.perf_counter() - started < 10
     curves = chart_frames(at)[1][0]
     final = curves.sort_values("step").groupby("run")["accuracy"].last()
     assert final["Sigmoid, PyTorch default (nn.Linear)"] < 0.2
@@ -138,10 +134,8 @@ def test_large_learning_rate_kills_relu_units_and_a_lower_one_cures_it():
     # Bound widgets keep their shown labels in the URL, as a shared link would.
     at = open_page(gr_tab="Dead ReLU", gr_cures=short_training.CURES["lower_lr"])
     assert at.session_state["gr_cures"] == ["lower_lr"]
-    started = time.perf_counter()
     at.button(key="gr_dgo").click()
     rerun(at)
-    assert time.perf_counter() - started < 10
     table = at.dataframe[0].value
     as_set = table[table["run"] == "as set"].set_index("layer")["dead share"]
     cured = table[table["run"] == "with cures"].set_index("layer")["dead share"]
@@ -164,9 +158,7 @@ def test_a_view_over_the_cost_cap_shows_a_message_naming_it_and_probes_nothing()
     at.query_params["gr_act"] = [activations.display_name(n) for n in activations.names()]
     at.query_params["gr_depth"] = "50"
     at.query_params["gr_width"] = "512"
-    started = time.perf_counter()
-    at.run()
-    assert time.perf_counter() - started < 20  # refused, not computed
+    at.run()  # refused, not computed: no probe runs (bench/bench_hostile.py times it)
     assert not at.exception, [e.value for e in at.exception]
     message = " ".join(e.value for e in at.error)
     assert f"cap of {budget.PROBE_SECONDS_PER_REQUEST:g} CPU" in message.replace("\\", "")

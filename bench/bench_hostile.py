@@ -5,12 +5,13 @@ Each finding is one function that opens pages the way a browser opening a link d
 websocket session per view, the widget values in the URL's query string), one view after
 another, and meters the server process while it answers:
 
-1. **Gradients**: ``/gradients`` with all 25 activations, depth 50, width 512, seed 7, then the
-   same with seed 8 (two cache misses); then the largest request the page accepts at that depth
-   and width (``actlab.budget``'s probe cap), when the app has one.
-2. **Explorer caches**: ``--views`` (300) Explorer views with all 25 functions, f″ on, every view
-   a new x range and shading threshold and the resolution alternating between 3201 and 1601
-   points, so that every view fills the caches with new entries.
+1. **Gradients**: ``/gradients`` with every catalogue activation (25 when the issue was filed,
+   31 since the 2026 additions), depth 50, width 512, seed 7, then the same with seed 8 (two
+   cache misses); then the largest request the page accepts at that depth and width
+   (``actlab.budget``'s probe cap), when the app has one.
+2. **Explorer caches**: ``--views`` (300) Explorer views with every catalogue function, f″ on,
+   every view a new x range and shading threshold and the resolution alternating between 3201
+   and 1601 points, so that every view fills the caches with new entries.
 
 Printed per request: the server's CPU-seconds (utime + stime of the server and its children,
 from ``/proc/PID/stat``, before and after the request; nothing else talks to that server) and
@@ -64,10 +65,13 @@ def parse_stat_cpu_seconds(stat_text: str, ticks: int = CLOCK_TICKS) -> float:
 
 
 def all_activation_labels() -> list[str]:
-    """The 25 catalogue activations as the pages' multiselects show them (and links carry)."""
+    """Every catalogue activation as the pages' multiselects show them (and links carry)."""
     from actlab import activations
 
     return [activations.display_name(name) for name in activations.names()]
+
+
+ALL = len(all_activation_labels())  # 25 when issue 12 was filed, 31 since the 2026 additions
 
 
 def gradients_query(labels: list[str], depth: int, width: int, seed: int) -> str:
@@ -78,7 +82,7 @@ def gradients_query(labels: list[str], depth: int, width: int, seed: int) -> str
 
 
 def explorer_queries(views: int, seed: int = 0) -> list[str]:
-    """``views`` Explorer links, all 25 functions with f″, no two alike (x range, threshold,
+    """``views`` Explorer links, every catalogue function with f″, no two alike (x range, threshold,
     resolution), so every view is a cache miss."""
     rng = random.Random(seed)
     pairs = [(a, b) for i, a in enumerate(X_GRID) for b in X_GRID[i + 1 :]]
@@ -207,12 +211,12 @@ def run_finding(
 
 
 def finding_gradients(meter: Meter, result: FindingResult, args: argparse.Namespace) -> None:
-    """Finding 1: all 25 activations at depth 50 x width 512, seeds 7 and 8."""
+    """Finding 1: every catalogue activation at depth 50 x width 512, seeds 7 and 8."""
     labels = all_activation_labels()
     for seed in (7, 8):
         query = gradients_query(labels, 50, 512, seed)
         result.requests.append(
-            meter.request(f"25 activations, L=50, w=512, seed {seed}", "gradients", query)
+            meter.request(f"{ALL} activations, L=50, w=512, seed {seed}", "gradients", query)
         )
     try:
         from actlab import activations, budget, gradients
@@ -243,8 +247,8 @@ def finding_explorer(meter: Meter, result: FindingResult, args: argparse.Namespa
 
 
 FINDINGS = {
-    1: ("Gradients: 25 activations x depth 50 x width 512", finding_gradients),
-    2: ("Explorer caches: views at 25 functions x 3201 points with f''", finding_explorer),
+    1: (f"Gradients: {ALL} activations x depth 50 x width 512", finding_gradients),
+    2: (f"Explorer caches: views at {ALL} functions x 3201 points with f''", finding_explorer),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+import pandas as pd
 import streamlit as st
 
 from actlab import activations, budget, explorer, memory, properties
@@ -122,6 +125,14 @@ curves = guarded(lambda: cached_curves(selection, x_min, x_max, points))
 if curves is None:
     end_page()
 view = (selection, x_min, x_max, points, threshold)
+
+
+def table_of_view() -> pd.DataFrame:
+    """The view's table, fetched from the cache when a download is clicked: the session keeps
+    this function until its next run, not a 5 MB table (see ui.export.chart_with_downloads)."""
+    return cached_curves(selection, x_min, x_max, points).table
+
+
 if not curves.undefined.empty:
     st.warning(literal(explorer.left_out_note(curves.undefined)), icon=":material/warning:")
 
@@ -140,13 +151,13 @@ predict_then_reveal(
 f_column, df_column = st.columns(2)
 with f_column:
     st.subheader("f(x)")
-    chart_with_downloads(cached_chart_spec("f", *view), curves.table, "activations_f")
+    chart_with_downloads(partial(cached_chart_spec, "f", *view), table_of_view, "activations_f")
 with df_column:
     st.subheader("f′(x): the factor a gradient is multiplied by")
-    chart_with_downloads(cached_chart_spec("df", *view), curves.table, "activations_df")
+    chart_with_downloads(partial(cached_chart_spec, "df", *view), table_of_view, "activations_df")
 if show_second:
     st.subheader("f″(x): curvature (autograd with create_graph)")
-    chart_with_downloads(cached_chart_spec("d2f", *view), curves.table, "activations_d2f")
+    chart_with_downloads(partial(cached_chart_spec, "d2f", *view), table_of_view, "activations_d2f")
 
 st.subheader("Does autograd agree with the formula?")
 st.caption(
@@ -155,7 +166,8 @@ st.caption(
 )
 left, right = st.columns([3, 2])
 with left:
-    chart_with_downloads(cached_chart_spec("check", *view), curves.table, "derivative_check")
+    check_spec = partial(cached_chart_spec, "check", *view)
+    chart_with_downloads(check_spec, table_of_view, "derivative_check")
 right.dataframe(
     curves.check,
     hide_index=True,
@@ -215,7 +227,7 @@ for i, (name, picture) in enumerate(images.pictures.items(), start=1):
 
 st.download_button(
     "Download plotted data (CSV)",
-    lambda: curves.table.to_csv(index=False).encode(),  # made on click, not on every rerun
+    lambda: table_of_view().to_csv(index=False).encode(),  # made on click, not on every rerun
     file_name="activations.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -43,3 +43,54 @@ def test_cached_streamlit_spec_exports_the_same_drawing(chart):
     svg = chart_svg(spec)
     assert "ReLU" in svg and "Tanh" in svg
     assert chart_png(spec, scale=1)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_downloads_made_from_functions_keep_neither_table_nor_spec(monkeypatch):
+    """Streamlit keeps a session's download callables until its next run (and a closed tab's
+    session for minutes): given functions, they must hold those, not the data."""
+    from functools import partial
+
+    import altair as alt
+    import pandas as pd
+
+    from ui import export
+
+    made = []
+
+    class Column:
+        def download_button(self, label, make, **kwargs):
+            made.append(make)
+
+    monkeypatch.setattr(export, "draw", lambda spec: None)
+    monkeypatch.setattr(export.st, "columns", lambda n, **kwargs: [Column() for _ in range(n)])
+    monkeypatch.setattr(export, "presenting", lambda: True)
+
+    def table(rows: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": range(rows), "y": range(rows)})
+
+    def chart(rows: int) -> alt.Chart:
+        return alt.Chart(table(rows)).mark_line().encode(x="x:Q", y="y:Q")
+
+    export.chart_with_downloads(partial(chart, 50), partial(table, 50), "t")
+
+    def held(function, seen=None) -> list:
+        """Everything a callable's closure cells and partial arguments reach (functions walked)."""
+        seen = seen if seen is not None else []
+        cells = [c.cell_contents for c in getattr(function, "__closure__", None) or ()]
+        if isinstance(function, partial):
+            cells += [function.func, *function.args, *function.keywords.values()]
+        for value in cells:
+            if any(value is s for s in seen):
+                continue
+            seen.append(value)
+            if callable(value) and not isinstance(value, type):
+                held(value, seen)
+        return seen
+
+    for make in made:
+        kept = held(make)
+        assert not any(isinstance(v, pd.DataFrame | alt.TopLevelMixin) for v in kept)
+        assert not any(isinstance(v, dict) and "datasets" in v for v in kept)
+    png, svg, csv = (make() for make in made)
+    assert png.startswith(b"\x89PNG") and "<svg" in str(svg)[:300]
+    assert csv.decode().splitlines()[:2] == ["x,y", "0,0"]

@@ -9,6 +9,8 @@ theme.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -37,10 +39,14 @@ def presenting() -> bool:
     return bool(st.session_state.get(PRESENTING, False))
 
 
+def cacheable_or_dict(chart: alt.TopLevelMixin | dict) -> dict:
+    """A spec dict as it is, an Altair chart as its ``cacheable_spec``."""
+    return chart if isinstance(chart, dict) else cacheable_spec(chart)
+
+
 def themed_spec(chart: alt.TopLevelMixin | dict) -> dict:
     """The chart's Vega-Lite spec in this view's theme."""
-    spec = chart if isinstance(chart, dict) else cacheable_spec(chart)
-    return themed(spec, presenting())
+    return themed(cacheable_or_dict(chart), presenting())
 
 
 def draw(
@@ -57,18 +63,46 @@ def draw(
     target.vega_lite_chart(themed_spec(chart), width=width, theme=None)
 
 
-def chart_with_downloads(chart: alt.TopLevelMixin | dict, data: pd.DataFrame, name: str) -> None:
+ChartLike = alt.TopLevelMixin | dict
+
+
+def chart_with_downloads(
+    chart: ChartLike | Callable[[], ChartLike],
+    data: pd.DataFrame | Callable[[], pd.DataFrame],
+    name: str,
+) -> None:
     """The chart plus PNG, SVG and CSV downloads named after ``name``.
 
     ``chart`` may be an Altair chart or its cached Vega-Lite spec: building and validating an
     Altair spec costs ~80 ms, which a page with several charts should not pay on every rerun.
+
+    The files are made on click by callables Streamlit keeps with the session until its next
+    run, and a closed tab's session lives on for ``server.disconnectedSessionTTL``. A page with
+    large data therefore passes ``chart`` and ``data`` as functions that fetch them again from
+    its caches (``functools.partial(cached_spec, ...)``): then a session keeps the cache keys,
+    not megabytes of tables (the Explorer at 31 functions x 3201 points held ~9 MB per session).
     """
-    spec = themed_spec(chart)
+    spec = themed_spec(chart() if callable(chart) else chart)
     draw(spec)
+    view_presenting = presenting()  # the click is served outside the script run: read it now
+
+    if callable(chart):  # fetched again on click: the session keeps the function, not the spec
+
+        def spec_on_click() -> dict:
+            return themed(cacheable_or_dict(chart()), view_presenting)
+
+    else:
+
+        def spec_on_click() -> dict:
+            return spec
+
+    def csv_on_click() -> bytes:
+        return (data() if callable(data) else data).to_csv(index=False).encode()
+
     formats = [
-        ("PNG", lambda: chart_png(spec), "png", "image/png", ":material/image:"),
-        ("SVG", lambda: chart_svg(spec), "svg", "image/svg+xml", ":material/draw:"),
-        ("CSV", lambda: data.to_csv(index=False).encode(), "csv", "text/csv", ":material/table:"),
+        ("PNG", lambda: chart_png(spec_on_click()), "png", "image/png", ":material/image:"),
+        ("SVG", lambda: chart_svg(spec_on_click()), "svg", "image/svg+xml", ":material/draw:"),
+        ("CSV", csv_on_click, "csv", "text/csv", ":material/table:"),
     ]
     for column, (label, make, extension, mime, icon) in zip(
         st.columns(len(formats), width=420, gap="small"), formats, strict=True

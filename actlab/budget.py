@@ -38,7 +38,8 @@ CACHE_TTL_SECONDS = 60 * MINUTE
 RELEASE_MEMORY_EVERY_SECONDS = 10.0
 # And a background thread does the same when resident memory grew by KEEPER_GROWTH_BYTES
 # (checked every KEEPER_SECONDS) or stayed that far above its floor for KEEPER_IDLE_SECONDS:
-# expired sessions' memory comes back on an idle server (sessions expire 120 s after leaving).
+# expired sessions' memory comes back on an idle server (a closed tab's session expires after
+# 30 s: server.disconnectedSessionTTL in .streamlit/config.toml).
 KEEPER_SECONDS = 15.0
 KEEPER_GROWTH_BYTES = 64 * MiB
 KEEPER_IDLE_SECONDS = 60.0

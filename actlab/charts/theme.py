@@ -25,14 +25,17 @@ LINE_WIDTH = 2.5
 def chart_config(presenting: bool = False) -> dict[str, Any]:
     """The Vega-Lite ``config`` for every chart in this view."""
     label, title, heading = LABEL_SIZE[presenting], TITLE_SIZE[presenting], HEADING_SIZE[presenting]
-    axis = {
+    # Label and title text of axes, facet headers and legends: one style.
+    text = {
         "labelColor": TEXT,
         "titleColor": TEXT,
         "labelFontSize": label,
         "titleFontSize": title,
-        "titleFontWeight": 600,
         "labelFont": FONT,
         "titleFont": FONT,
+    }
+    axis = text | {
+        "titleFontWeight": 600,
         "domainColor": MUTED,
         "tickColor": MUTED,
         "gridColor": GRID,
@@ -42,21 +45,9 @@ def chart_config(presenting: bool = False) -> dict[str, Any]:
     return {
         "font": FONT,
         "axis": axis,
-        "header": {
-            "labelColor": TEXT,
-            "titleColor": TEXT,
-            "labelFontSize": label,
-            "titleFontSize": title,
-            "labelFont": FONT,
-            "titleFont": FONT,
-        },
-        "legend": {
-            "labelColor": TEXT,
-            "titleColor": TEXT,
-            "labelFontSize": label,
-            "titleFontSize": title,
-            "labelFont": FONT,
-            "titleFont": FONT,
+        "header": text,
+        "legend": text
+        | {
             "labelLimit": 400,
             "symbolOpacity": 1,
             "symbolStrokeWidth": 3,

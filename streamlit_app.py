@@ -20,7 +20,13 @@ from ui.frame import (
 )
 from ui.lessons import HOME, LESSONS, key_prefix
 
-st.set_page_config(page_title="actlab — activation-function lab", page_icon="📈", layout="wide")
+st.set_page_config(
+    page_title="actlab — activation-function lab",
+    page_icon="📈",
+    layout="wide",
+    # A presenter's link opens with the sidebar folded: the projector shows the lesson.
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "true" else "auto",
+)
 
 PAGES = {
     "Start": [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, default=True)],

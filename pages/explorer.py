@@ -153,7 +153,7 @@ with f_column:
     st.subheader("f(x)")
     chart_with_downloads(partial(cached_chart_spec, "f", *view), table_of_view, "activations_f")
 with df_column:
-    st.subheader("f′(x): the factor a gradient is multiplied by")
+    st.subheader("f′(x): the gradient's multiplier")
     chart_with_downloads(partial(cached_chart_spec, "df", *view), table_of_view, "activations_df")
 if show_second:
     st.subheader("f″(x): curvature (autograd with create_graph)")

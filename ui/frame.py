@@ -23,7 +23,9 @@ ECHO_CHARS = 40  # a link value quoted in a notice is cut to this
 PRESENTER_CSS = """
 <style>
 html { font-size: 21px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMainBlockContainer"] {
+  max-width: 100%; padding: 3rem 2rem 2rem 2rem;  /* the first chart above a 720 px fold */
+}
 </style>
 """
 

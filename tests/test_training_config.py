@@ -28,14 +28,20 @@ from actlab.training import ActivationSpec, TrainingConfig
         ({"dataset": "cifar"}, "unknown dataset 'cifar'"),
         ({"device": "tpu"}, "device must be one of auto, cpu, cuda; got 'tpu'"),
         ({"hidden": (4096, 4096)}, "weights in all models together is over"),
+        ({"validation_share": 1}, "would hold out every training image"),
+        ({"patience": 3}, "early stopping \\(patience\\) needs a validation split"),
+        ({"architecture": "resnet"}, "architecture must be one of mlp, lenet5, snn_cnn"),
+        ({"init": "orthogonal"}, "init must be one of default, xavier"),
+        ({"dropout": 0.95}, "dropout"),
+        ({"activations": ("elu(alpha=x)",)}, "parameter alpha of 'elu\\(alpha=x\\)' must be a number"),
         (
             {
                 "activations": ("relu", "tanh", "gelu", "silu"),
                 "hidden": (1024,),
-                "batch_size": 1024,
+                "batch_size": 2048,
             },
-            r"batch 1024 × 4,096 units in the widest layer of all models is 4,194,304 values per "
-            r"step, over the 1,048,576 this server allows",
+            r"batch 2048 × 4,096 units in the widest layer of all models is 8,388,608 values per "
+            r"step, over the 4,194,304 this server allows",
         ),
     ],
 )
@@ -47,10 +53,12 @@ def test_bad_config_values_are_named(changes, message):
 def test_memory_caps_admit_their_limits_exactly():
     widest = TrainingConfig(activations=("relu", "tanh", "gelu", "silu"), hidden=(512,))
     assert widest.widest_layer_units == 2048
-    with pytest.raises(ValueError, match="over the 1,048,576"):
-        TrainingConfig(activations=("relu", "tanh", "gelu", "silu"), hidden=(512,), batch_size=1024)
+    with pytest.raises(ValueError, match="over the 4,194,304"):
+        TrainingConfig(
+            activations=("relu", "tanh", "gelu", "silu"), hidden=(1024,), batch_size=2048
+        )
     at_cap = TrainingConfig(
-        activations=("relu", "tanh", "gelu", "silu"), hidden=(256,), batch_size=1024
+        activations=("relu", "tanh", "gelu", "silu"), hidden=(1024,), batch_size=1024
     )
     assert at_cap.batch_size * at_cap.widest_layer_units == training.MAX_STEP_UNITS
     seeds = TrainingConfig(activations=("relu",), hidden=(64, 300), seeds=(0, 1, 2))
@@ -105,7 +113,7 @@ def test_training_steps_and_the_step_cap():
 def test_both_presets_fit_the_default_cap_and_the_issues_flood_does_not():
     caps = (training.MAX_TRAINING_FLOPS, training.MAX_TRAINING_STEPS)
     for n_train in (5_000, 60_000):  # the bundled copy; a downloaded full dataset
-        for preset in training.PRESETS.values():
+        for preset in training.BASIC_PRESETS.values():
             config = TrainingConfig(**preset)
             assert training.budget_problem(config, n_train, 10_000, *caps) is None
     quick = TrainingConfig(**training.PRESETS["quick comparison"])

@@ -192,7 +192,7 @@ def test_torch_nn_tutorial_experiment_output_functions():
 def test_evaluation_chunks_hold_no_more_than_a_training_step():
     data = training.tensor_data(small())
     wide = TrainingConfig(activations=("relu", "tanh"), hidden=(1500,), batch_size=16)
-    assert training.Evaluator(data, wide).chunk == training.MAX_STEP_UNITS // 3000 == 349
+    assert training.Evaluator(data, wide).chunk == training.MAX_STEP_UNITS // 3000 == 1398
     assert training.Evaluator(data, small()).chunk == 2000
 
 

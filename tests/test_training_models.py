@@ -175,3 +175,74 @@ def test_dropout_is_on_while_training_and_off_while_evaluating():
     model.eval()
     plain = training.build_model(replace(config, dropout=0.0), 784, 10).eval()
     torch.testing.assert_close(model(x), plain(x))
+
+
+def per_model_cnn(net, classes, layers, name):
+    """A textbook nn.Sequential of nn.Conv2d / pooling / nn.Linear for one member, loaded with
+    ``layers`` (``member_weights``' order)."""
+    modules, convs, linears = [], [], []
+    in_channels = 1
+    for conv in net.convs:
+        c = torch.nn.Conv2d(in_channels, conv.channels, conv.kernel, padding=conv.padding)
+        pool = torch.nn.AvgPool2d(2) if conv.pool == "avg" else torch.nn.MaxPool2d(2)
+        act = activations.module(name)
+        modules += [c, act, pool] if conv.order == "act_pool" else [c, pool, act]
+        convs.append(c)
+        in_channels = conv.channels
+    modules.append(torch.nn.Flatten())
+    sizes = (net.flat_features, *net.dense, classes)
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
+        linear = torch.nn.Linear(a, b)
+        modules.append(linear)
+        linears.append(linear)
+        if i < len(sizes) - 2:
+            modules.append(activations.module(name))
+    with torch.no_grad():
+        for module, (w, b) in zip(convs + linears, layers, strict=True):
+            module.weight.copy_(w)
+            module.bias.copy_(b)
+    return torch.nn.Sequential(*modules)
+
+
+@pytest.mark.parametrize("architecture", ["lenet5", "snn_cnn"])
+def test_grouped_conv_cnn_equals_per_model_conv2d_models_fed_the_same_batches(architecture):
+    """Two seeds (each its own batches) × three activations in grouped convolutions, against
+    six plain nn.Conv2d models trained on the same batches with SGD and momentum."""
+    names = ("relu", "sigmoid", "selu")
+    seeds = (0, 3)
+    net = training.CONV_NETS[architecture]
+    fns = [activations.function(n) for n in names]
+    model = training.StackedCNN(net, 10, fns, seeds, inits=["default", "xavier", "lecun_normal"])
+    initial = {(s, a): model.member_weights(s, a) for s in range(2) for a in range(3)}
+    assert initial[0, 0][0][0].equal(
+        training.initial_layers(
+            [(net.convs[0].channels, 1, net.convs[0].kernel, net.convs[0].kernel)], 0
+        )[0][0]
+    )
+    plain = {key: per_model_cnn(net, 10, layers, names[key[1]]) for key, layers in initial.items()}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    optimizers = {
+        k: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9) for k, m in plain.items()
+    }
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        x = torch.randn(2, 16, 1, 28, 28, generator=generator)
+        y = torch.randint(0, 10, (2, 16), generator=generator)
+        logits = model(x)
+        assert logits.shape == (2, 3, 16, 10)
+        for (s, a), m in plain.items():
+            torch.testing.assert_close(logits[s, a], m(x[s]), rtol=1e-4, atol=1e-5)
+        losses, _ = training.member_losses(logits, y, None)
+        optimizer.zero_grad()
+        losses.sum().backward()
+        optimizer.step()
+        for (s, _a), m in plain.items():
+            loss = F.cross_entropy(m(x[s]), y[s])
+            optimizers[s, _a].zero_grad()
+            loss.backward()
+            optimizers[s, _a].step()
+    for (s, a), m in plain.items():
+        want = [p.detach() for p in m.parameters()]
+        got = [t for layer in model.member_weights(s, a) for t in layer]
+        for g, w in zip(got, want, strict=True):
+            torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)

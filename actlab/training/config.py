@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
 import torch.nn.functional as F
@@ -64,11 +64,12 @@ DEVICES = ("auto", "cpu", "cuda")
 INPUT_PIXELS = 28 * 28
 # Memory caps of one run, all members together (two runs at once must fit a small server):
 # weights (each with gradient and two Adam moments, 16 bytes) and the widest layer's outputs of
-# one step, samples × units (a handful of such float32 tensors are alive at once).
+# one step, samples × units (a handful of such float32 tensors are alive at once: 16 MiB each
+# at the cap, which admits d2l's LeNet at its batch of 256 with two activations, 2.4 M values).
 # A script that runs a full protocol (bench/reproduce_presets.py) may raise them through the
 # environment; a server keeps the defaults.
 MAX_PARAMETERS = int(os.environ.get("ACTLAB_MAX_PARAMETERS", "4000000"))
-MAX_STEP_UNITS = int(os.environ.get("ACTLAB_MAX_STEP_UNITS", str(2**20)))  # 4 × 256 × batch 1024
+MAX_STEP_UNITS = int(os.environ.get("ACTLAB_MAX_STEP_UNITS", str(2**22)))  # 4 × 1024 × batch 1024
 # Compute caps of one run started from a page (``budget_problem``): estimated FLOPs
 # (``training_flops``) and optimizer steps, whose fixed cost (~1.5-6 ms each on 2 cores, by the
 # number of models) dominates small batches. bench/bench_training_budget.py on the 2-core VM
@@ -76,7 +77,7 @@ MAX_STEP_UNITS = int(os.environ.get("ACTLAB_MAX_STEP_UNITS", str(2**20)))  # 4 �
 MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "2e12"))
 MAX_TRAINING_STEPS = float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000"))
 # The values the MNIST page offers (every preset's among them).
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 0.9, 1.0, 3.0)
 MOMENTA = (0.0, 0.5, 0.9, 0.95, 0.99)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
 TRAIN_LIMITS = (0, 1000, 2000, 5000, 10000, 20000, 30000)  # 0: every training image
@@ -186,11 +187,39 @@ class ActivationSpec:
         return activations.function(self.name, **dict(self.params))
 
 
+def parse_activation(text: str) -> ActivationSpec:
+    """``"relu"`` or ``"leaky_relu(negative_slope=0.1)"`` (a catalogue name with parameters, as
+    a preset writes it and a form lists it) → ``ActivationSpec``."""
+    name, _, rest = text.partition("(")
+    if not rest:
+        return ActivationSpec(text)
+    if not rest.endswith(")"):
+        raise ValueError(f"an activation with parameters reads like 'elu(alpha=0.5)', got {text!r}")
+    params = []
+    for part in filter(None, (p.strip() for p in rest[:-1].split(","))):
+        key, equals, value = part.partition("=")
+        if not equals:
+            raise ValueError(f"parameter {part!r} of {text!r} has no value")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"parameter {key.strip()} of {text!r} must be a number") from None
+        params.append((key.strip(), validate.number(key.strip(), number, -1e6, 1e6)))
+    return ActivationSpec(name.strip(), tuple(params))
+
+
+def activation_text(spec: ActivationSpec) -> str:
+    """``parse_activation``'s inverse for catalogue members."""
+    if not spec.params:
+        return spec.name
+    return f"{spec.name}({', '.join(f'{k}={v:g}' for k, v in spec.params)})"
+
+
 def as_spec(value: ActivationSpec | str) -> ActivationSpec:
     if isinstance(value, ActivationSpec):
         return value
     if isinstance(value, str):
-        return ActivationSpec(value)
+        return parse_activation(value)
     raise ValueError(f"an activation must be a name or an ActivationSpec, got {value!r}")
 
 
@@ -365,10 +394,12 @@ class TrainingConfig:
         return self._member_costs()[2] * self.models
 
 
-# Ready-made experiments (``TrainingConfig`` keyword arguments).
-PRESETS: dict[str, dict[str, Any]] = {
+# Ready-made experiments (``TrainingConfig`` keyword arguments); ``presets.PRESETS`` adds the
+# published protocols.
+BASIC_PRESETS: dict[str, dict[str, Any]] = {
     # Four common activations on the 5,000 bundled digits: a few seconds on 2 CPU cores.
     "quick comparison": {
+        "dataset": "mnist",
         "activations": ("relu", "tanh", "sigmoid", "gelu"),
         "hidden": (128,),
         "compare_at": "hidden",
@@ -385,6 +416,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # "What is torch.nn really?": logistic regression 784 -> 10, plain SGD, lr 0.5, batch 64,
     # 2 epochs, pixels / 255, with the function fed to nll_loss swapped.
     "torch.nn tutorial experiment": {
+        "dataset": "mnist",
         "activations": ("log_softmax", "softmax", "sigmoid", "tanh"),
         "hidden": (),
         "compare_at": "output",
@@ -425,14 +457,23 @@ def format_hidden(hidden: tuple[int, ...]) -> str:
     return ", ".join(str(width) for width in hidden) or "none"
 
 
+# The fields a form shows (the rest: where the data comes from, the device).
+FORM_FIELDS = tuple(
+    f.name for f in fields(TrainingConfig) if f.name not in ("source", "folder", "device")
+)
+
+
 def form_values(preset: dict[str, Any]) -> dict[str, Any]:
-    """What a form shows for ``preset`` (``TrainingConfig`` keywords): activations as a list of
-    names, hidden widths as text, seeds as a count, ``train_limit`` 0 for every image."""
-    return preset | {
-        "activations": list(preset["activations"]),
-        "hidden": format_hidden(preset["hidden"]),
-        "seeds": len(preset["seeds"]),
-        "train_limit": preset["train_limit"] or 0,
+    """What a form shows for ``preset`` (``TrainingConfig`` keywords; unnamed fields take their
+    defaults): activations as a list of texts (``activation_text``), hidden widths as text (a
+    CNN's dense layers), seeds as a count, ``train_limit`` 0 for every image."""
+    config = TrainingConfig(**preset)
+    values = {name: getattr(config, name) for name in FORM_FIELDS}
+    return values | {
+        "activations": [activation_text(spec) for spec in config.activations],
+        "hidden": format_hidden(config.hidden),
+        "seeds": len(config.seeds),
+        "train_limit": config.train_limit or 0,
     }
 
 

@@ -1,0 +1,369 @@
+"""Published activation comparisons as presets: each protocol, its source, its published figures.
+
+Every number below was read from its source (the file and commit named beside it) before it was
+written here; a figure a source does not print is ``None`` and the view says "not published".
+``server_config`` turns a protocol that is over a server's caps into a labelled quick mode
+(fewer seeds, then fewer epochs, then fewer training images), and ``deviations`` says, in words,
+how a run differs from its protocol: the results view prints that above the table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from actlab.training.config import (
+    ARCHITECTURE_LABELS,
+    BASIC_PRESETS,
+    DROPOUT_LABELS,
+    INIT_LABELS,
+    INPUT_SCALING_LABELS,
+    TRAIN_LIMITS,
+    TrainingConfig,
+    budget_problem,
+    training_samples,
+)
+from actlab.training.results import TrainingResult, selected_rows
+
+
+@dataclass(frozen=True)
+class Published:
+    """One source's figures: ``accuracy[i]`` is the test accuracy in percent of the protocol's
+    ``i``-th activation (``None``: the source prints none for it)."""
+
+    label: str
+    accuracy: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A published comparison: the protocol as ``TrainingConfig`` keywords, where it comes from,
+    what it printed, and what the protocol's own size is (``full_train``: training images
+    before the validation split)."""
+
+    name: str
+    source: str  # one line: who, what, where (file and commit)
+    url: str
+    protocol: dict[str, Any]
+    published: tuple[Published, ...]
+    full_train: int = 60_000
+    notes: str = ""  # what the protocol does that the reproduction cannot do exactly
+
+    def config(self, **changes: Any) -> TrainingConfig:
+        """The protocol as a ``TrainingConfig`` (three seeds: the published runs are one each;
+        the seeds give the min–max beside them)."""
+        return TrainingConfig(**(self.protocol | changes))
+
+
+UVA = Reproduction(
+    name="UvA DL tutorial 3: six activations, Fashion-MNIST MLP",
+    source=(
+        "Phillip Lippe, UvA Deep Learning course, tutorial 3 'Activation functions' "
+        "(phlippe/uvadlc_notebooks, docs/tutorial_notebooks/tutorial3/Activation_Functions.ipynb "
+        "and JAX/tutorial3/Activation_Functions.ipynb, commit 0da8037), printed outputs"
+    ),
+    url="https://uvadlc-notebooks.readthedocs.io/en/latest/tutorial_notebooks/tutorial3/Activation_Functions.html",
+    protocol={
+        "dataset": "fashion-mnist",
+        "activations": (
+            "sigmoid",
+            "tanh",
+            "relu",
+            "leaky_relu(negative_slope=0.1)",
+            "elu",
+            "silu",
+        ),
+        "hidden": (512, 256, 256, 128),
+        "architecture": "mlp",
+        "compare_at": "hidden",
+        "optimizer": "sgd",
+        "lr": 0.01,
+        "momentum": 0.9,
+        "batch_size": 256,
+        "epochs": 50,
+        "patience": 7,
+        "validation_share": 6,  # random_split(train, [50000, 10000])
+        "drop_last": True,
+        "input_scaling": "normalize_half",
+        "init": "default",
+        "dropout": 0.0,
+        "seeds": (0, 1, 2),
+        "train_limit": None,
+        "evals_per_epoch": 1,
+    },
+    published=(
+        Published("published (PyTorch)", (10.00, 87.59, 88.62, 88.92, 87.27, 88.73)),
+        Published("published (JAX)", (78.46, 88.57, 88.65, 88.33, 88.32, 88.33)),
+    ),
+    notes=(
+        "One run each, seed 42. The PyTorch and JAX notebooks run the same protocol (the JAX one "
+        "draws weights and biases from U(±1/√fan_in), close to PyTorch's default); sigmoid "
+        "ends at 10 % in one and 78 % in the other: a knife-edge run, where a seed decides. "
+        "The validation split here is the seed-42 rule of actlab (not the notebook's "
+        "random_split after set_seed(42)); LeakyReLU's slope is 0.1 and Swish is x·σ(x)."
+    ),
+)
+
+SNN_MLP = Reproduction(
+    name="Self-normalizing networks: ReLU vs SELU, MNIST MLP",
+    source=(
+        "Klambauer et al. 2017, the authors' PyTorch tutorial "
+        "(bioinf-jku/SNNs, Pytorch/SelfNormalizingNetworks_MLP_MNIST.ipynb), printed outputs"
+    ),
+    url="https://github.com/bioinf-jku/SNNs/blob/master/Pytorch/SelfNormalizingNetworks_MLP_MNIST.ipynb",
+    protocol={
+        "dataset": "mnist",
+        "activations": ("relu", "selu"),
+        "hidden": (512, 256),
+        "architecture": "mlp",
+        "compare_at": "hidden",
+        "optimizer": "sgd",
+        "lr": 1e-3,
+        "momentum": 0.0,
+        "batch_size": 128,
+        "epochs": 20,
+        "patience": 0,  # no early stopping: the best validation epoch's model is tested
+        "validation_share": 6,
+        "drop_last": True,
+        "input_scaling": "normalize_mnist",
+        "init": "lecun_for_selu",
+        "dropout": 0.05,
+        "dropout_kind": "alpha_for_selu",
+        "seeds": (0, 1, 2),
+        "train_limit": None,
+        "evals_per_epoch": 1,
+    },
+    published=(Published("published", (90.76, 92.04)),),
+    notes=(
+        "One unseeded run each. Validation accuracy after epoch 1: ReLU 54.21 %, SELU 80.90 % "
+        "(SELU's faster start). The tutorial's validation accuracy is the mean over batches of "
+        "128 with the last partial batch dropped; here it is over all held-out images."
+    ),
+)
+
+SNN_CNN = Reproduction(
+    name="Self-normalizing networks: ReLU vs SELU, MNIST small CNN",
+    source=(
+        "Klambauer et al. 2017, the authors' PyTorch tutorial "
+        "(bioinf-jku/SNNs, Pytorch/SelfNormalizingNetworks_CNN_MNIST.ipynb), printed outputs"
+    ),
+    url="https://github.com/bioinf-jku/SNNs/blob/master/Pytorch/SelfNormalizingNetworks_CNN_MNIST.ipynb",
+    protocol=SNN_MLP.protocol | {"architecture": "snn_cnn", "hidden": (512,)},
+    published=(Published("published", (94.58, 95.91)),),
+    notes=(
+        "One unseeded run each. Validation accuracy after epoch 1: ReLU 36.78 %, SELU 81.49 %. "
+        "SELU's convolutions get LeCun-normal weights too; dropout only after the dense layer."
+    ),
+)
+
+D2L_LENET = Reproduction(
+    name="d2l LeNet-5: sigmoid (as in the book) vs ReLU, Fashion-MNIST",
+    source=(
+        "Zhang, Lipton, Li, Smola, Dive into Deep Learning, 'Convolutional Neural Networks "
+        "(LeNet)' (d2l-ai/d2l-en v0.17.6 chapter_convolutional-neural-networks/lenet.md: lr 0.9, "
+        "10 epochs, batch 256, Xavier init; printed output in d2l-ai/d2l-pytorch-colab, "
+        "lenet.ipynb: 'loss 0.462, train acc 0.826, test acc 0.806')"
+    ),
+    url="https://d2l.ai/chapter_convolutional-neural-networks/lenet.html",
+    protocol={
+        "dataset": "fashion-mnist",
+        "activations": ("sigmoid", "relu"),
+        "architecture": "lenet5",
+        "compare_at": "hidden",
+        "optimizer": "sgd",
+        "lr": 0.9,
+        "momentum": 0.0,
+        "batch_size": 256,
+        "epochs": 10,
+        "patience": 0,
+        "validation_share": 0,  # no validation: the test accuracy after the last epoch
+        "drop_last": False,
+        "input_scaling": "divide_by_255",
+        "init": "xavier",
+        "dropout": 0.0,
+        "seeds": (0, 1, 2),
+        "train_limit": None,
+        "evals_per_epoch": 1,
+    },
+    published=(Published("published (book)", (80.6, None)),),
+    notes=(
+        "One unseeded run, sigmoid only: ReLU (with max-pooling) is the chapter's exercise, with "
+        "no printed figure. The current d2l edition trains with lr 0.1 and batch 128 and only "
+        "plots its curves; the figure above is the 0.17 edition's printed run."
+    ),
+)
+
+REPRODUCTIONS: dict[str, Reproduction] = {
+    "UvA tutorial 3 (Fashion-MNIST MLP)": UVA,
+    "SNN tutorial MLP (MNIST)": SNN_MLP,
+    "SNN tutorial CNN (MNIST)": SNN_CNN,
+    "d2l LeNet-5 (Fashion-MNIST)": D2L_LENET,
+}
+
+
+def page_preset(reproduction: Reproduction) -> dict[str, Any]:
+    """The protocol as the page's preset: three seeds where this server's memory caps allow
+    them (``MAX_PARAMETERS``, ``MAX_STEP_UNITS``), else one (the published runs are one each)."""
+    try:
+        reproduction.config()
+        return dict(reproduction.protocol)
+    except ValueError:
+        return reproduction.protocol | {"seeds": (0,)}
+
+
+# Every preset the MNIST page offers: the basic experiments, then the published protocols.
+PRESETS: dict[str, dict[str, Any]] = BASIC_PRESETS | {
+    name: page_preset(r) for name, r in REPRODUCTIONS.items()
+}
+
+
+# --- a protocol on a server -------------------------------------------------------------------
+
+
+def server_config(
+    config: TrainingConfig,
+    n_train: int,
+    n_test: int,
+    max_flops: float,
+    max_steps: float | None,
+) -> TrainingConfig | None:
+    """``config`` if it fits the caps; else its quick mode: one seed, then the most epochs that
+    fit, then the most training images (``TRAIN_LIMITS``) with one epoch. ``None`` if even the
+    smallest does not fit."""
+
+    def fits(candidate: TrainingConfig) -> bool:
+        return budget_problem(candidate, n_train, n_test, max_flops, max_steps) is None
+
+    if fits(config):
+        return config
+    quick = replace(config, seeds=config.seeds[:1])
+    if fits(quick):
+        return quick
+    for epochs in range(config.epochs - 1, 0, -1):
+        if fits(replace(quick, epochs=epochs)):
+            return replace(quick, epochs=epochs)
+    quick = replace(quick, epochs=1)
+    for limit in sorted((n for n in TRAIN_LIMITS if n), reverse=True):
+        if limit < training_samples(quick, n_train) and fits(replace(quick, train_limit=limit)):
+            return replace(quick, train_limit=limit)
+    return None
+
+
+_FIELD_WORDS = {
+    "lr": "learning rate",
+    "momentum": "momentum",
+    "batch_size": "batch size",
+    "optimizer": "optimizer",
+    "hidden": "hidden layers",
+    "compare_at": "comparison site",
+    "validation_share": "validation share (1/N)",
+    "patience": "patience",
+    "drop_last": "drop_last",
+    "dropout": "dropout",
+    "evals_per_epoch": "evaluations per epoch",
+}
+
+
+def deviations(
+    config: TrainingConfig, reproduction: Reproduction, n_train: int | None = None
+) -> list[str]:
+    """How a run of ``config`` on ``n_train`` training images (before the split) differs from
+    the protocol, one sentence each; empty when it is the protocol."""
+    protocol = reproduction.config()
+    out = []
+    if n_train is not None and n_train < reproduction.full_train:
+        out.append(
+            f"data: {n_train:,} training images instead of the protocol's "
+            f"{reproduction.full_train:,} (the full set is not on this machine)"
+        )
+    if config.epochs != protocol.epochs:
+        out.append(f"{config.epochs} epoch(s) instead of {protocol.epochs}")
+    if config.train_limit != protocol.train_limit:
+        out.append(f"a subset of {config.train_limit:,} training images")
+    if config.titles != protocol.titles:
+        out.append(f"activations {', '.join(config.titles)}")
+    labels = {
+        "input_scaling": INPUT_SCALING_LABELS,
+        "init": INIT_LABELS,
+        "architecture": ARCHITECTURE_LABELS,
+        "dropout_kind": DROPOUT_LABELS,
+    }
+    for f in fields(TrainingConfig):
+        name = f.name
+        if name in ("seeds", "epochs", "train_limit", "activations", "source", "folder", "device"):
+            continue
+        mine, theirs = getattr(config, name), getattr(protocol, name)
+        if mine == theirs or (name == "dropout_kind" and not config.dropout):
+            continue
+        if name in labels:
+            out.append(
+                f"{name.replace('_', ' ')}: {labels[name][mine]} (protocol: {labels[name][theirs]})"
+            )
+        elif name == "dataset":
+            out.append(f"dataset {mine} (protocol: {theirs})")
+        else:
+            word = _FIELD_WORDS.get(name, name)
+            out.append(f"{word} {mine} (protocol: {theirs})")
+    return out
+
+
+def matching(config: TrainingConfig) -> tuple[str, Reproduction] | None:
+    """The reproduction whose protocol ``config`` follows, allowing the quick mode's changes
+    (fewer seeds or epochs, a training subset) and nothing else."""
+    for name, reproduction in REPRODUCTIONS.items():
+        protocol = reproduction.config()
+        relaxed = replace(
+            config, seeds=protocol.seeds, epochs=protocol.epochs, train_limit=protocol.train_limit
+        )
+        same = all(
+            getattr(relaxed, f.name) == getattr(protocol, f.name)
+            for f in fields(TrainingConfig)
+            if f.name not in ("source", "folder", "device")
+        )
+        if same and config.epochs <= protocol.epochs and set(config.seeds) <= set(protocol.seeds):
+            return name, reproduction
+    return None
+
+
+# --- published versus measured ----------------------------------------------------------------
+
+
+def comparison_table(result: TrainingResult, reproduction: Reproduction) -> pd.DataFrame:
+    """One row per activation: each source's published test accuracy, the measured mean with
+    min and max over seeds (each seed's test accuracy at its selected checkpoint), and the
+    measured mean minus each published figure, all in percent (NaN: not published)."""
+    chosen = selected_rows(result.history)
+    rows = []
+    for index, title in enumerate(result.config.titles):
+        picked = chosen[chosen["activation"] == title]["test_accuracy"] * 100 if len(chosen) else []
+        measured = picked if len(picked) else pd.Series([math.nan])
+        row: dict[str, Any] = {"activation": title}
+        for published in reproduction.published:
+            value = published.accuracy[index] if index < len(published.accuracy) else None
+            row[published.label] = math.nan if value is None else value
+        row |= {
+            "measured mean": float(measured.mean()),
+            "min": float(measured.min()),
+            "max": float(measured.max()),
+            "seeds": len(picked),
+        }
+        for published in reproduction.published:
+            suffix = published.label.removeprefix("published").strip(" ()") or "published"
+            row[f"difference vs {suffix}"] = row["measured mean"] - row[published.label]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outside_spread(table: pd.DataFrame, reproduction: Reproduction) -> list[str]:
+    """Activations whose published figure lies outside the measured min–max band."""
+    out = []
+    for published in reproduction.published:
+        for _, row in table.iterrows():
+            value = row[published.label]
+            if np.isfinite(value) and not row["min"] <= value <= row["max"]:
+                out.append(f"{row['activation']} ({published.label})")
+    return out

@@ -18,8 +18,8 @@ from ui.export import cacheable_spec, chart_with_downloads, draw
 from ui.frame import end_page, guarded, lesson_header
 from ui.safe_text import literal
 
-PRESET_NAMES = ["custom", *training.PRESETS]
-DEFAULT = training.form_values(training.PRESETS["quick comparison"])
+PRESET_NAMES = ["custom", *training.BASIC_PRESETS]
+DEFAULT = training.form_values(training.BASIC_PRESETS["quick comparison"])
 # The control that shows each field of the form (``training.form_values``' names).
 KEYS = {
     "compare_at": "mn_at",
@@ -77,9 +77,10 @@ def viewer_id() -> str:
 
 def apply_preset() -> None:
     """Choosing a preset sets every control it names (a shared URL wins over the defaults)."""
-    preset = training.PRESETS.get(st.session_state["mn_preset"])
+    preset = training.BASIC_PRESETS.get(st.session_state["mn_preset"])
     if preset is not None:
-        st.session_state.update({KEYS[f]: v for f, v in training.form_values(preset).items()})
+        values = training.form_values(preset).items()
+        st.session_state.update({KEYS[f]: v for f, v in values if f in KEYS})
 
 
 @st.cache_data(show_spinner="Reading the dataset…", ttl=60, max_entries=16)

@@ -1,4 +1,10 @@
-"""actlab: the router. Declares the pages and the frame they share; pages do the rest."""
+"""actlab: the router. Declares the pages and the frame they share; pages do the rest.
+
+It draws the menu and the lesson's heading before importing torch and the rest (~2-3 s on a
+fresh server), so a link opened at the start of class shows the lesson at once. The pages live
+in app_pages/, not pages/: Streamlit runs a folder named pages/ as a legacy multipage app until
+this script's first run, showing its own list of the files instead of this menu.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,7 @@ import logging
 
 import streamlit as st
 
-from actlab import budget, memory
-from ui import bound
-from ui.catalogue import custom_activation_field
-from ui.frame import (
-    ROUTER_ACTIVE,
-    PageEnd,
-    notice_unusable_link_values,
-    presenter_controls,
-    presenter_toggle,
-    unexpected_error,
-    url_state,
-)
-from ui.lessons import HOME, LESSONS, key_prefix
+from ui.lessons import HOME, LESSONS, key_prefix, lesson_at
 
 st.set_page_config(
     page_title="actlab — activation-function lab",
@@ -35,11 +29,30 @@ PAGES = {
         for lesson in LESSONS
     ],
 }
+page = st.navigation(PAGES)
+lesson = lesson_at(page.url_path)
+if lesson is not None:  # what to look for, on screen before the heavy imports below
+    st.title(lesson.heading)
+    st.info(lesson.notice, icon=":material/visibility:")
+
+# Imported after the first paint on purpose (see the docstring).
+from actlab import budget, memory
+from ui import bound
+from ui.catalogue import custom_activation_field, custom_activation_problem
+from ui.frame import (
+    ROUTER_ACTIVE,
+    PageEnd,
+    formula_problem,
+    notice_unusable_link_values,
+    presenter_controls,
+    presenter_toggle,
+    unexpected_error,
+    url_state,
+)
 
 # Once per server: a thread that hands memory freed by expired sessions back to the OS.
 memory.keep_releasing(budget.KEEPER_SECONDS, budget.KEEPER_GROWTH_BYTES, budget.KEEPER_IDLE_SECONDS)
 
-page = st.navigation(PAGES)
 prefix = key_prefix(page.url_path)
 link_state = url_state()
 bound.start_run()
@@ -47,6 +60,8 @@ st.session_state[ROUTER_ACTIVE] = True
 
 presenter_panel, presenting = presenter_toggle(st.sidebar.container())
 custom_activation_field()
+if lesson is not None and custom_activation_problem():
+    formula_problem(custom_activation_problem())  # on the page too: presenting folds the sidebar
 with st.sidebar:
     st.caption("actlab · activation functions, seen. MNIST: LeCun, Cortes & Burges (bundled).")
 

@@ -51,7 +51,7 @@ import load_test  # noqa: E402  (a sibling script, not a package)
 PAGE = "mnist"
 START_TARGET_S = 30.0  # the newcomer's quick preset starts running within this
 GONE_TARGET_S = 10.0  # closed tabs' runs are gone within this
-LEARNING_RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "0.5", "1.0"]
+LEARNING_RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "0.5", "0.9"]
 OPTIMIZERS = ["Adam", "SGD"]  # the page shows actlab.optimizers.label of "adam", "sgd"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -170,7 +170,7 @@ def explorer_rerun_latency(reruns: int) -> dict:
     """Rerun times of the Explorer page with six functions, moved slider vs nothing changed."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "explorer.py"), default_timeout=600)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "explorer.py"), default_timeout=600)
 
     def run_clean() -> None:
         at.run()

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.lessons import HOME, LESSONS
 
-PAGE_FILES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def test_home_lists_every_lesson():
@@ -30,6 +30,15 @@ def test_every_page_runs_inside_the_router(page):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    lesson = next((lesson for lesson in LESSONS if lesson.path == page), None)
+    if lesson is not None:  # the router draws the lesson's heading and notice, once
+        assert [t.value for t in at.title] == [lesson.heading]
+        assert at.info[0].value == lesson.notice
+
+
+def test_every_lesson_has_a_heading_and_a_notice():
+    for lesson in LESSONS:
+        assert lesson.heading and len(lesson.notice) > 40, lesson.url_path
 
 
 def test_pages_draw_charts_and_bind_widgets_only_through_ui():

@@ -306,12 +306,12 @@ def test_default_cases_take_the_first_activations():
     assert (configs[1].hidden, configs[1].batch_size) == ((512,), 256)
     with pytest.raises(SystemExit, match="more activations"):
         bench_training.case_config(base, bench_training.Case(9, (8,), 8))
-    with pytest.raises(SystemExit, match="over the 1,048,576 this server allows"):
-        bench_training.case_config(base, bench_training.Case(4, (1024,), 512))
+    with pytest.raises(SystemExit, match="over the 4,194,304 this server allows"):
+        bench_training.case_config(base, bench_training.Case(4, (1024,), 2048))
 
 
 def test_server_training_reads_the_mnist_pages_own_caption():
-    page = (Path(__file__).resolve().parents[1] / "pages" / "mnist.py").read_text()
+    page = (Path(__file__).resolve().parents[1] / "app_pages" / "mnist.py").read_text()
     assert "training samples/s per model." in page  # the caption the bench parses
     caption = "device cpu · 4.9 s in all · 19,455 training samples/s per model."
     assert bench_server_training.SAMPLES.search(caption).group(1) == "19,455"

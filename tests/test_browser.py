@@ -132,10 +132,34 @@ def chart_count(page, timeout_ms: int = 60_000) -> int:
 
 
 def test_deep_link_on_a_fresh_server_runs_inside_the_router(server, page):
-    """The first request a new server sees is a shared link, not the home page."""
-    page.goto(f"{server}/explorer?ex_n=abc&ex_fns=ELU&ex_fns=Nope&present=true&hide=ex_x")
+    """The first request a new server sees is a shared link, not the home page.
+
+    Watched frame by frame from the moment of the request: whenever the sidebar shows a menu it
+    is the app's own (never Streamlit's automatic list of the pages/ folder), and the time to
+    the app's menu and to the page title on a fresh server is printed.
+    """
+    started = time.monotonic()
+    page.goto(
+        f"{server}/explorer?ex_n=abc&ex_fns=ELU&ex_fns=Nope&present=true&hide=ex_x",
+        wait_until="commit",
+    )
+    menu = page.locator('[data-testid="stSidebarNav"]')
+    title = page.get_by_role("heading", name="Activation Explorer")
+    menu_at = title_at = None
+    while time.monotonic() - started < 120 and title_at is None:
+        if menu_at is None and menu.count() and menu.is_visible():
+            menu_at = time.monotonic() - started
+            page.screenshot(path=str(SCREENSHOTS / "cold-start-first-menu.png"))
+            first_menu = menu.inner_text()
+            assert "Activation Explorer" in first_menu, f"not the app's menu: {first_menu!r}"
+            assert "streamlit app" not in first_menu, "Streamlit's automatic pages/ list was shown"
+        if title.count() and title.is_visible():
+            title_at = time.monotonic() - started
+        time.sleep(0.05)
+    assert menu_at is not None and title_at is not None, "no menu or no page title appeared"
+    print(f"\ncold start: app menu after {menu_at:.2f} s, page title after {title_at:.2f} s")
     wait_until_idle(page)
-    navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    navigation = menu.inner_text()
     assert "Activation Explorer" in navigation and "streamlit app" not in navigation
     toast = page.locator('[data-testid="stToast"]')
     expect(toast).to_contain_text("Resolution (points): “abc”")

@@ -73,7 +73,7 @@ def test_explorer_page_draws_a_formula_from_the_link():
     at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
     at.query_params["fx"] = SWISH  # as in a shared link: set before the session's first run
     at.run()
-    at.switch_page("pages/explorer.py")
+    at.switch_page("app_pages/explorer.py")
     at.query_params["ex_fx_beta"] = "2"
     at.run()
     assert not at.exception
@@ -88,7 +88,7 @@ def test_a_bad_formula_is_a_message_not_a_traceback():
     at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
     at.query_params["fx"] = "x.__class__"
     at.run()
-    at.switch_page("pages/explorer.py")
+    at.switch_page("app_pages/explorer.py")
     at.run()
     assert not at.exception
     assert any("attribute" in e.value.lower() for e in at.error)
@@ -113,7 +113,7 @@ def test_a_refused_formula_is_named_on_the_page_not_only_in_the_sidebar():
     at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
     at.query_params["fx"] = "X*2"
     at.run()
-    at.switch_page("pages/softmax.py")
+    at.switch_page("app_pages/softmax.py")
     at.run()
     assert not at.exception
     on_page = [e.value for e in at.main.error]
@@ -124,12 +124,12 @@ def test_a_refused_formula_is_named_on_the_page_not_only_in_the_sidebar():
 @pytest.mark.parametrize(
     ("page", "key", "link"),
     [
-        ("pages/nonlinearity.py", "nl_mid", {}),
-        ("pages/nonlinearity.py", "nl_fit", {}),
-        ("pages/gradients.py", "gr_act", {}),
-        ("pages/gradients.py", "gr_pairs", {"gr_tab": "Does it learn?"}),
-        ("pages/playground.py", "pg_act", {}),
-        ("pages/mnist.py", "mn_act", {}),
+        ("app_pages/nonlinearity.py", "nl_mid", {}),
+        ("app_pages/nonlinearity.py", "nl_fit", {}),
+        ("app_pages/gradients.py", "gr_act", {}),
+        ("app_pages/gradients.py", "gr_pairs", {"gr_tab": "Does it learn?"}),
+        ("app_pages/playground.py", "pg_act", {}),
+        ("app_pages/mnist.py", "mn_act", {}),
     ],
 )
 def test_the_typed_formula_is_offered_by_every_activation_selector(page, key, link):
@@ -152,7 +152,7 @@ def test_the_typed_formula_goes_in_between_the_two_layers():
     at = AppTest.from_file(app_path("streamlit_app.py"), default_timeout=120)
     at.query_params["fx"] = formula
     at.run()
-    at.switch_page("pages/nonlinearity.py")
+    at.switch_page("app_pages/nonlinearity.py")
     at.run()
     at.selectbox(key="nl_mid").set_value(A.custom_id(formula)).run()
     assert not at.exception

@@ -18,13 +18,13 @@ from apptest_helpers import open_via_router, rendered_markdown
 from ui.bound import KEY_PATTERN
 
 PAGES = [
-    "pages/explorer.py",
-    "pages/nonlinearity.py",
-    "pages/playground.py",
-    "pages/gradients.py",
-    "pages/softmax.py",
-    "pages/mnist.py",
-    "pages/gated.py",
+    "app_pages/explorer.py",
+    "app_pages/nonlinearity.py",
+    "app_pages/playground.py",
+    "app_pages/gradients.py",
+    "app_pages/softmax.py",
+    "app_pages/mnist.py",
+    "app_pages/gated.py",
 ]
 GLOBAL_KEYS = ["present", "fx"]
 MARKUP = [

@@ -53,7 +53,7 @@ def test_release_every_runs_at_most_once_per_interval(monkeypatch):
     assert len(calls) == 2
 
 
-PAGES = sorted((Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
+PAGES = sorted((Path(__file__).resolve().parents[1] / "app_pages").glob("*.py"))
 
 
 def cache_decorators(path: Path) -> list[tuple[str, dict[str, ast.expr]]]:

@@ -1,4 +1,4 @@
-"""AppTest for pages/explorer.py: runs clean, and widgets change what is drawn."""
+"""AppTest for app_pages/explorer.py: runs clean, and widgets change what is drawn."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from apptest_helpers import chart_data, chart_rows, chart_specs, run_page
 
 from actlab import activations, budget
 
-PAGE = "pages/explorer.py"
+PAGE = "app_pages/explorer.py"
 
 
 def test_default_view_draws_the_seed_four():

@@ -8,7 +8,7 @@ import pytest
 from actlab import gated
 from ui.lessons import LESSONS
 
-PAGE = "pages/gated.py"
+PAGE = "app_pages/gated.py"
 
 
 def test_page_renders_plane_partials_slices_and_diagonal():

@@ -1,4 +1,4 @@
-"""AppTest for pages/mnist.py: presets, a tiny live training, results, stop, and bad input."""
+"""AppTest for app_pages/mnist.py: presets, a tiny live training, results, stop, and bad input."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from actlab import datasets, training
 from actlab.bundled import BUNDLED_MNIST_DIR
 
-PAGE = "pages/mnist.py"
+PAGE = "app_pages/mnist.py"
 TINY = {"mn_ep": 1, "mn_hid": "16", "mn_lim": 1000, "mn_ev": 1}
 
 

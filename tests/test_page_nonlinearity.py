@@ -1,4 +1,4 @@
-"""AppTest for pages/nonlinearity.py: the numbers shown match actlab, widgets change them."""
+"""AppTest for app_pages/nonlinearity.py: the numbers shown match actlab, widgets change them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from apptest_helpers import chart_rows, chart_specs, run_page
 
 from actlab import stacking
 
-PAGE = "pages/nonlinearity.py"
+PAGE = "app_pages/nonlinearity.py"
 
 
 def metric(at, label: str) -> str:

@@ -1,4 +1,4 @@
-"""AppTest for pages/playground.py: play, pause, step, reset, divergence and the linear note.
+"""AppTest for app_pages/playground.py: play, pause, step, reset, divergence and the linear note.
 
 AppTest runs the live fragment once per ``at.run()``, so each run while playing is one refresh.
 """
@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 
-PAGE = "pages/playground.py"
+PAGE = "app_pages/playground.py"
 SMALL = {"pg_n": 100}
 
 

@@ -77,7 +77,7 @@ def test_playground_snippet_rebuilds_the_same_network():
     torch.testing.assert_close(model(inputs), reference(inputs))
 
 
-@pytest.mark.parametrize("page", ["pages/mnist.py", "pages/playground.py"])
+@pytest.mark.parametrize("page", ["app_pages/mnist.py", "app_pages/playground.py"])
 def test_pages_offer_the_snippet_of_their_configuration(page):
     from apptest_helpers import run_page
 

@@ -33,7 +33,10 @@ from actlab.training import ActivationSpec, TrainingConfig
         ({"architecture": "resnet"}, "architecture must be one of mlp, lenet5, snn_cnn"),
         ({"init": "orthogonal"}, "init must be one of default, xavier"),
         ({"dropout": 0.95}, "dropout"),
-        ({"activations": ("elu(alpha=x)",)}, "parameter alpha of 'elu\\(alpha=x\\)' must be a number"),
+        (
+            {"activations": ("elu(alpha=x)",)},
+            "parameter alpha of 'elu\\(alpha=x\\)' must be a number",
+        ),
         (
             {
                 "activations": ("relu", "tanh", "gelu", "silu"),

@@ -1,1 +1,1 @@
-"""Streamlit-side helpers shared by the pages (with pages/, the only code importing streamlit)."""
+"""Streamlit-side helpers shared by the pages (with app_pages/: all that imports streamlit)."""

@@ -12,7 +12,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui.bound import KEY_PATTERN, bound, link_fixes
 from ui.bound import controls as bound_controls
-from ui.catalogue import custom_activation_problem
 from ui.safe_text import literal, shorten
 
 T = TypeVar("T")
@@ -30,33 +29,13 @@ html { font-size: 21px; }
 """
 
 
-def ensure_router() -> None:
-    """Make sure this page runs inside streamlit_app.py's st.navigation, never on its own.
-
-    Streamlit treats a ``pages/`` folder as a legacy multipage app until the router's
-    st.navigation call first runs, so a shared deep link (``/explorer?...``) opened on a freshly
-    started server would run the page without the router (no shared sidebar, wrong menu).
-    Clearing that flag and rerunning hands the request to the router, which picks the same page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def lesson_header(title: str, notice: str) -> None:
-    """Page title plus the one or two sentences telling the student what to look for."""
-    ensure_router()
-    st.title(title)
-    st.info(notice, icon=":material/visibility:")
-    problem = custom_activation_problem()
-    if problem:
-        st.error(
-            f"Your own activation is not in the lists: {literal(problem.rstrip('.'))}. "
-            "Fix it under *Your own activation* in the sidebar.",
-            icon=":material/function:",
-        )
+def formula_problem(problem: str) -> None:
+    """Why the typed formula was refused, under the lesson's heading."""
+    st.error(
+        f"Your own activation is not in the lists: {literal(problem.rstrip('.'))}. "
+        "Fix it under *Your own activation* in the sidebar.",
+        icon=":material/function:",
+    )
 
 
 def predict_then_reveal(

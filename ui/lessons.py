@@ -13,75 +13,127 @@ class Lesson:
     url_path: str  # the page's address (/explorer) and the start of its shared-link keys
     key_prefix: str  # every URL-bound widget key of the page starts with this
     blurb: str  # one or two sentences on the home page
+    heading: str = ""  # the page's title (the router draws it before the page's imports run)
+    notice: str = ""  # what to look for, under the heading (Markdown)
 
 
 HOME = Lesson(
-    "pages/home.py", "Home", ":material/home:", "", "", "What actlab is and what each lesson shows."
+    "app_pages/home.py",
+    "Home",
+    ":material/home:",
+    "",
+    "",
+    "What actlab is and what each lesson shows.",
 )
 
 LESSONS = (
     Lesson(
-        "pages/explorer.py",
+        "app_pages/explorer.py",
         "Activation Explorer",
         ":material/show_chart:",
         "explorer",
         "ex_",
         "The whole torch.nn catalogue: f, f′ and f″ by autograd, checked against hand-written "
         "derivatives, with measured properties and the effect on a real MNIST digit.",
+        heading="Activation Explorer",
+        notice=(
+            "Compare the shapes and, above all, the **slopes**: wherever f′ is close to zero "
+            "(shaded) a gradient passing through that unit all but vanishes. Every number "
+            "below is measured from the same torch functions that draw the curves."
+        ),
     ),
     Lesson(
-        "pages/nonlinearity.py",
+        "app_pages/nonlinearity.py",
         "Why nonlinearity",
         ":material/stacked_line_chart:",
         "nonlinearity",
         "nl_",
         "Stacked linear layers collapse to one affine map (3x+1 then 2x+2 is 6x+4); a ReLU in "
         "between does not. Exact linear pieces versus depth and width.",
+        heading="Why nonlinearity",
+        notice=(
+            "Stack as many linear layers as you like: the result is **still one affine map**. "
+            "Watch the two linear curves lie exactly on top of each other, the collapsed map "
+            "match a deep network to float32 rounding, and the piece count stay at 1 — until "
+            "an activation goes in between."
+        ),
     ),
     Lesson(
-        "pages/playground.py",
+        "app_pages/playground.py",
         "Playground",
         ":material/scatter_plot:",
         "playground",
         "pg_",
         "Train a small network live on circle, XOR, spiral or a 1-D curve and watch the decision "
         "surface: a linear network cannot bend it.",
+        heading="Playground: train it yourself",
+        notice=(
+            "Pick **XOR** or **Circle**, set the activation to **linear** and press play: "
+            "however long it trains, the boundary stays one straight line. Switch to ReLU or "
+            "tanh and it bends around the data within a few dozen epochs."
+        ),
     ),
     Lesson(
-        "pages/gradients.py",
+        "app_pages/gradients.py",
         "Gradients: vanish, explode, die",
         ":material/trending_down:",
         "gradients",
         "gr_",
         "Per-layer gradient norms versus depth, initialisation and activation on real MNIST; "
         "dead ReLU units appearing when the learning rate is too large.",
+        heading="Gradients that vanish, explode and die",
+        notice=(
+            "Backpropagation multiplies the gradient by f′ once per layer. Watch the gradient "
+            "norm per layer: sigmoid's f′ ≤ 1/4 makes it collapse towards the input, the "
+            "init's scale tilts or shifts the curves, and a too-large learning rate switches "
+            "ReLU units off for good."
+        ),
     ),
     Lesson(
-        "pages/softmax.py",
+        "app_pages/softmax.py",
         "Softmax & losses",
         ":material/functions:",
         "softmax",
         "sm_",
         "Softmax and temperature, its Jacobian by autograd and in closed form, where the naive "
         "log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs saturate.",
+        heading="Softmax, log-softmax and losses",
+        notice=(
+            "Softmax turns scores into probabilities, and temperature decides how peaked they "
+            "are. Then watch the same formula break in low precision, and see why "
+            "cross-entropy, not MSE, keeps a confidently wrong network learning."
+        ),
     ),
     Lesson(
-        "pages/gated.py",
+        "app_pages/gated.py",
         "Gated units",
         ":material/join_inner:",
         "gated",
         "gu_",
         "GLU, ReGLU, GEGLU and SwiGLU as the two-input functions g(a, b) = φ(a)·b they are: "
         "heatmap, partial derivatives, slices, and why one curve called “SwiGLU” misleads.",
+        heading="Gated units: GLU, ReGLU, GEGLU, SwiGLU",
+        notice=(
+            "The FFNs of T5 v1.1, PaLM and LLaMA multiply two projections of the same x: g(a, "
+            "b) = φ(a)·b with a = xW, b = xV. Look at g over the whole (a, b) plane: any "
+            "single curve called “SwiGLU” is only one line through it."
+        ),
     ),
     Lesson(
-        "pages/mnist.py",
+        "app_pages/mnist.py",
         "MNIST training",
         ":material/model_training:",
         "mnist",
         "mn_",
         "Train several activations side by side on real MNIST (or Fashion-MNIST), live: loss and "
         "accuracy curves, confusion matrix, misclassified digits; works offline.",
+        heading="MNIST: activations side by side",
+        notice=(
+            "Every activation trains from the **same initial weights on the same batches** "
+            "for the same number of steps, so the curves differ only because of the "
+            "activation. Watch how fast each loss falls, where the accuracies end up, and "
+            "which digits each model gets wrong."
+        ),
     ),
 )
 
@@ -89,3 +141,8 @@ LESSONS = (
 def key_prefix(url_path: str) -> str:
     """The widget-key prefix of the page at ``url_path`` ("" for home or an unknown page)."""
     return next((lesson.key_prefix for lesson in LESSONS if lesson.url_path == url_path), "")
+
+
+def lesson_at(url_path: str) -> Lesson | None:
+    """The lesson at ``url_path``, or None (the home page)."""
+    return next((lesson for lesson in LESSONS if lesson.url_path == url_path), None)

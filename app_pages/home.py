@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from ui.frame import ensure_router
 from ui.lessons import LESSONS
 
-ensure_router()
 st.title("actlab — the activation-function lab")
 st.markdown(
     "Activation functions are the one nonlinear step in a neural network. Each lesson below "

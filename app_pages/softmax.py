@@ -20,16 +20,9 @@ from actlab.charts.softmax import (
 from ui.bound import bound
 from ui.caching import bounded_cache
 from ui.export import draw
-from ui.frame import guarded, lesson_header
+from ui.frame import guarded
 
 TABS = ["Playground", "Numerics lab", "Losses and gradients", "nll_loss needs log-probabilities"]
-
-lesson_header(
-    "Softmax, log-softmax and losses",
-    "Softmax turns scores into probabilities, and temperature decides how peaked they are. "
-    "Then watch the same formula break in low precision, and see why cross-entropy, not MSE, "
-    "keeps a confidently wrong network learning.",
-)
 
 
 @bounded_cache(budget.SOFTMAX_ENTRIES, budget.SOFTMAX_BYTES)
@@ -71,7 +64,7 @@ def link_to_mnist() -> None:
     """The MNIST page may not be registered (or run standalone): fall back to a plain link."""
     label = "MNIST page: train with different output activations"
     try:
-        st.page_link("pages/mnist.py", label=label, icon=":material/grid_on:")
+        st.page_link("app_pages/mnist.py", label=label, icon=":material/grid_on:")
     except StreamlitAPIException:
         st.markdown(f"[{label}](/mnist)")
 

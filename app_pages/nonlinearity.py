@@ -17,20 +17,13 @@ from ui.bound import bound
 from ui.caching import bounded_cache
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
-from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
+from ui.frame import end_page, guarded, predict_then_reveal
 from ui.safe_text import literal
 
 PIECE_RANGE = (-3.0, 3.0)
 TABLE_DEPTHS = range(0, 7)
 TABLE_WIDTHS = (2, 4, 8, 16)
 TABLE_SEEDS = range(5)
-
-lesson_header(
-    "Why nonlinearity",
-    "Stack as many linear layers as you like: the result is **still one affine map**. Watch the "
-    "two linear curves lie exactly on top of each other, the collapsed map match a deep network "
-    "to float32 rounding, and the piece count stay at 1 — until an activation goes in between.",
-)
 
 
 @bounded_cache(budget.NONLINEARITY_ENTRIES, budget.NONLINEARITY_BYTES)

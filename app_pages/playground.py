@@ -11,7 +11,7 @@ from actlab.playground import PlaygroundTrainer
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import draw
-from ui.frame import end_page, guarded, lesson_header
+from ui.frame import end_page, guarded
 from ui.safe_text import literal
 
 # Session state (underscore keys: not widgets, so they stay out of the URL and presenter lists).
@@ -22,13 +22,6 @@ TRAIN_BUDGET_SECONDS = 0.2  # training time per refresh at most, so the page sta
 LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 BATCH_SIZES = [1, 8, 16, 32, 64, 128, 0]
 L2_STRENGTHS = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1]
-
-lesson_header(
-    "Playground: train it yourself",
-    "Pick **XOR** or **Circle**, set the activation to **linear** and press play: however long "
-    "it trains, the boundary stays one straight line. Switch to ReLU or tanh and it bends "
-    "around the data within a few dozen epochs.",
-)
 
 with st.sidebar:
     st.header("Data")

@@ -25,7 +25,7 @@ from ui.bound import bound
 from ui.caching import bounded_cache
 from ui.catalogue import activation_options, custom_activations
 from ui.export import chart_with_downloads, draw
-from ui.frame import guarded, lesson_header, predict_then_reveal
+from ui.frame import guarded, predict_then_reveal
 from ui.live_training import show_chart, training_section
 
 TABS = ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]
@@ -36,13 +36,6 @@ LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 STEP_CHOICES = [100, 200, 300, 500, 1000]
 BIAS_CHOICES = ["init", "-0.5", "-0.1", "0", "0.1", "0.5"]
 PROBE_TITLE = f"loss on {RunConfig().probe_size} held-out digits"
-
-lesson_header(
-    "Gradients that vanish, explode and die",
-    "Backpropagation multiplies the gradient by f′ once per layer. Watch the gradient norm per "
-    "layer: sigmoid's f′ ≤ 1/4 makes it collapse towards the input, the init's scale tilts or "
-    "shifts the curves, and a too-large learning rate switches ReLU units off for good.",
-)
 
 
 # --- probes: cached, on one thread, within the per-view budget -------------------------------

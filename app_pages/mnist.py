@@ -15,7 +15,7 @@ from actlab.charts.training import confusion_heatmap
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import cacheable_spec, chart_with_downloads, draw
-from ui.frame import end_page, guarded, lesson_header
+from ui.frame import end_page, guarded
 from ui.safe_text import literal
 
 PRESET_NAMES = ["custom", *training.BASIC_PRESETS]
@@ -60,12 +60,6 @@ def optimizers_preloading() -> threading.Thread:
     return thread
 
 
-lesson_header(
-    "MNIST: activations side by side",
-    "Every activation trains from the **same initial weights on the same batches** for the same "
-    "number of steps, so the curves differ only because of the activation. Watch how fast each "
-    "loss falls, where the accuracies end up, and which digits each model gets wrong.",
-)
 optimizers_preloading()
 
 

@@ -8,14 +8,7 @@ from actlab import budget, gated
 from actlab.charts.gated import diagonal_chart, plane_heatmap, slice_chart
 from ui.bound import bound
 from ui.export import draw
-from ui.frame import guarded, lesson_header
-
-lesson_header(
-    "Gated units: GLU, ReGLU, GEGLU, SwiGLU",
-    "The FFNs of T5 v1.1, PaLM and LLaMA multiply two projections of the same x: "
-    "g(a, b) = φ(a)·b with a = xW, b = xV. Look at g over the whole (a, b) plane: any single "
-    "curve called “SwiGLU” is only one line through it.",
-)
+from ui.frame import guarded
 
 
 @st.cache_data(

@@ -13,17 +13,10 @@ from ui.bound import bound
 from ui.caching import bounded_cache
 from ui.catalogue import custom_activation_id, widget_slug
 from ui.export import cacheable_spec, chart_with_downloads
-from ui.frame import end_page, guarded, lesson_header, predict_then_reveal
+from ui.frame import end_page, guarded, predict_then_reveal
 from ui.safe_text import literal
 
 DEFAULT_SELECTION = ["relu", "sigmoid", "tanh", "leaky_relu"]
-
-lesson_header(
-    "Activation Explorer",
-    "Compare the shapes and, above all, the **slopes**: wherever f′ is close to zero (shaded) "
-    "a gradient passing through that unit all but vanishes. Every number below is measured from "
-    "the same torch functions that draw the curves.",
-)
 
 
 @bounded_cache(budget.EXPLORER_CURVES_ENTRIES, budget.EXPLORER_CURVES_BYTES)

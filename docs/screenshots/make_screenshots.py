@@ -1,0 +1,79 @@
+"""Screenshots of every page, as a projector and a desktop show them: 1280x720 in presenter mode
+and 1920x1080 without it, into docs/screenshots/ (linked from the README).
+
+    python docs/screenshots/make_screenshots.py            # every page, both sizes
+    python docs/screenshots/make_screenshots.py explorer   # one page
+
+Starts its own server on 127.0.0.1 and drives Debian's Chromium (/usr/bin/chromium) through
+Playwright. Each screenshot is the first screen a visitor sees (no scrolling): what fits there
+is the point. Pages whose charts come from a training press Train and wait for it first.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load_test import streamlit_server  # noqa: E402
+
+from ui.lessons import HOME, LESSONS  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+SIZES = {"projector": ((1280, 720), "present=true"), "desktop": ((1920, 1080), "")}
+TRAIN_FIRST = {"mnist": "Train"}  # page -> button to press before the screenshot
+
+
+def wait_until_idle(page, timeout: float = 180) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline, quiet_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stStatusWidget"], [data-testid="stAppSkeleton"]')
+        if busy.count():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 2.0:
+            return
+        time.sleep(0.2)
+
+
+def shoot(base_url: str, url_path: str, browser) -> list[Path]:
+    written = []
+    for size_name, ((width, height), query) in SIZES.items():
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{base_url}/{url_path}?{query}")
+        wait_until_idle(page)
+        if url_path in TRAIN_FIRST:
+            page.get_by_role("button", name=TRAIN_FIRST[url_path]).click()
+            time.sleep(2)
+            wait_until_idle(page, timeout=600)
+        time.sleep(1.5)  # charts finish drawing
+        path = OUT / f"{url_path or 'home'}-{size_name}.png"
+        page.screenshot(path=str(path))
+        written.append(path)
+        page.close()
+    return written
+
+
+def main(names: list[str]) -> None:
+    paths = [HOME.url_path, *(lesson.url_path for lesson in LESSONS)]
+    chosen = [p for p in paths if not names or (p or "home") in names]
+    with streamlit_server() as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        for url_path in chosen:
+            for path in shoot(server.url, url_path, browser):
+                print(path.relative_to(ROOT))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -125,8 +125,8 @@ def test_bad_input_is_a_message_not_a_traceback():
     at = set_widgets(run_page(PAGE), {"mn_act": ["log_softmax"]})
     assert "use compare_at='output'" in shown(at.error[0].value)
     # Over the server's memory caps: said before anything is trained, with the numbers.
-    at = set_widgets(run_page(PAGE), {"mn_hid": "1024", "mn_bs": 1024})
-    assert "batch 1024 × 4,096 units" in shown(at.error[0].value)
+    at = set_widgets(run_page(PAGE), {"mn_hid": "1200", "mn_bs": 1024})  # 3.8 M weights
+    assert "batch 1024 × 4,800 units" in shown(at.error[0].value)
     assert "use a smaller batch" in shown(at.error[0].value)
     at = set_widgets(run_page(PAGE), {"mn_hid": "2048, 2048"})
     assert "weights in all models together is over the 4,000,000" in shown(at.error[0].value)

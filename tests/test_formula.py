@@ -13,6 +13,7 @@ import math
 import os
 import pickle
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -389,12 +390,14 @@ def test_huge_and_deep_inputs_are_refused_by_a_limit_not_by_running_out(text, re
 # --- Fuzzing -------------------------------------------------------------------------------
 
 _TRAPPED = ("__import__", "eval", "exec", "open")
-_AUDIT: dict[str, list[str] | None] = {"events": None}
+_AUDIT: dict[str, list[str] | int | None] = {"events": None, "thread": None}
 
 
 def _record_audit_event(event: str, args: tuple) -> None:
+    # Only the sealed thread: the app's background threads (the memory keeper reads /proc,
+    # Streamlit's own) may run during a test and are not the formula's doing.
     events = _AUDIT["events"]
-    if events is not None:
+    if events is not None and threading.get_ident() == _AUDIT["thread"]:
         events.append(event)
 
 
@@ -405,16 +408,21 @@ sys.addaudithook(_record_audit_event)  # audit hooks cannot be removed; it is id
 def _sealed() -> Iterator[None]:
     """Trap the dangerous builtins and record audit events; only ``compile`` may occur."""
 
-    def trap(name: str) -> Callable[..., None]:
-        def reached(*args: object, **kwargs: object) -> None:
+    saved = {name: getattr(builtins, name) for name in _TRAPPED}
+    sealed_thread = threading.get_ident()
+
+    def trap(name: str) -> Callable[..., object]:
+        def reached(*args: object, **kwargs: object) -> object:
+            if threading.get_ident() != sealed_thread:  # another thread's open(): let it be
+                return saved[name](*args, **kwargs)
             raise AssertionError(f"builtins.{name} was reached")
 
         return reached
 
-    saved = {name: getattr(builtins, name) for name in _TRAPPED}
     events: list[str] = []
     for name in _TRAPPED:
         setattr(builtins, name, trap(name))
+    _AUDIT["thread"] = sealed_thread
     _AUDIT["events"] = events
     try:
         yield

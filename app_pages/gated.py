@@ -47,10 +47,13 @@ points = bound(
     key="gu_n",
 )
 unit = gated.get(unit_id)
-st.latex(gated.FORMULA_LATEX + rf",\qquad \varphi(a) = {unit.gate_latex}")
 st.caption(f"{unit.display_name}: {unit.origin}. Used in: {unit.used_in}.")
 
-sliders = st.columns(2)
+# The plane comes first (it is the lesson, and it sits above a 720 px fold); the slice sliders
+# are drawn with their slices below but read here, because the plane marks where they cut.
+plane_section, slices_section = st.container(), st.container()
+slices_section.subheader("2 · Slices: fix one input, move the other")
+sliders = slices_section.columns(2)
 a0 = bound(
     sliders[0].slider,
     "Slice at a =",
@@ -71,21 +74,25 @@ b0 = bound(
 )
 result = guarded(lambda: view(unit_id, float(a0), float(b0), float(extent), int(points)))
 if result is not None:
-    st.subheader("1 · g over the (a, b) plane, and both partial derivatives")
-    st.latex(gated.PARTIALS_LATEX)
-    columns = st.columns(3)
-    for column, (field, title) in zip(columns, gated.FIELDS.items(), strict=True):
-        inside = {k: v if abs(v) <= extent else None for k, v in (("a0", a0), ("b0", b0))}
-        draw(plane_heatmap(result.plane, result.contours, field, title, **inside), column)
-    st.caption(
-        "Red is positive, blue negative, white 0; black lines are contours (hover for the "
-        "value), the dashed line is the diagonal a = b, the grey rules the two slices below. "
-        "Where φ(a) ≈ 0 the gate is shut: g and ∂g/∂b vanish whatever b is, and for ReGLU "
-        "the whole half-plane a < 0 gets no gradient through b."
-    )
+    with plane_section:
+        st.subheader("1 · g over the (a, b) plane, and both partial derivatives")
+        st.latex(
+            gated.FORMULA_LATEX
+            + rf",\qquad \varphi(a) = {unit.gate_latex},\qquad "
+            + gated.PARTIALS_LATEX
+        )
+        columns = st.columns(3)
+        for column, (field, title) in zip(columns, gated.FIELDS.items(), strict=True):
+            inside = {k: v if abs(v) <= extent else None for k, v in (("a0", a0), ("b0", b0))}
+            draw(plane_heatmap(result.plane, result.contours, field, title, **inside), column)
+        st.caption(
+            "Red is positive, blue negative, white 0; black lines are contours (hover for the "
+            "value), the dashed line is the diagonal a = b, the grey rules the two slices "
+            "below. Where φ(a) ≈ 0 the gate is shut: g and ∂g/∂b vanish whatever b is, and "
+            "for ReGLU the whole half-plane a < 0 gets no gradient through b."
+        )
 
-    st.subheader("2 · Slices: fix one input, move the other")
-    left, right = st.columns(2)
+    left, right = slices_section.columns(2)
     draw(
         slice_chart(
             result.slice_a, "b", "b", f"a fixed at {a0:g}: g = φ({a0:g})·b is a straight line"

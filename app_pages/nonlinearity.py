@@ -76,13 +76,15 @@ predict_then_reveal(
 
 # --- 1. the classic example ---------------------------------------------------------------------
 st.header("1 · Two layers, one line")
-weights = st.columns(5)
+# Controls beside the chart: the chart keeps a readable aspect and sits above a 720 px fold.
+controls, plot = st.columns([2, 3], gap="medium")
+weights = controls.columns(2)
 w1 = bound(weights[0].number_input, "w₁", -10.0, 10.0, 3.0, 0.5, key="nl_w1")
 b1 = bound(weights[1].number_input, "b₁", -10.0, 10.0, 1.0, 0.5, key="nl_b1")
-w2 = bound(weights[2].number_input, "w₂", -10.0, 10.0, 2.0, 0.5, key="nl_w2")
-b2 = bound(weights[3].number_input, "b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2")
+w2 = bound(weights[0].number_input, "w₂", -10.0, 10.0, 2.0, 0.5, key="nl_w2")
+b2 = bound(weights[1].number_input, "b₂", -10.0, 10.0, 2.0, 0.5, key="nl_b2")
 between = bound(
-    weights[4].selectbox,
+    controls.selectbox,
     "In between",
     activation_options(),
     index=activations.names().index("relu"),
@@ -90,9 +92,10 @@ between = bound(
     key="nl_mid",
 )
 classic = cached_classic(w1, b1, w2, b2, between)
-st.latex(classic.collapse_latex)
-st.latex(classic.activation_latex)
-chart_with_downloads(classic_chain_chart(classic.curves), classic.curves, "two_layers")
+controls.latex(classic.collapse_latex)
+controls.latex(classic.activation_latex)
+with plot:
+    chart_with_downloads(classic_chain_chart(classic.curves), classic.curves, "two_layers")
 kink = f" at x = −b₁/w₁ = {classic.kink:.4g}" if classic.kink is not None else ""
 st.caption(
     f"The dashed single layer (w = {classic.w_eff:g}, b = {classic.b_eff:g}) lies exactly on "

@@ -25,6 +25,9 @@ html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] {
   max-width: 100%; padding: 3rem 2rem 2rem 2rem;  /* the first chart above a 720 px fold */
 }
+/* Headings stay the largest text but give their height to the charts */
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding: 0.75rem 0 0.5rem 0; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 1.5rem; padding: 0.5rem 0 0.25rem 0; }
 </style>
 """
 

@@ -44,6 +44,17 @@ def wait_until_idle(page, timeout: float = 180) -> None:
         time.sleep(0.2)
 
 
+# Charts draw after the script is idle (Vega's bundle loads lazily): every chart on the first
+# screen must hold its canvas before the picture is taken, or the screenshot shows grey boxes.
+CHARTS_IN_VIEW_DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(chart => chart.getBoundingClientRect().top < window.innerHeight)
+    .every(chart => chart.querySelector('canvas, svg'))"""
+
+
+def wait_for_charts_in_view(page, timeout: float = 120) -> None:
+    page.wait_for_function(CHARTS_IN_VIEW_DRAWN, timeout=timeout * 1000)
+
+
 def shoot(base_url: str, url_path: str, browser) -> list[Path]:
     written = []
     for size_name, ((width, height), query) in SIZES.items():
@@ -54,7 +65,8 @@ def shoot(base_url: str, url_path: str, browser) -> list[Path]:
             page.get_by_role("button", name=TRAIN_FIRST[url_path]).click()
             time.sleep(2)
             wait_until_idle(page, timeout=600)
-        time.sleep(1.5)  # charts finish drawing
+        wait_for_charts_in_view(page)
+        time.sleep(1.0)  # the last chart's transition ends
         path = OUT / f"{url_path or 'home'}-{size_name}.png"
         page.screenshot(path=str(path))
         written.append(path)

@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from actlab import activations, budget, datasets, optimizers, snippets, training
+from actlab import budget, datasets, gated, optimizers, snippets, training
 from actlab.charts.learning_curves import learning_curve_chart
 from actlab.charts.training import confusion_heatmap
 from ui.bound import bound
@@ -18,12 +18,14 @@ from ui.export import cacheable_spec, chart_with_downloads, draw
 from ui.frame import end_page, guarded
 from ui.safe_text import literal
 
-PRESET_NAMES = ["custom", *training.BASIC_PRESETS]
-DEFAULT = training.form_values(training.BASIC_PRESETS["quick comparison"])
+PRESET_NAMES = ["custom", *training.PRESETS]
+DEFAULT = training.form_values(training.PRESETS["quick comparison"])
 # The control that shows each field of the form (``training.form_values``' names).
 KEYS = {
+    "dataset": "mn_ds",
     "compare_at": "mn_at",
     "activations": "mn_act",
+    "architecture": "mn_arch",
     "hidden": "mn_hid",
     "optimizer": "mn_opt",
     "lr": "mn_lr",
@@ -34,6 +36,12 @@ KEYS = {
     "train_limit": "mn_lim",
     "evals_per_epoch": "mn_ev",
     "input_scaling": "mn_scale",
+    "validation_share": "mn_val",
+    "patience": "mn_pat",
+    "drop_last": "mn_droplast",
+    "init": "mn_init",
+    "dropout": "mn_drop",
+    "dropout_kind": "mn_dropk",
 }
 # "my folder" reads a path typed on the page: only where the operator allows it (a local install).
 SOURCE_LABELS = {
@@ -70,11 +78,30 @@ def viewer_id() -> str:
 
 
 def apply_preset() -> None:
-    """Choosing a preset sets every control it names (a shared URL wins over the defaults)."""
-    preset = training.BASIC_PRESETS.get(st.session_state["mn_preset"])
+    """Choosing a preset sets every control of the form (a shared URL wins over the defaults)."""
+    preset = training.PRESETS.get(st.session_state["mn_preset"])
     if preset is not None:
         values = training.form_values(preset).items()
-        st.session_state.update({KEYS[f]: v for f, v in values if f in KEYS})
+        st.session_state.update({KEYS[f]: v for f, v in values})
+
+
+def activation_label(name: str) -> str:
+    """An option as the list shows it: ``LeakyReLU(negative_slope=0.1)``, ``SwiGLU (gated)``."""
+    title = training.parse_activation(name).title
+    return f"{title} (gated)" if gated.is_gated(name) else title
+
+
+# Every activation the form offers: output functions, the catalogue (and the visitor's
+# formula), gated units, and the presets' members with parameters (UvA's LeakyReLU(0.1)).
+ACTIVATION_OPTIONS = [*training.OUTPUT_FUNCTIONS, *activation_options(), *gated.names()]
+ACTIVATION_OPTIONS += list(
+    dict.fromkeys(
+        text
+        for preset in training.PRESETS.values()
+        for text in training.form_values(preset)["activations"]
+        if text not in ACTIVATION_OPTIONS
+    )
+)
 
 
 @st.cache_data(show_spinner="Reading the dataset…", ttl=60, max_entries=16)
@@ -108,7 +135,7 @@ def download_with_progress(dataset: str) -> None:
 form = {}  # TrainingConfig's fields as the controls show them (training.config_from_form)
 with st.sidebar:
     st.header("Experiment")
-    st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
+    preset_box = st.container()  # filled last: it names the preset whose values are on screen
     with st.expander("Data", expanded=False):
         form["dataset"] = bound(
             st.selectbox,
@@ -139,17 +166,28 @@ with st.sidebar:
     form["activations"] = bound(
         st.multiselect,
         "Activations",
-        [*training.OUTPUT_FUNCTIONS, *activation_options()],
+        ACTIVATION_OPTIONS,
         default=DEFAULT["activations"],
-        format_func=lambda n: n if n in training.OUTPUT_FUNCTIONS else activations.display_name(n),
+        format_func=activation_label,
         key="mn_act",
+        help="Gated units (GLU, ReGLU, GEGLU, SwiGLU) replace a hidden layer by "
+        "φ(xW) ⊙ (xV), narrowed to the plain network's parameter count.",
+    )
+    form["architecture"] = bound(
+        st.selectbox,
+        "Network",
+        training.ARCHITECTURES,
+        index=training.ARCHITECTURES.index(DEFAULT["architecture"]),
+        format_func=training.ARCHITECTURE_LABELS.get,
+        key="mn_arch",
     )
     form["hidden"] = bound(
         st.text_input,
         "Hidden layers",
         DEFAULT["hidden"],
         key="mn_hid",
-        help="e.g. 256, 128 — or none",
+        disabled=form["architecture"] != "mlp",
+        help="e.g. 256, 128 — or none (a CNN's dense layers are part of the network)",
     )
     form["optimizer"] = bound(
         st.selectbox,
@@ -196,22 +234,109 @@ with st.sidebar:
         format_func=training.INPUT_SCALING_LABELS.get,
         key="mn_scale",
     )
+    with st.expander("Protocol: validation, early stopping, init, dropout"):
+        form["validation_share"] = bound(
+            st.select_slider,
+            "Validation split (held out of the training images)",
+            training.VALIDATION_SHARES,
+            DEFAULT["validation_share"],
+            format_func=lambda n: "none" if n == 0 else f"1/{n}",
+            key="mn_val",
+            help="With a split, each model is judged by its best-validation checkpoint.",
+        )
+        form["patience"] = bound(
+            st.number_input,
+            "Early stopping: patience in epochs (0: off)",
+            0,
+            training.MAX_PATIENCE,
+            DEFAULT["patience"],
+            key="mn_pat",
+        )
+        form["drop_last"] = bound(
+            st.checkbox,
+            "Drop each epoch's last, smaller batch",
+            DEFAULT["drop_last"],
+            key="mn_droplast",
+        )
+        form["init"] = bound(
+            st.selectbox,
+            "Initialisation",
+            training.INITS,
+            index=training.INITS.index(DEFAULT["init"]),
+            format_func=training.INIT_LABELS.get,
+            key="mn_init",
+        )
+        form["dropout"] = bound(
+            st.select_slider,
+            "Dropout after dense hidden layers",
+            training.DROPOUT_RATES,
+            DEFAULT["dropout"],
+            key="mn_drop",
+        )
+        form["dropout_kind"] = bound(
+            st.selectbox,
+            "Dropout kind",
+            training.DROPOUT_KINDS,
+            index=training.DROPOUT_KINDS.index(DEFAULT["dropout_kind"]),
+            format_func=training.DROPOUT_LABELS.get,
+            key="mn_dropk",
+        )
 
 config = guarded(lambda: training.config_from_form(**form))
+# The preset box names the preset whose values the controls show, "custom" once one is edited.
+st.session_state["mn_preset"] = training.preset_name(config) or "custom"
+with preset_box:
+    st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
 if config is None:
     end_page()
+gaps = training.snippet_gaps(config)
 with st.expander(":material/code: PyTorch code for this configuration"):
-    st.code(snippets.mnist_snippet(config), language="python")
+    if gaps:
+        st.caption(
+            "The PyTorch snippet writes a plain MLP loop; it does not write this "
+            f"configuration's {literal('; '.join(gaps))}, so none is shown for it."
+        )
+    else:
+        st.code(snippets.mnist_snippet(config), language="python")
 summary = guarded(lambda: dataset_summary(config.dataset, config.source, config.folder))
 if summary is None:
     end_page()
 st.markdown(f":material/database: **Data:** {literal(summary[0])}; {literal(summary[1])}.")
 st.caption(f"Source: {datasets.DATASETS[config.dataset].citation}.")
+plan = guarded(lambda: training.RUNS.plan(config))
+if plan is None:
+    end_page()
+reproduction = plan.reproduction
+if reproduction is not None:
+    st.markdown(
+        f":material/menu_book: **Published protocol: {literal(plan.name)}.** "
+        f"{literal(reproduction.source)}. [Open the source]({reproduction.url})"
+    )
+    with st.expander("The protocol, every field"):
+        st.dataframe(
+            pd.DataFrame(training.protocol_rows(reproduction), columns=["field", "protocol"]),
+            hide_index=True,
+        )
+    if plan.quick:
+        st.info(
+            f"**Quick mode, not the full protocol.** {literal(plan.quick_text)}",
+            icon=":material/bolt:",
+        )
+    if plan.subset:
+        st.info(
+            f"**Data subset:** {literal(summary[0])}, not the protocol's "
+            f"{reproduction.full_train:,} training images: expect lower accuracies than "
+            "published. *Download the full dataset* under Data for the protocol's own data.",
+            icon=":material/dataset:",
+        )
 
 left, right = st.columns([3, 2])
 with left:
     for line in training.formula_latex(config):
         st.latex(line)
+    matched = training.width_match(config)
+    if matched is not None:
+        st.caption(literal(matched.text))
     if config.compare_at == "output":
         st.caption(
             "Only g = log_softmax makes this the cross-entropy; with softmax, sigmoid or tanh the "
@@ -219,7 +344,7 @@ with left:
             "full 10,000-image test set (the tutorial printed it for a single batch of 64)."
         )
 with right:
-    over_budget = guarded(lambda: training.RUNS.budget_problem(config))
+    over_budget = plan.problem
     start = st.button(
         "Train",
         key="mn_go",
@@ -230,9 +355,9 @@ with right:
     st.caption(training.SHARING_NOTE)
 if over_budget is not None:
     st.warning(over_budget, icon=":material/speed:")
-if start and guarded(lambda: training.RUNS.start(config, viewer_id())) is not None:
+if start and guarded(lambda: training.RUNS.start(plan.config, viewer_id())) is not None:
     st.session_state.pop("mn_left", None)
-run = training.RUNS.find(config)
+run = training.RUNS.find(plan.config)
 if run is None:
     st.info("Press **Train** to start (a run someone else started with these settings shows here).")
     end_page()
@@ -328,6 +453,28 @@ st.caption(
 if result.history.empty:
     end_page()
 draw_curves(result.history, downloads=True)
+
+if reproduction is not None:
+    st.subheader("Published versus measured")
+    st.markdown(
+        f"{literal(plan.name)}: test accuracy in percent; measured at each seed's "
+        "selected checkpoint (mean, min–max over seeds), difference = measured mean − published. "
+        f"[Source]({reproduction.url})"
+    )
+    differences = training.deviations(result.config, reproduction, plan.n_train)
+    if differences:
+        st.warning(
+            "**This run deviates from the protocol:**\n"
+            + "\n".join(f"- {literal(text)}" for text in differences),
+            icon=":material/rule:",
+        )
+    else:
+        st.success("This run follows the protocol exactly.", icon=":material/check:")
+    comparison = training.comparison_table(result, reproduction)
+    st.dataframe(training.comparison_display(comparison, reproduction), hide_index=True)
+    notice = training.spread_notice(comparison, reproduction)
+    if notice is not None:
+        st.info(literal(notice), icon=":material/info:")
 
 st.subheader("Results")
 st.dataframe(

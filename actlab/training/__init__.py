@@ -10,9 +10,12 @@ activation. The package, one concern per module:
 - ``loop``: ``train`` (with its ``Recorder``), ``tensor_data``, the ``Evaluator``;
 - ``results``: ``TrainingResult`` and its tables (``summary_table``, ``seed_bands``,
   ``confusion_matrix``, ``misclassified``);
+- ``gated``: gated MLP members (``StackedGatedMLP``) at the plain MLP's parameter count
+  (``width_match``);
 - ``presets``: the published protocols (``REPRODUCTIONS``, each with its source and figures),
-  ``PRESETS`` for the page, the server's quick mode (``server_config``), ``deviations`` and
-  the published-versus-measured ``comparison_table``;
+  ``PRESETS`` for the page, what a form runs as on a server (``plan``: the protocol or its
+  labelled quick mode, ``server_config``), ``deviations`` and the published-versus-measured
+  ``comparison_table``;
 - ``runs``: ``TrainingRun`` threads, the ``RunRegistry`` with its queue and leases, ``RUNS``.
 
 Everything public is re-exported here: ``from actlab import training; training.train(...)``.
@@ -36,6 +39,7 @@ from actlab.training.config import (
     INPUT_SCALINGS,
     LEARNING_RATES,
     MAX_PARAMETERS,
+    MAX_PATIENCE,
     MAX_STEP_UNITS,
     MAX_TRAINING_FLOPS,
     MAX_TRAINING_STEPS,
@@ -45,6 +49,7 @@ from actlab.training.config import (
     SITE_LABELS,
     SITES,
     TRAIN_LIMITS,
+    VALIDATION_SHARES,
     ActivationSpec,
     Schedule,
     TrainingConfig,
@@ -59,11 +64,13 @@ from actlab.training.config import (
     parse_activation,
     parse_hidden,
     schedule,
+    snippet_gaps,
     training_flops,
     training_samples,
     training_steps,
     validation_samples,
 )
+from actlab.training.gated import WidthMatch, width_match
 from actlab.training.loop import (
     SUBSET_SEED,
     Evaluator,
@@ -91,13 +98,20 @@ from actlab.training.models import (
 from actlab.training.presets import (
     PRESETS,
     REPRODUCTIONS,
+    ProtocolPlan,
     Published,
     Reproduction,
+    architecture_text,
+    comparison_display,
     comparison_table,
     deviations,
     matching,
     outside_spread,
+    plan,
+    preset_name,
+    protocol_rows,
     server_config,
+    spread_notice,
 )
 from actlab.training.results import (
     HISTORY_COLUMNS,
@@ -146,6 +160,7 @@ __all__ = [
     "LEASE_SECONDS",
     "MAX_CONCURRENT_TRAININGS",
     "MAX_PARAMETERS",
+    "MAX_PATIENCE",
     "MAX_QUEUED_TRAININGS",
     "MAX_STEP_UNITS",
     "MAX_TRAINING_FLOPS",
@@ -164,9 +179,11 @@ __all__ = [
     "SUBSET_SEED",
     "SUMMARY_FORMATS",
     "TRAIN_LIMITS",
+    "VALIDATION_SHARES",
     "ActivationSpec",
     "Evaluator",
     "Progress",
+    "ProtocolPlan",
     "Published",
     "Recorder",
     "Reproduction",
@@ -181,10 +198,13 @@ __all__ = [
     "TrainingRefused",
     "TrainingResult",
     "TrainingRun",
+    "WidthMatch",
     "activation_text",
+    "architecture_text",
     "as_spec",
     "budget_problem",
     "build_model",
+    "comparison_display",
     "comparison_table",
     "config_from_form",
     "confusion_matrix",
@@ -205,13 +225,18 @@ __all__ = [
     "parse_activation",
     "parse_hidden",
     "pixel_moments",
+    "plan",
     "preload_optimizers",
+    "preset_name",
+    "protocol_rows",
     "resolve_device",
     "scale_pixels",
     "schedule",
     "seed_bands",
     "selected_rows",
     "server_config",
+    "snippet_gaps",
+    "spread_notice",
     "summary_table",
     "tensor_data",
     "train",
@@ -220,4 +245,5 @@ __all__ = [
     "training_steps",
     "validation_samples",
     "waiting_runs",
+    "width_match",
 ]

@@ -60,6 +60,10 @@ DROPOUT_LABELS = {
     "alpha_for_selu": "alpha-dropout for SELU, dropout for the rest (SNN)",
 }
 DROPOUT_RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+# Validation splits the MNIST page offers (hold out 1/N of the training images; 0: none): the
+# protocols' 1/6 (SNN: 10,000 of 60,000; UvA: 50k/10k) among them.
+VALIDATION_SHARES = (0, 5, 6, 10, 20)
+MAX_PATIENCE = 50  # the page's patience control (epochs; 0: no early stopping)
 DEVICES = ("auto", "cpu", "cuda")
 INPUT_PIXELS = 28 * 28
 # Memory caps of one run, all members together (two runs at once must fit a small server):
@@ -306,6 +310,17 @@ class TrainingConfig:
         if self.patience and not self.validation_share:
             raise ValueError("early stopping (patience) needs a validation split")
         set_(self, "drop_last", bool(self.drop_last))
+        gated_titles = [spec.title for spec in specs if gated.is_gated(spec.name)]
+        if gated_titles:  # checked here, so a form says it before a run is started
+            what = f"{gated_titles[0]} is a gated MLP block"
+            if self.architecture != "mlp":
+                raise ValueError(f"{what}: choose the MLP architecture for gated units")
+            if not hidden:
+                raise ValueError(f"{what}: it needs at least one hidden layer")
+            if self.init != "default":
+                raise ValueError(f"{what}, started from PyTorch's default init: set init default")
+            if self.dropout:
+                raise ValueError(f"{what}, trained without dropout: set dropout to 0")
         set_(self, "lr", validate.positive("lr", self.lr, 10.0))
         set_(self, "momentum", validate.number("momentum", self.momentum, 0.0, 0.999))
         set_(self, "batch_size", validate.integer("batch_size", self.batch_size, 1, 8192))
@@ -488,6 +503,30 @@ def config_from_form(
         folder=folder.strip() or None,
         **values,
     )
+
+
+def snippet_gaps(config: TrainingConfig) -> list[str]:
+    """What ``config`` trains that the page's PyTorch snippet (``actlab.snippets.mnist_snippet``:
+    a plain MLP, PyTorch's default init, pixels ÷ 255 or standardised, every batch of a
+    shuffled loader, the test accuracy after the last epoch) does not write; empty when the
+    snippet reproduces it."""
+    gaps = []
+    if config.architecture != "mlp":
+        gaps.append(ARCHITECTURE_LABELS[config.architecture])
+    gaps += [spec.title for spec in config.activations if gated.is_gated(spec.name)]
+    if config.input_scaling not in ("standardize", "divide_by_255"):
+        gaps.append(INPUT_SCALING_LABELS[config.input_scaling])
+    if config.init != "default":
+        gaps.append(f"init: {INIT_LABELS[config.init]}")
+    if config.dropout:
+        gaps.append(f"{DROPOUT_LABELS[config.dropout_kind]} {config.dropout:g}")
+    if config.validation_share:
+        gaps.append(f"a 1/{config.validation_share} validation split")
+    if config.patience:
+        gaps.append(f"early stopping (patience {config.patience})")
+    if config.drop_last:
+        gaps.append("drop_last")
+    return gaps
 
 
 # --- what a run costs -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
@@ -65,6 +65,52 @@ def matched_widths(sizes: Sequence[int]) -> tuple[int, ...]:
 def gated_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     """``(input, *matched hidden widths, output)``."""
     return (sizes[0], *matched_widths(sizes), sizes[-1])
+
+
+@dataclass(frozen=True)
+class WidthMatch:
+    """How a configuration's gated members are sized against its plain MLP (one member each)."""
+
+    gated_titles: tuple[str, ...]
+    plain_sizes: tuple[int, ...]
+    gated_sizes: tuple[int, ...]
+    plain_parameters: int
+    gated_parameters: int
+
+    @property
+    def relative_difference(self) -> float:
+        """(gated − plain) / plain parameters."""
+        return (self.gated_parameters - self.plain_parameters) / self.plain_parameters
+
+    @property
+    def text(self) -> str:
+        """One sentence for the page: the widths, both parameter counts, the difference."""
+        arrow = " → "
+        gap = f"{self.relative_difference:+.2%}".replace("-", "−")
+        if abs(self.relative_difference) < MAX_RELATIVE_MISMATCH:
+            gap += f", within {MAX_RELATIVE_MISMATCH:.0%}"
+        else:
+            gap += (
+                f": hidden layers this narrow cannot be matched within {MAX_RELATIVE_MISMATCH:.0%}"
+            )
+        return (
+            f"{', '.join(self.gated_titles)}: a gated layer φ(xW) ⊙ (xV) has two input "
+            "matrices, so its hidden width is chosen to match the plain MLP's parameter count "
+            "(the rule that gives gated Transformer FFNs 2/3 of 4d; here about 1/2, as the 784 "
+            f"inputs dominate): {arrow.join(map(str, self.gated_sizes))}, "
+            f"{self.gated_parameters:,} parameters, against the plain "
+            f"{arrow.join(map(str, self.plain_sizes))}, {self.plain_parameters:,} ({gap})."
+        )
+
+
+def width_match(config: TrainingConfig) -> WidthMatch | None:
+    """The gated members' matched widths and parameter counts, or ``None`` without any."""
+    titles = tuple(spec.title for spec in config.activations if gated.is_gated(spec.name))
+    if not titles or not config.hidden:
+        return None
+    plain = tuple(config.sizes)
+    sizes = gated_sizes(plain)
+    return WidthMatch(titles, plain, sizes, plain_parameters(plain), gated_parameters(sizes))
 
 
 def _linear(fan_in: int, fan_out: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:

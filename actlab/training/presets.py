@@ -16,16 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from actlab import datasets, optimizers
 from actlab.training.config import (
     ARCHITECTURE_LABELS,
     BASIC_PRESETS,
+    CONV_NETS,
     DROPOUT_LABELS,
     INIT_LABELS,
     INPUT_SCALING_LABELS,
     TRAIN_LIMITS,
     TrainingConfig,
     budget_problem,
+    flop_text,
+    training_flops,
     training_samples,
+    training_steps,
 )
 from actlab.training.results import TrainingResult, selected_rows
 
@@ -57,6 +62,12 @@ class Reproduction:
         """The protocol as a ``TrainingConfig`` (three seeds: the published runs are one each;
         the seeds give the min–max beside them)."""
         return TrainingConfig(**(self.protocol | changes))
+
+    def reference(self) -> TrainingConfig:
+        """The protocol with its first seed only: what runs are compared with field by field
+        (three seeds of a wide protocol are over a server's memory caps; seeds are compared
+        with ``protocol["seeds"]`` on their own)."""
+        return self.config(seeds=self.protocol["seeds"][:1])
 
 
 UVA = Reproduction(
@@ -221,6 +232,25 @@ PRESETS: dict[str, dict[str, Any]] = BASIC_PRESETS | {
 }
 
 
+_UNCOMPARED = ("source", "folder", "device")  # where the data comes from, what computes
+
+
+def preset_name(config: TrainingConfig | None) -> str | None:
+    """The ``PRESETS`` entry whose configuration ``config`` is (data source and device aside),
+    or ``None``: what the page's preset box shows for the values on screen."""
+    if config is None:
+        return None
+    for name, preset in PRESETS.items():
+        candidate = TrainingConfig(**preset)
+        if all(
+            getattr(config, f.name) == getattr(candidate, f.name)
+            for f in fields(TrainingConfig)
+            if f.name not in _UNCOMPARED
+        ):
+            return name
+    return None
+
+
 # --- a protocol on a server -------------------------------------------------------------------
 
 
@@ -253,6 +283,10 @@ def server_config(
     return None
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 _FIELD_WORDS = {
     "lr": "learning rate",
     "momentum": "momentum",
@@ -273,15 +307,21 @@ def deviations(
 ) -> list[str]:
     """How a run of ``config`` on ``n_train`` training images (before the split) differs from
     the protocol, one sentence each; empty when it is the protocol."""
-    protocol = reproduction.config()
+    protocol = reproduction.reference()
     out = []
     if n_train is not None and n_train < reproduction.full_train:
         out.append(
             f"data: {n_train:,} training images instead of the protocol's "
-            f"{reproduction.full_train:,} (the full set is not on this machine)"
+            f"{reproduction.full_train:,} (the data source in use holds no more)"
+        )
+    seeds = len(reproduction.protocol["seeds"])
+    if len(config.seeds) < seeds:
+        out.append(
+            f"{_count(len(config.seeds), 'seed')} instead of actlab's {seeds} (the published "
+            "runs are one each; the seeds give the min–max band)"
         )
     if config.epochs != protocol.epochs:
-        out.append(f"{config.epochs} epoch(s) instead of {protocol.epochs}")
+        out.append(f"{_count(config.epochs, 'epoch')} instead of {protocol.epochs}")
     if config.train_limit != protocol.train_limit:
         out.append(f"a subset of {config.train_limit:,} training images")
     if config.titles != protocol.titles:
@@ -314,19 +354,153 @@ def deviations(
 def matching(config: TrainingConfig) -> tuple[str, Reproduction] | None:
     """The reproduction whose protocol ``config`` follows, allowing the quick mode's changes
     (fewer seeds or epochs, a training subset) and nothing else."""
+    free = ("source", "folder", "device", "seeds", "epochs", "train_limit")
     for name, reproduction in REPRODUCTIONS.items():
-        protocol = reproduction.config()
-        relaxed = replace(
-            config, seeds=protocol.seeds, epochs=protocol.epochs, train_limit=protocol.train_limit
-        )
+        protocol = reproduction.reference()
         same = all(
-            getattr(relaxed, f.name) == getattr(protocol, f.name)
+            getattr(config, f.name) == getattr(protocol, f.name)
             for f in fields(TrainingConfig)
-            if f.name not in ("source", "folder", "device")
+            if f.name not in free
         )
-        if same and config.epochs <= protocol.epochs and set(config.seeds) <= set(protocol.seeds):
+        seeds = set(config.seeds) <= set(reproduction.protocol["seeds"])
+        if same and seeds and config.epochs <= protocol.epochs:
             return name, reproduction
     return None
+
+
+@dataclass(frozen=True)
+class ProtocolPlan:
+    """What the MNIST page runs for the configuration its form shows, on this server's data and
+    caps: the form's own configuration, or (for a published protocol over the caps) its quick
+    mode, with the words the page prints about it."""
+
+    form: TrainingConfig  # what the controls show
+    config: TrainingConfig  # what runs
+    name: str | None  # the reproduction the form follows (``matching``), if any
+    reproduction: Reproduction | None
+    quick: bool  # ``config`` is ``server_config``'s quick mode of ``form``
+    problem: str | None  # why ``config`` cannot run here (``budget_problem``), else None
+    deviations: tuple[str, ...]  # of ``config`` from the protocol, on this data
+    n_train: int  # training images of the data in use, before any split
+    quick_text: str = ""  # the quick mode, in words (empty unless ``quick``)
+
+    @property
+    def subset(self) -> bool:
+        """The data holds fewer training images than the protocol trains on."""
+        return self.reproduction is not None and self.n_train < self.reproduction.full_train
+
+
+def plan(
+    config: TrainingConfig,
+    n_train: int,
+    n_test: int,
+    max_flops: float,
+    max_steps: float | None,
+) -> ProtocolPlan:
+    """The run a form's ``config`` becomes: over the caps, a published protocol runs as its
+    labelled quick mode (``server_config``); any other configuration keeps its
+    ``budget_problem``."""
+    problem = budget_problem(config, n_train, n_test, max_flops, max_steps)
+    found = matching(config)
+    if found is None:
+        return ProtocolPlan(config, config, None, None, False, problem, (), n_train)
+    name, reproduction = found
+    run, quick_text = config, ""
+    fitted = server_config(config, n_train, n_test, max_flops, max_steps) if problem else None
+    if fitted is not None:
+        changes = []
+        if fitted.seeds != config.seeds:
+            changes.append(f"{_count(len(fitted.seeds), 'seed')} instead of {len(config.seeds)}")
+        if fitted.epochs != config.epochs:
+            changes.append(f"{_count(fitted.epochs, 'epoch')} instead of {config.epochs}")
+        if fitted.train_limit != config.train_limit:
+            changes.append(f"{fitted.train_limit:,} training images")
+        steps = f"{training_steps(config, n_train):,} steps"
+        quick_text = (
+            f"As set, this protocol needs an estimated "
+            f"{flop_text(training_flops(config, n_train, n_test))} and {steps}, over this "
+            f"server's caps of {flop_text(max_flops)}"
+            + (f" and {max_steps:,.0f} steps" if max_steps is not None else "")
+            + f" per run. actlab runs its quick mode instead: {', '.join(changes)}. The full "
+            "protocol runs offline with bench/reproduce_presets.py."
+        )
+        run, problem = fitted, None
+    return ProtocolPlan(
+        form=config,
+        config=run,
+        name=name,
+        reproduction=reproduction,
+        quick=fitted is not None,
+        problem=problem,
+        deviations=tuple(deviations(run, reproduction, n_train)),
+        n_train=n_train,
+        quick_text=quick_text,
+    )
+
+
+def architecture_text(config: TrainingConfig) -> str:
+    """The network in one line: ``784 → 512 → 256 → 10`` or the CNN's blocks and dense layers."""
+    if config.architecture == "mlp":
+        return " → ".join(str(width) for width in config.sizes)
+    net = CONV_NETS[config.architecture]
+    parts = []
+    for conv in net.convs:
+        pad = f" pad {conv.padding}" if conv.padding else ""
+        layer = f"conv {conv.channels}@{conv.kernel}×{conv.kernel}{pad}"
+        pool = f"{conv.pool}-pool 2"
+        steps = ("activation", pool) if conv.order == "act_pool" else (pool, "activation")
+        parts.append(", ".join((layer, *steps)))
+    dense = ", ".join(str(width) for width in (*config.hidden, config.sizes[-1]))
+    return f"{net.label}: {'; '.join(parts)}; dense {dense}"
+
+
+def protocol_rows(reproduction: Reproduction) -> list[tuple[str, str]]:
+    """Every field of the protocol as ``(what, value)`` in words, for the page to state."""
+    c = reproduction.reference()
+    seeds = reproduction.protocol["seeds"]
+    split = (
+        f"1/{c.validation_share} of the training images held out for validation (seed 42): "
+        f"{reproduction.full_train - reproduction.full_train // c.validation_share:,} / "
+        f"{reproduction.full_train // c.validation_share:,}"
+        if c.validation_share
+        else "none (no validation set)"
+    )
+    dropout = f"{c.dropout:g}, {DROPOUT_LABELS[c.dropout_kind]}" if c.dropout else "none"
+    optimizer = f"{optimizers.label(c.optimizer)}, learning rate {c.lr:g}, momentum {c.momentum:g}"
+    epochs = f"{c.epochs}"
+    if c.patience:
+        epochs = (
+            f"up to {c.epochs}, early stopping after {c.patience} epochs without a better "
+            "validation accuracy"
+        )
+    reported = (
+        "test accuracy of the best-validation checkpoint"
+        if c.validation_share
+        else "test accuracy after the last epoch"
+    )
+    return [
+        (
+            "dataset",
+            f"{datasets.DATASETS[c.dataset].display_name}, {reproduction.full_train:,} "
+            "training + 10,000 test images",
+        ),
+        ("validation", split),
+        ("network", architecture_text(c)),
+        ("activations", ", ".join(c.titles)),
+        ("input pixels", INPUT_SCALING_LABELS[c.input_scaling]),
+        ("initialisation", INIT_LABELS[c.init]),
+        ("dropout", dropout),
+        ("optimizer", optimizer),
+        ("batch", f"{c.batch_size}" + (", last partial batch dropped" if c.drop_last else "")),
+        ("epochs", epochs),
+        ("evaluations per epoch", f"{c.evals_per_epoch}"),
+        ("reported", reported),
+        (
+            "seeds",
+            f"{len(seeds)} here ({', '.join(map(str, seeds))}), for a min–max band; "
+            "the published figures are one run each",
+        ),
+    ]
 
 
 # --- published versus measured ----------------------------------------------------------------
@@ -352,8 +526,9 @@ def comparison_table(result: TrainingResult, reproduction: Reproduction) -> pd.D
             "seeds": len(picked),
         }
         for published in reproduction.published:
-            suffix = published.label.removeprefix("published").strip(" ()") or "published"
-            row[f"difference vs {suffix}"] = row["measured mean"] - row[published.label]
+            row[f"difference vs {_published_suffix(published)}"] = (
+                row["measured mean"] - row[published.label]
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -367,3 +542,40 @@ def outside_spread(table: pd.DataFrame, reproduction: Reproduction) -> list[str]
             if np.isfinite(value) and not row["min"] <= value <= row["max"]:
                 out.append(f"{row['activation']} ({published.label})")
     return out
+
+
+def _published_suffix(published: Published) -> str:
+    return published.label.removeprefix("published").strip(" ()") or "published"
+
+
+def comparison_display(table: pd.DataFrame, reproduction: Reproduction) -> pd.DataFrame:
+    """``comparison_table`` as the page prints it: percentages with two decimals, differences
+    signed, "not published" where a source prints no figure."""
+
+    def number(value: float, missing: str, signed: bool = False) -> str:
+        if not np.isfinite(value):
+            return missing
+        return f"{value:+.2f}".replace("-", "−") if signed else f"{value:.2f}"
+
+    out = pd.DataFrame({"activation": table["activation"]})
+    for published in reproduction.published:
+        out[published.label] = [number(v, "not published") for v in table[published.label]]
+    for column in ("measured mean", "min", "max"):
+        out[column] = [number(v, "not measured") for v in table[column]]
+    out["seeds"] = table["seeds"].astype(int)
+    for published in reproduction.published:
+        column = f"difference vs {_published_suffix(published)}"
+        out[column] = [number(v, "—", signed=True) for v in table[column]]
+    return out
+
+
+def spread_notice(table: pd.DataFrame, reproduction: Reproduction) -> str | None:
+    """The activations whose published figure lies outside the measured band, with the
+    protocol's notes as the likely reason; ``None`` when every figure lies inside."""
+    outside = outside_spread(table, reproduction)
+    if not outside:
+        return None
+    return (
+        f"Published figure outside the measured min–max band: {', '.join(outside)}. "
+        f"Likely reasons, from what is known about the protocol: {reproduction.notes}"
+    )

@@ -27,6 +27,7 @@ from actlab.training.config import (
     training_flops,
 )
 from actlab.training.loop import Progress
+from actlab.training.presets import ProtocolPlan, plan
 from actlab.training.results import TrainingResult
 
 MAX_CONCURRENT_TRAININGS = int(os.environ.get("ACTLAB_MAX_TRAININGS", "2"))
@@ -304,6 +305,12 @@ class RunRegistry:
         """Why ``config`` is over this registry's compute caps, or ``None`` if it fits."""
         source = datasets.resolve_source(config.dataset, config.source, config.folder)
         return budget_problem(config, source.n_train, source.n_test, self.max_flops, self.max_steps)
+
+    def plan(self, config: TrainingConfig) -> ProtocolPlan:
+        """What a form's ``config`` runs as here (``presets.plan`` on its data, with this
+        registry's caps): itself, or a published protocol's labelled quick mode."""
+        source = datasets.resolve_source(config.dataset, config.source, config.folder)
+        return plan(config, source.n_train, source.n_test, self.max_flops, self.max_steps)
 
     def start(self, config: TrainingConfig, viewer: str | None = None) -> TrainingRun:
         """The shared run of ``config``: the existing one unless it was stopped or failed.

@@ -6,10 +6,15 @@ the weight layers, so there are ``L − 1`` activations, one after each hidden l
 rule the gradient reaching layer ``l`` has passed through ``L − l`` activation derivatives,
 which is why sigmoid (f′ ≤ 1/4) shrinks it geometrically.
 
+A gated unit (``actlab.gated``: GLU, ReGLU, GEGLU, SwiGLU) makes each hidden layer
+h = φ(a) ⊙ b with a = x W and b = x V: two matrices where a plain layer has one, so its hidden
+width is the one ``actlab.training.gated.matched_widths`` chooses for the same parameter count
+(``hidden_width``), and a layer's weight gradient is that of both matrices, ∂L/∂[W; V].
+
 Everything is computed in float64 so that even a 50-layer sigmoid net (gradients near 1e-45)
 keeps its tiny numbers instead of underflowing to zero. Every random choice (weights, batch)
-comes from ``seed``: the same arguments give the same numbers, and every activation sees the
-same initial weights and the same batch.
+comes from ``seed``: the same arguments give the same numbers, and every plain activation sees
+the same initial weights and the same batch (a gated net, narrower, draws its own).
 """
 
 from __future__ import annotations
@@ -27,8 +32,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from actlab import activations, budget, validate
+from actlab import activations, budget, gated, validate
 from actlab.bundled import bundled_mnist
+from actlab.training.gated import (
+    MAX_RELATIVE_MISMATCH,
+    gated_parameters,
+    matched_widths,
+    plain_parameters,
+)
 from actlab.training.loop import pixel_moments
 
 INPUTS = 28 * 28
@@ -47,6 +58,13 @@ INIT_LABELS = {
 SIGMOID_MAX_SLOPE = 0.25  # max of σ′(z) = σ(z)(1 − σ(z)), reached at z = 0
 SATURATED_SLOPE = 0.01  # |f′(z)| below this: the unit passes back under 1% of its gradient
 HISTOGRAM_BINS = 40
+GATED_OVERFLOW = (
+    ". A gated layer multiplies two linear maps of its input, φ(xW) ⊙ (xV): once its "
+    "activations are larger than about 1 each layer squares their size (10, 100, 10⁴, 10⁸ …) "
+    "and they overflow float64 within a dozen layers. Transformers wrap every gated block in "
+    "a normalisation and a residual connection; this plain stack has neither. Choose a "
+    "smaller depth or a smaller init scale (PyTorch's default keeps it small)."
+)
 MEASURES = ("norm", "signal_norm")  # ‖∂L/∂W_l‖ or ‖∂L/∂z_l‖ per layer (see GradientProbe)
 HISTOGRAM_QUANTITIES = ("activation", "log10 |weight gradient|")
 # The per-layer statistics the lesson charts: column → (heading, axis title).
@@ -65,6 +83,63 @@ def layer_sizes(depth: int, width: int) -> list[int]:
     depth = validate.integer("depth", depth, MIN_DEPTH, MAX_DEPTH)
     width = validate.integer("width", width, MIN_WIDTH, MAX_WIDTH)
     return [INPUTS, *[width] * (depth - 1), CLASSES]
+
+
+def is_gated(activation: str) -> bool:
+    """A gated unit of ``actlab.gated`` (its hidden layers have two matrices), not a function."""
+    return gated.is_gated(activation)
+
+
+def display_name(activation: str) -> str:
+    """What charts and tables call an activation or a gated unit (``SwiGLU``)."""
+    return (
+        gated.display_name(activation)
+        if is_gated(activation)
+        else activations.display_name(activation)
+    )
+
+
+def check_activation(activation: str, params: Mapping[str, float] | None = None) -> dict:
+    """The activation's parameters filled in and checked; a gated unit takes none."""
+    if is_gated(activation):
+        if params:
+            raise ValueError(f"{display_name(activation)} takes no parameters, got {dict(params)}")
+        return {}
+    return activations.resolve_params(activation, dict(params or {}))
+
+
+@lru_cache(maxsize=256)
+def hidden_width(activation: str, depth: int, width: int) -> int:
+    """Units per hidden layer: ``width``, or for a gated unit the width whose net has the plain
+    net's parameter count (``matched_widths``; one scaled width for every layer)."""
+    sizes = layer_sizes(depth, width)
+    if not is_gated(activation):
+        return width
+    return matched_widths(sizes)[0]
+
+
+def matrices_per_layer(activation: str) -> int:
+    """Weight matrices of one hidden layer: 2 (W and V) for a gated unit, else 1."""
+    return 2 if is_gated(activation) else 1
+
+
+def network_sizes(activation: str, depth: int, width: int) -> list[int]:
+    """``layer_sizes`` with the hidden width ``hidden_width`` gives this activation."""
+    return layer_sizes(depth, hidden_width(activation, depth, width))
+
+
+def parameter_count(activation: str, depth: int, width: int) -> int:
+    """Weights and biases of the network: a gated hidden layer counts W, V and both biases."""
+    sizes = network_sizes(activation, depth, width)
+    return gated_parameters(sizes) if is_gated(activation) else plain_parameters(sizes)
+
+
+def parameter_gap(activation: str, depth: int, width: int) -> float:
+    """(parameters − the plain net's) / the plain net's: 0 for a plain activation. Within
+    ``MAX_RELATIVE_MISMATCH`` (1 %) except where whole units cannot get that close (narrow
+    nets: 4 gated units at width 8 and depth 20 are 8 % short, 5 would be 19 % over)."""
+    plain = plain_parameters(layer_sizes(depth, width))
+    return (parameter_count(activation, depth, width) - plain) / plain
 
 
 def initialise(
@@ -112,14 +187,36 @@ def _checked_network(
     std: float,
     params: Mapping[str, float] | None,
 ) -> tuple[list[int], float, int, dict[str, float]]:
-    """Layer sizes, std, seed and parameters, checked; a ``ValueError`` naming what is wrong."""
-    sizes = layer_sizes(depth, width)
+    """Layer sizes (a gated net's matched ones), std, seed and parameters, checked; a
+    ``ValueError`` naming what is wrong."""
+    layer_sizes(depth, width)
     validate.choice("init", init, INITS)
     std = validate.positive("std", std, 10.0)
     seed = validate.integer("seed", seed, 0, 2**31 - 1)
     params = dict(params or {})
-    activations.resolve_params(activation, params)
-    return sizes, std, seed, params
+    check_activation(activation, params)
+    return network_sizes(activation, depth, width), std, seed, params
+
+
+class GatedLayer(nn.Module):
+    """A gated hidden layer as a textbook writes it: ``φ(gate(x)) * value(x)``.
+
+    ``gate`` (W) and ``value`` (V) are ``nn.Linear``; φ is the gated unit's catalogue gate
+    (SiLU for SwiGLU). LLaMA's FFN is ``w2(silu(w1(x)) * w3(x))``: ``w1`` is ``gate``, ``w3``
+    is ``value``, and the next layer plays ``w2``.
+    """
+
+    def __init__(
+        self, unit: str, fan_in: int, fan_out: int, dtype: torch.dtype = torch.float64
+    ) -> None:
+        super().__init__()
+        self.unit = gated.get(unit).id
+        self.gate = nn.Linear(fan_in, fan_out, dtype=dtype)
+        self.value = nn.Linear(fan_in, fan_out, dtype=dtype)
+        self.phi = activations.module(gated.get(unit).gate)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.phi(self.gate(x)) * self.value(x)
 
 
 def build_mlp(
@@ -136,7 +233,9 @@ def build_mlp(
 ) -> nn.Sequential:
     """``Linear, f, Linear, f, …, Linear``: the same weights for every activation at one seed.
 
-    ``bias`` (if given) sets every hidden layer's bias; the output layer keeps its init's bias.
+    A gated unit gives ``GatedLayer, …, GatedLayer, Linear`` at its matched width
+    (``hidden_width``), each layer's gate W drawn before its value V.
+    ``bias`` (if given) sets every hidden layer's biases; the output layer keeps its init's bias.
     """
     sizes, std, seed, params = _checked_network(activation, depth, width, init, seed, std, params)
     if bias is not None:
@@ -144,8 +243,14 @@ def build_mlp(
     generator = torch.Generator().manual_seed(seed)
     layers: list[nn.Module] = []
     for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        linear = nn.Linear(fan_in, fan_out, dtype=dtype)
         hidden = index < depth - 1
+        if hidden and is_gated(activation):
+            block = GatedLayer(activation, fan_in, fan_out, dtype)
+            initialise(block.gate, init, generator, std, bias)
+            initialise(block.value, init, generator, std, bias)
+            layers.append(block)
+            continue
+        linear = nn.Linear(fan_in, fan_out, dtype=dtype)
         initialise(linear, init, generator, std, bias if hidden else None)
         layers.append(linear)
         if hidden:
@@ -154,8 +259,8 @@ def build_mlp(
 
 
 def linear_modules(model: nn.Sequential) -> list[nn.Linear]:
-    """The ``nn.Linear`` layers of ``model``, input first (weights and biases as modules)."""
-    return [m for m in model if isinstance(m, nn.Linear)]
+    """The ``nn.Linear`` layers of ``model``, input first (a gated layer's W, then its V)."""
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -200,6 +305,9 @@ class GradientProbe:
     all the way to the input.
     ``stats``: one row per hidden layer (``mean``, ``std`` of the activations, ``saturated`` =
     fraction of unit-examples with |f′(z)| < ``SATURATED_SLOPE``, ``zero`` = fraction exactly 0).
+    A gated layer's h = φ(a) b has two local slopes, ∂h/∂a = φ′(a) b and ∂h/∂b = φ(a): it is
+    saturated where both are below ``SATURATED_SLOPE``; its weight gradient is ∂L/∂[W; V] and
+    its signal ∂L/∂[a, b].
     ``histograms``: per layer and ``quantity`` (``activation`` or ``log10 |weight gradient|``),
     ``HISTOGRAM_BINS`` bins with ``count`` and ``share``.
     """
@@ -209,6 +317,9 @@ class GradientProbe:
     norms: pd.DataFrame
     stats: pd.DataFrame
     histograms: pd.DataFrame
+    units: int  # per hidden layer (a gated net's matched width)
+    parameters: int  # weights and biases of the whole network
+    parameter_gap: float  # (parameters − the plain net's) / the plain net's (``parameter_gap``)
 
 
 Bins = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # bin_start, bin_end, count, share
@@ -225,7 +336,11 @@ def histogram_bins(values: Tensor, bins: int = HISTOGRAM_BINS) -> Bins:
     low, high = (float(v) for v in torch.aminmax(flat))
     if low == high:
         return np.array([low]), np.array([high]), np.array([flat.numel()]), np.array([1.0])
-    counts, edges = np.histogram(flat.numpy(), bins=bins, range=(low, high))
+    if math.isfinite(high - low):
+        counts, edges = np.histogram(flat.numpy(), bins=bins, range=(low, high))
+    else:  # the span overflows float64 (a deep gated stack near overflow): edges from halves
+        edges = np.linspace(low / 2, high / 2, bins + 1) * 2
+        counts, _ = np.histogram(flat.numpy(), bins=edges)
     return edges[:-1], edges[1:], counts, counts / values.numel()
 
 
@@ -277,17 +392,52 @@ def _value_and_slope(activation: nn.Module, pre: Tensor) -> tuple[Tensor, Tensor
     return out.detach(), slope
 
 
+class _Pointwise:
+    """What a hidden layer does after its matrix: ``h`` and the local slopes of ``h``.
+
+    Plain: h = f(z), slope f′(z). Gated (z = [a, b], two halves of the layer's ``[W; V]``
+    output): h = φ(a) ⊙ b, slope [φ′(a) ⊙ b, φ(a)] = [∂h/∂a, ∂h/∂b], so that the backward
+    pass's δ = slope ⊙ [u, u] (u = ∂L/∂h) is ∂L/∂[a, b] for both kinds alike.
+    """
+
+    def __init__(self, activation: str, params: Mapping[str, float]) -> None:
+        self.gated = is_gated(activation)
+        name = gated.get(activation).gate if self.gated else activation
+        self.function = activations.module(name, **params)
+
+    def __call__(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        if not self.gated:
+            return _value_and_slope(self.function, z)
+        a, b = z.chunk(2, dim=1)
+        phi, phi_slope = _value_and_slope(self.function, a)
+        return phi * b, torch.cat([phi_slope * b, phi], dim=1)
+
+    def delta(self, slope: Tensor, upstream: Tensor) -> Tensor:
+        """∂L/∂z from the slopes and ∂L/∂h."""
+        return slope * (torch.cat([upstream, upstream], dim=1) if self.gated else upstream)
+
+    def unit_slope(self, slope: Tensor) -> Tensor:
+        """|local slope| per unit and example; a gated unit's larger of its two."""
+        if not self.gated:
+            return slope.abs()
+        da, db = slope.abs().chunk(2, dim=1)
+        return torch.maximum(da, db)
+
+
 class _Layers:
     """The probe's weight layers, drawn from the seed's generator each time one is needed.
 
     Layer l's weights are the generator's next draws after layers 1..l−1, so the generator's
     state before each layer is all it takes to draw that layer again, bit for bit, instead of
     holding every layer (depth × width² floats: 100 MiB at 50 × 512 in float64). They are the
-    weights ``build_mlp`` draws.
+    weights ``build_mlp`` draws; a gated layer is one ``nn.Linear`` holding ``[W; V]`` (W drawn
+    first) and ``[b; c]``.
     """
 
-    def __init__(self, sizes: list[int], init: str, seed: int, std: float) -> None:
-        self.sizes, self.init, self.std = sizes, init, std
+    def __init__(
+        self, sizes: list[int], init: str, seed: int, std: float, matrices: int = 1
+    ) -> None:
+        self.sizes, self.init, self.std, self.matrices = sizes, init, std, matrices
         self.generator = torch.Generator().manual_seed(seed)
         self.states: list[Tensor] = []  # the generator's state before each layer drawn so far
         self.resume = self.generator.get_state()  # ... and after the last of them
@@ -302,11 +452,21 @@ class _Layers:
         if new:
             self.states.append(self.resume)
         self.generator.set_state(self.states[index])
+        fan_in, fan_out = self.sizes[index], self.sizes[index + 1]
+        count = self.matrices if index < len(self) - 1 else 1
         # skip_init: nn.Linear's own init would draw (from torch's global generator) for nothing.
-        layer = nn.utils.skip_init(
-            nn.Linear, self.sizes[index], self.sizes[index + 1], dtype=torch.float64
-        )
-        initialise(layer, self.init, self.generator, self.std)
+        parts = [
+            nn.utils.skip_init(nn.Linear, fan_in, fan_out, dtype=torch.float64)
+            for _ in range(count)
+        ]
+        for part in parts:
+            initialise(part, self.init, self.generator, self.std)
+        layer = parts[0]
+        if count > 1:
+            layer = nn.utils.skip_init(nn.Linear, fan_in, count * fan_out, dtype=torch.float64)
+            with torch.no_grad():
+                layer.weight.copy_(torch.cat([p.weight for p in parts]))
+                layer.bias.copy_(torch.cat([p.bias for p in parts]))
         if new:
             self.resume = self.generator.get_state()
         return layer
@@ -318,12 +478,12 @@ class _Step:
 
     layer: nn.Linear
     inputs: Tensor  # h_(l−1), the layer's input
-    slope: Tensor | None  # f′(z_l) of a hidden layer; None for the output layer
+    slope: Tensor | None  # f′(z_l) of a hidden layer (see _Pointwise); None for the output layer
 
 
 def _forward(
     layers: _Layers,
-    activation: nn.Module,
+    activation: _Pointwise,
     start: int,
     stop: int,
     h: Tensor,
@@ -339,25 +499,28 @@ def _forward(
         z = F.linear(h, layer.weight, layer.bias)
         slope = None
         if index < len(layers) - 1:
-            z, slope = _value_and_slope(activation, z)
+            z, slope = activation(z)
             if measure is not None:
-                measure(index + 1, z, slope)
+                measure(index + 1, z, activation.unit_slope(slope))
         if keep:
             steps.append(_Step(layer, h, slope))
         h = z
     return steps, h
 
 
-def segment_length(depth: int, width: int, batch_size: int, keep_bytes: int) -> int:
+def segment_length(
+    depth: int, width: int, batch_size: int, keep_bytes: int, matrices: int = 1
+) -> int:
     """Weight layers per recomputed segment of the probe (``depth`` when all fit in memory).
 
     Holding a layer for the backward pass costs its weights, its input and its slopes in
-    float64. When ``depth`` of them exceed ``keep_bytes``, only every k-th layer's input is
-    kept (a checkpoint) and each segment of k layers is drawn and run again when the backward
-    pass reaches it; k = √(depth · checkpoint / layer) makes checkpoints and one segment
-    about equal, which minimises their sum.
+    float64 (a gated layer: ``matrices`` = 2 weight matrices and two slopes per unit). When
+    ``depth`` of them exceed ``keep_bytes``, only every k-th layer's input is kept (a
+    checkpoint) and each segment of k layers is drawn and run again when the backward pass
+    reaches it; k = √(depth · checkpoint / layer) makes checkpoints and one segment about
+    equal, which minimises their sum.
     """
-    per_layer = 8 * (width * width + 2 * batch_size * width)
+    per_layer = 8 * (matrices * width * width + (1 + matrices) * batch_size * width)
     if depth * per_layer <= keep_bytes:
         return depth
     checkpoint = 8 * batch_size * width
@@ -378,17 +541,19 @@ def probe(
     """Build the net, run one MNIST batch with cross-entropy, backpropagate, measure.
 
     The same numbers as autograd through ``build_mlp(...)``, by the chain rule written out
-    (δ_l = f′(z_l) ⊙ δ_(l+1) W_(l+1), ∂L/∂W_l = δ_lᵀ h_(l−1)), keeping only what the result
-    needs: each layer is measured as it goes by, weights are drawn again instead of held, and
-    deep wide nets keep only checkpoints (``segment_length``). Peak memory at 50 × 512: see
+    (δ_l = f′(z_l) ⊙ δ_(l+1) W_(l+1), ∂L/∂W_l = δ_lᵀ h_(l−1); a gated layer's W and V as one
+    stacked matrix, see ``_Pointwise``), keeping only what the result needs: each layer is
+    measured as it goes by, weights are drawn again instead of held, and deep wide nets keep
+    only checkpoints (``segment_length``). Peak memory at 50 × 512: see
     ``actlab.budget.PROBE_KEEP_BYTES``.
     """
     sizes, std, seed, params = _checked_network(activation, depth, width, init, seed, std, params)
-    layers = _Layers(sizes, init, seed, std)
-    function = activations.module(activation, **params)
-    name = activations.display_name(activation)
+    matrices = matrices_per_layer(activation)
+    layers = _Layers(sizes, init, seed, std, matrices)
+    function = _Pointwise(activation, params)
+    name = display_name(activation)
     x, y = mnist_batch(batch_size, seed)
-    span = segment_length(depth, width, batch_size, budget.PROBE_KEEP_BYTES)
+    span = segment_length(depth, sizes[1], batch_size, budget.PROBE_KEEP_BYTES, matrices)
     starts = range(0, depth, span)
     stats, histograms = [], []
 
@@ -399,7 +564,7 @@ def probe(
                 "layer": index,
                 "mean": float(values.mean()),
                 "std": float(values.std(correction=0)),
-                "saturated": float((slopes.abs() < SATURATED_SLOPE).sum()) / slopes.numel(),
+                "saturated": float((slopes < SATURATED_SLOPE).sum()) / slopes.numel(),
                 "zero": float((values == 0).sum()) / values.numel(),
             }
         )
@@ -415,9 +580,11 @@ def probe(
         with torch.enable_grad():
             loss = F.cross_entropy(logits, y)
             if not bool(torch.isfinite(loss)):
-                # float64 throughout, so only a typed formula (log of a negative value) gets here.
+                # float64 throughout: a typed formula (log of a negative value) or a deep
+                # gated net, whose layers square their input's scale, gets here.
                 raise ValueError(
                     f"{name} makes the loss {loss.item()} at depth {depth}: no gradients"
+                    + (GATED_OVERFLOW if is_gated(activation) else "")
                 )
             (upstream,) = torch.autograd.grad(loss, logits)  # ∂L/∂z_L
         norms, gradient_histograms = [], []
@@ -427,7 +594,7 @@ def probe(
                 steps, _ = _forward(layers, function, start, stop, inputs, keep=True)
             for index in reversed(range(start, start + len(steps))):
                 step = steps.pop()
-                delta = upstream if step.slope is None else step.slope * upstream  # δ_l
+                delta = upstream if step.slope is None else function.delta(step.slope, upstream)
                 grad = delta.T @ step.inputs  # ∂L/∂W_l
                 norms.append(
                     {
@@ -437,7 +604,7 @@ def probe(
                         "signal_norm": float(delta.norm()),
                         "bias_norm": float(delta.sum(0).norm()),
                         "zero_share": float((grad == 0).sum()) / grad.numel(),
-                        "shape": f"{step.layer.out_features}×{step.layer.in_features}",
+                        "shape": _shape_text(step, matrices),
                     }
                 )
                 if index > 0:
@@ -453,7 +620,18 @@ def probe(
         norms=pd.DataFrame(norms[::-1]),
         stats=pd.DataFrame(stats),
         histograms=_histogram_table(name, histograms + gradient_histograms[::-1]),
+        units=sizes[1],
+        parameters=parameter_count(activation, depth, width),
+        parameter_gap=parameter_gap(activation, depth, width),
     )
+
+
+def _shape_text(step: _Step, matrices: int) -> str:
+    """``128×784``, or ``2×(85×784)`` for a gated layer's W and V."""
+    rows, columns = step.layer.out_features, step.layer.in_features
+    if step.slope is None or matrices == 1:
+        return f"{rows}×{columns}"
+    return f"{matrices}×({rows // matrices}×{columns})"
 
 
 # Per-layer CPU cost of ``probe`` on one core of the 2-core reference VM, batch 256: a least-
@@ -497,15 +675,21 @@ def probe_seconds(
     f′ are timed once (``elementwise_seconds``) and what they cost beyond Mish is added 2.5
     times per layer (the forward pass, the recomputed segment, and larger tensors than the
     timed ones: 13.9 s estimated for that formula). Larger batches scale the per-unit and
-    per-weight work; smaller ones are not credited.
+    per-weight work; smaller ones are not credited. A gated unit's layer is costed as two
+    layers' matrices and pre-activations at its matched width (``hidden_width``) and twice
+    the fixed work (two draws per layer).
     """
     depth = validate.integer("depth", depth, MIN_DEPTH, MAX_DEPTH)
     width = validate.integer("width", width, MIN_WIDTH, MAX_WIDTH)
     batch_size = validate.integer("batch size", batch_size, 1, MAX_BATCH)
     init = validate.choice("init", init, INITS)
     scale = max(1.0, batch_size / 256)
-    per_layer = PROBE_UNIT_SECONDS * width + PROBE_WEIGHT_SECONDS[init] * width**2
-    seconds = depth * (PROBE_LAYER_SECONDS + scale * per_layer)
+    matrices = 1
+    if activation is not None and is_gated(activation):
+        matrices = matrices_per_layer(activation)
+        width = hidden_width(activation, depth, width)
+    per_layer = matrices * (PROBE_UNIT_SECONDS * width + PROBE_WEIGHT_SECONDS[init] * width**2)
+    seconds = depth * (matrices * PROBE_LAYER_SECONDS + scale * per_layer)
     if activation is not None and activations.is_custom(activation):
         extra = max(0.0, elementwise_seconds(activation) - elementwise_seconds("mish"))
         seconds += 2.5 * depth * batch_size * width * extra
@@ -592,7 +776,10 @@ class ProbeComparison:
     ``bound``), ``None`` without Sigmoid or when not asked for. ``table``: ``norms`` with the
     reference as a ``sigmoid_reference`` column (the CSV). ``left_out``: norms exactly 0 or not
     finite, which a log axis cannot show. ``first_last``: per activation the first and last
-    layer's weight-gradient norm, their ratio and the loss.
+    layer's weight-gradient norm, their ratio, the loss, the hidden units per layer, the
+    parameters and their gap to the plain net (a gated net's matched size). ``unmatched``: the
+    gated units more than ``MAX_RELATIVE_MISMATCH`` (1 %) off the plain net's parameter count
+    (narrow nets, where whole units cannot match closer).
     """
 
     measure: str
@@ -601,6 +788,7 @@ class ProbeComparison:
     table: pd.DataFrame
     left_out: int
     first_last: pd.DataFrame
+    unmatched: list[str]
     stats: pd.DataFrame
     histograms: pd.DataFrame
 
@@ -635,6 +823,9 @@ def compare(
         }
     )
     first_last["first / last"] = first_last["first layer"] / first_last["last layer"]
+    first_last["hidden units"] = [p.units for p in probes]
+    first_last["parameters"] = [p.parameters for p in probes]
+    first_last["vs plain"] = [p.parameter_gap for p in probes]
     return ProbeComparison(
         measure=measure,
         norms=norms,
@@ -642,6 +833,7 @@ def compare(
         table=table,
         left_out=int((~((values > 0) & np.isfinite(values))).sum()),
         first_last=first_last,
+        unmatched=[p.activation for p in probes if abs(p.parameter_gap) > MAX_RELATIVE_MISMATCH],
         stats=pd.concat([p.stats for p in probes], ignore_index=True),
         histograms=pd.concat([p.histograms for p in probes], ignore_index=True),
     )

@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from actlab import activations, budget, memory, optimizers, short_training
+from actlab import budget, gated, memory, optimizers, short_training
 from actlab import gradients as gr
 from actlab.charts.gradients import (
     HISTOGRAM_TITLES,
@@ -27,6 +27,7 @@ from ui.catalogue import activation_options, custom_activations
 from ui.export import chart_with_downloads, draw
 from ui.frame import guarded, predict_then_reveal
 from ui.live_training import show_chart, training_section
+from ui.safe_text import literal
 
 TABS = ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]
 PROBE_BATCH = 256
@@ -58,11 +59,20 @@ def cached_probe(
 
 def probes_within_budget(
     chosen: list[str], depth: int, width: int, init: str, std: float, seed: int
-) -> list[gr.GradientProbe]:
-    """Every chosen activation's probe; a ``ValueError`` naming the server's cap when the view
-    would cost more than ``budget.PROBE_SECONDS_PER_REQUEST`` CPU-seconds."""
+) -> tuple[list[gr.GradientProbe], list[str]]:
+    """Every chosen activation's probe, and why any could not be measured (a deep gated stack
+    overflows); a ``ValueError`` naming the server's cap when the view would cost more than
+    ``budget.PROBE_SECONDS_PER_REQUEST`` CPU-seconds, or when none could be measured."""
     gr.check_probe_budget(chosen, depth, width, init, PROBE_BATCH)
-    return [cached_probe(a, depth, width, init, std, seed) for a in chosen]
+    probes, problems = [], []
+    for activation in chosen:
+        try:
+            probes.append(cached_probe(activation, depth, width, init, std, seed))
+        except ValueError as err:
+            problems.append(str(err))
+    if not probes:
+        raise ValueError(" ".join(problems))
+    return probes, problems
 
 
 # --- tab 1: vanishing and exploding ----------------------------------------------------------
@@ -80,10 +90,12 @@ def vanishing_and_exploding() -> None:
         chosen = bound(
             st.multiselect,
             "Activations",
-            activation_options(),
+            activation_options() + gated.names(),
             default=["sigmoid", "tanh", "relu"],
-            format_func=activations.display_name,
+            format_func=gr.display_name,
             key="gr_act",
+            help="GLU, ReGLU, GEGLU and SwiGLU are gated layers φ(xW) ⊙ (xV), narrower so that "
+            "the network keeps the plain one's parameter count.",
         )
         depth = bound(
             st.slider, "Depth L (weight layers)", gr.MIN_DEPTH, gr.MAX_DEPTH, 20, key="gr_depth"
@@ -111,13 +123,13 @@ def vanishing_and_exploding() -> None:
         st.info("Choose at least one activation.")
         return
     std = std if init == "normal" else 0.05  # unused otherwise: keep the cache key stable
-    view = guarded(
-        lambda: gr.compare(
-            probes_within_budget(chosen, depth, width, init, std, int(seed)), measure, show_bound
-        )
-    )
-    if view is None:
+    measured = guarded(lambda: probes_within_budget(chosen, depth, width, init, std, int(seed)))
+    if measured is None:
         return
+    probes, problems = measured
+    for problem in problems:
+        st.warning(literal(problem), icon=":material/warning:")
+    view = gr.compare(probes, measure, show_bound)
 
     with chart_column:
         st.latex(
@@ -135,6 +147,7 @@ def vanishing_and_exploding() -> None:
             f"One batch of {PROBE_BATCH} bundled MNIST digits, cross-entropy loss, float64; "
             f"network 784 → {width} × {depth - 1} → 10, the same initial weights for every "
             "activation. "
+            + gated_note(view)
             + (
                 "Dashed: 0.25^(L − l) times Sigmoid's own last-layer norm, the shrinkage its "
                 "derivatives alone allow (weights ignored)."
@@ -142,8 +155,32 @@ def vanishing_and_exploding() -> None:
                 else "Add Sigmoid to see the 0.25^(L − l) reference line."
             )
         )
+    if view.unmatched:
+        st.warning(
+            f"{', '.join(view.unmatched)}: at width {width} no whole number of gated units comes "
+            "within 1 % of the plain net's parameter count (see the table below); choose a "
+            "wider net for a matched comparison.",
+            icon=":material/warning:",
+        )
     explain_norms(view, depth)
     layer_statistics(view, depth)
+
+
+def gated_note(view: gr.ProbeComparison) -> str:
+    """How the gated nets of ``view`` were sized (empty when there are none)."""
+    table = view.first_last
+    rows = table[table["activation"].isin([u.display_name for u in gated.UNITS])]
+    if rows.empty:
+        return ""
+    sizes = "; ".join(
+        f"{r['activation']} {r['hidden units']} units, {r['parameters']:,} parameters "
+        f"({r['vs plain']:+.2%})"
+        for r in rows.to_dict("records")
+    )
+    return (
+        "Gated layers φ(xW) ⊙ (xV) have two matrices, so they are narrower for the plain "
+        f"net's parameter count: {sizes}; each layer's norm is that of both, ‖∂L/∂[W; V]‖. "
+    )
 
 
 def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
@@ -161,7 +198,12 @@ def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
             "for ReLU and it shrinks too.\n"
             "- **Init scale**: choose *normal* and move std. Sigmoid's curve gets less steep "
             "as std grows; ReLU (no biases) is scale-free, so the whole curve moves up or down "
-            "by the same factor: every layer's gradient explodes or vanishes together."
+            "by the same factor: every layer's gradient explodes or vanishes together.\n"
+            "- **Gated (SwiGLU, GEGLU, ReGLU, GLU)**: h = φ(a) ⊙ b with a = xW, b = xV. W's "
+            "gradient is scaled by b and V's by φ(a), and the layer is *quadratic* in its "
+            "input: with small weights the activations shrink layer by layer, with large ones "
+            "(try Xavier or He at depth 20) they square until float64 overflows. LLaMA-style "
+            "models put a normalisation and a residual connection around every gated block."
         )
         st.latex(
             r"\begin{aligned} \sigma'(z) &= \sigma(z)\,(1-\sigma(z)) \le \tfrac14 \\"
@@ -177,7 +219,12 @@ def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
                 c: st.column_config.NumberColumn(format="%.3e")
                 for c in ["first layer", "last layer", "first / last"]
             }
-            | {"loss": st.column_config.NumberColumn(format="%.4f")},
+            | {
+                "loss": st.column_config.NumberColumn(format="%.4f"),
+                "hidden units": st.column_config.NumberColumn(format="%d"),
+                "parameters": st.column_config.NumberColumn(format="localized"),
+                "vs plain": st.column_config.NumberColumn(format="percent"),
+            },
         )
         st.caption(
             f"0.25^{depth - 1} = {gr.SIGMOID_MAX_SLOPE ** (depth - 1):.3e}: the most the "
@@ -205,7 +252,8 @@ def layer_statistics(view: gr.ProbeComparison, depth: int) -> None:
         draw(layer_stat_chart(view.stats, field, title, f"stat_{field}"), column)
     st.caption(
         f"Saturated: the unit passes back less than {gr.SATURATED_SLOPE:.0%} of its gradient "
-        "(for ReLU: every negative input). Statistics over all units and all digits of the batch."
+        "(for ReLU: every negative input; for a gated unit h = φ(a) b: both φ′(a) b and φ(a) "
+        "below it). Statistics over all units and all digits of the batch."
     )
     st.download_button(
         "Layer statistics (CSV)",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 import pytest
 from apptest_helpers import app_path, chart_frames, chart_specs, rerun, run_page
 from streamlit.testing.v1 import AppTest
 
-from actlab import activations, budget, short_training
+from actlab import activations, budget, gated, short_training
 from actlab import gradients as gr
+from actlab.charts import palette
 
 PAGE = app_path("app_pages/gradients.py")
 
@@ -161,4 +164,80 @@ def test_a_view_over_the_cost_cap_shows_a_message_naming_it_and_probes_nothing()
     assert not at.exception, [e.value for e in at.exception]
     message = " ".join(e.value for e in at.error)
     assert f"cap of {budget.PROBE_SECONDS_PER_REQUEST:g} CPU" in message.replace("\\", "")
+    assert not at.get("vega_lite_chart")
+
+
+# --- gated units beside the plain activations ---------------------------------------------------
+
+
+def line_encoding(spec: dict) -> dict:
+    """The encoding of the first layer that colours its lines (layers nest)."""
+    if "color" in spec.get("encoding", {}):
+        return spec["encoding"]
+    return next(
+        line_encoding(layer) for layer in spec["layer"] if "layer" in layer or "encoding" in layer
+    )
+
+
+def test_a_gated_unit_is_measured_beside_the_plain_ones_at_matched_parameters():
+    at = open_page(gr_act=["ReLU", "SwiGLU"], gr_depth="6", gr_width="128")
+    assert at.multiselect(key="gr_act").value == ["relu", "swiglu"]
+    shown = norm_rows(at)
+    for name in ("relu", "swiglu"):
+        expected = gr.gradient_norms(name, 6, 128)
+        rows = shown[shown["activation"] == gr.display_name(name)].sort_values("layer")
+        assert rows["norm"].tolist() == pytest.approx(expected["norm"].tolist(), rel=1e-12)
+    units = gr.hidden_width("swiglu", 6, 128)
+    assert units < 128
+    table = at.dataframe[0].value.set_index("activation")
+    assert table.loc["SwiGLU", "hidden units"] == units
+    assert table.loc["SwiGLU", "parameters"] == gr.parameter_count("swiglu", 6, 128)
+    assert abs(table.loc["SwiGLU", "vs plain"]) < 0.01 and table.loc["ReLU", "vs plain"] == 0
+    captions = " ".join(c.value for c in at.caption)
+    assert f"SwiGLU {units} units" in captions and "‖∂L/∂[W; V]‖" in captions
+    # SwiGLU's own colour and dash from the palette, not SiLU's solid line of the same hue.
+    encoding = line_encoding(chart_specs(at)[0])
+    colour, dash = encoding["color"]["scale"], encoding["strokeDash"]["scale"]
+    style = palette.activation_style("swiglu")
+    assert colour["range"][colour["domain"].index("SwiGLU")] == style.colour
+    assert dash["range"][dash["domain"].index("SwiGLU")] == list(style.dash)
+    assert (style.colour, style.dash) != astuple(palette.activation_style("silu"))[:2]
+    stats = chart_frames(at)[1][0]
+    assert set(stats["activation"]) == {"ReLU", "SwiGLU"}
+
+
+def test_an_overflowing_gated_stack_is_named_and_the_others_are_still_shown():
+    at = open_page(
+        gr_act=["ReLU", "SwiGLU"], gr_depth="20", gr_width="64", gr_init=gr.INIT_LABELS["kaiming"]
+    )
+    warning = " ".join(w.value for w in at.warning)
+    assert "SwiGLU makes the loss nan at depth 20" in warning and "squares" in warning
+    assert set(norm_rows(at)["activation"]) == {"ReLU"}
+    at.multiselect(key="gr_act").set_value(["swiglu"])
+    at.run()  # nothing left to show: the reason as the view's message
+    assert not at.exception
+    assert "SwiGLU makes the loss nan" in " ".join(e.value for e in at.error)
+    assert not at.get("vega_lite_chart")
+
+
+def test_a_narrow_net_says_its_gated_units_cannot_match_within_one_percent():
+    at = open_page(gr_act=["ReGLU"], gr_depth="20", gr_width="8")
+    assert any("within 1 %" in w.value and "ReGLU" in w.value for w in at.warning)
+    assert at.dataframe[0].value.set_index("activation").loc["ReGLU", "vs plain"] < -0.01
+    at = open_page(gr_act=["ReGLU"], gr_depth="20", gr_width="128")
+    assert not at.warning
+
+
+def test_gated_units_count_against_the_cost_cap():
+    # Each gated probe is costed like the plain one it matches (two matrices at its narrower
+    # width): six probes at 50 × 512 are about 22 estimated CPU-seconds, over the cap of 12.
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["gr_act"] = ["ReLU", "GELU", *(u.display_name for u in gated.UNITS)]
+    at.query_params["gr_depth"] = "50"
+    at.query_params["gr_width"] = "512"
+    at.run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "6 activations × depth 50 × width 512" in message
+    assert f"cap of {budget.PROBE_SECONDS_PER_REQUEST:g} CPU" in message
     assert not at.get("vega_lite_chart")

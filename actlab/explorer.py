@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from actlab import activations, bundled, validate
+from actlab.i18n import N_, Refusal, _
 
 Selection = Mapping[str, Mapping[str, float]]
 MIN_POINTS, MAX_POINTS = 11, 20001
@@ -29,18 +30,32 @@ def x_grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
     """An evenly spaced float64 grid, validated so a bad range never reaches torch."""
     for label, value in (("x_min", x_min), ("x_max", x_max)):
         if not math.isfinite(value) or abs(value) > X_LIMIT:
-            raise ValueError(f"{label} must be finite and within ±{X_LIMIT:g}, got {value!r}")
+            raise Refusal(
+                N_("{name} must be finite and within ±{limit}, got {value}"),
+                name=label,
+                limit=f"{X_LIMIT:g}",
+                value=repr(value),
+            )
     if x_min >= x_max:
-        raise ValueError(f"x range is empty: x_min={x_min:g} must be below x_max={x_max:g}")
+        raise Refusal(
+            N_("x range is empty: x_min={low} must be below x_max={high}"),
+            low=f"{x_min:g}",
+            high=f"{x_max:g}",
+        )
     if not MIN_POINTS <= int(points) <= MAX_POINTS:
-        raise ValueError(f"resolution must be {MIN_POINTS}..{MAX_POINTS} points, got {points!r}")
+        raise Refusal(
+            N_("resolution must be {low}..{high} points, got {value}"),
+            low=MIN_POINTS,
+            high=MAX_POINTS,
+            value=repr(points),
+        )
     return torch.linspace(x_min, x_max, int(points), dtype=torch.float64)
 
 
 def curves(selection: Selection, x_min: float, x_max: float, points: int) -> pd.DataFrame:
     """Long table ``activation, id, x, f, df, df_exact, d2f`` for every selected function."""
     if not selection:
-        raise ValueError("select at least one activation")
+        raise Refusal(N_("select at least one activation"))
     x = x_grid(x_min, x_max, points)
     frames = []
     for name, params in selection.items():
@@ -72,10 +87,10 @@ def derivative_check(selection: Selection, table: pd.DataFrame) -> pd.DataFrame:
         if entry.derivative is None:
             rows.append(
                 {
-                    "activation": entry.display_name,
-                    "max |autograd − closed form|": float("nan"),
-                    "points compared": 0,
-                    "torch's f' at kinks": "typed formula: no closed form, autograd only",
+                    _("activation"): entry.display_name,
+                    _("max |autograd − closed form|"): float("nan"),
+                    _("points compared"): 0,
+                    _("torch's f' at kinks"): _("typed formula: no closed form, autograd only"),
                 }
             )
             continue
@@ -84,10 +99,10 @@ def derivative_check(selection: Selection, table: pd.DataFrame) -> pd.DataFrame:
         diff = (part["df"] - part["df_exact"]).abs().to_numpy()[away]
         rows.append(
             {
-                "activation": entry.display_name,
-                "max |autograd − closed form|": float(diff.max()) if diff.size else 0.0,
-                "points compared": int(away.sum()),
-                "torch's f' at kinks": kink_conventions(name, resolved) or "no kinks",
+                _("activation"): entry.display_name,
+                _("max |autograd − closed form|"): float(diff.max()) if diff.size else 0.0,
+                _("points compared"): int(away.sum()),
+                _("torch's f' at kinks"): kink_conventions(name, resolved) or _("no kinks"),
             }
         )
     return pd.DataFrame(rows)
@@ -99,10 +114,14 @@ def kink_conventions(name: str, params: Mapping[str, float]) -> str:
     notes = []
     for p in entry.breakpoints(params):
         probe = torch.tensor([p, p - 1e-7, p + 1e-7], dtype=torch.float64)
-        _, df, _ = activations.derivatives(name, probe, **params)
+        _f, df, _d2f = activations.derivatives(name, probe, **params)
         notes.append(
-            f"x={p:g}: torch f'={df[0].item():.4g} "
-            f"(left {df[1].item():.4g}, right {df[2].item():.4g})"
+            _("x={x}: torch f'={value} (left {left}, right {right})").format(
+                x=f"{p:g}",
+                value=f"{df[0].item():.4g}",
+                left=f"{df[1].item():.4g}",
+                right=f"{df[2].item():.4g}",
+            )
         )
     return "; ".join(notes)
 
@@ -137,11 +156,19 @@ def left_out_note(left_out: pd.DataFrame) -> str:
     for row in left_out.itertuples():
         reasons = []
         if row.undefined:
-            reasons.append(f"{row.undefined} undefined (NaN or ±∞)")
+            reasons.append(_("{count} undefined (NaN or ±∞)").format(count=row.undefined))
         if row.huge:
-            reasons.append(f"{row.huge} beyond ±{DRAWN_LIMIT:.0e} in f or f′")
-        parts.append(f"{row.activation}: {' and '.join(reasons)} of the points")
-    return "Left out of the charts and the CSV: " + "; ".join(parts) + "."
+            reasons.append(
+                _("{count} beyond ±{limit} in f or f′").format(
+                    count=row.huge, limit=f"{DRAWN_LIMIT:.0e}"
+                )
+            )
+        parts.append(
+            _("{activation}: {reasons} of the points").format(
+                activation=row.activation, reasons=_(" and ").join(reasons)
+            )
+        )
+    return _("Left out of the charts and the CSV: {parts}.").format(parts="; ".join(parts))
 
 
 def thinned(
@@ -167,7 +194,9 @@ def drawn_points_note(drawn: int, points: int) -> str:
     """The x axis title: says when a chart draws fewer points than the table holds."""
     if drawn >= points:
         return "x"
-    return f"x ({drawn:,} of {points:,} points per curve drawn; the CSV has all)"
+    return _("x ({drawn} of {points} points per curve drawn; the CSV has all)").format(
+        drawn=f"{drawn:,}", points=f"{points:,}"
+    )
 
 
 def saturation_zones(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
@@ -176,7 +205,10 @@ def saturation_zones(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
     Returns ``activation, x_start, x_end`` with one row per maximal run of saturated grid points.
     """
     if not math.isfinite(threshold) or threshold <= 0:
-        raise ValueError(f"saturation threshold must be a positive number, got {threshold!r}")
+        raise Refusal(
+            N_("saturation threshold must be a positive number, got {value}"),
+            value=repr(threshold),
+        )
     rows = []
     for activation, part in table.groupby("activation", sort=False):
         x = part["x"].to_numpy()
@@ -304,10 +336,10 @@ def formula_card(name: str) -> FormulaCard:
     entry = activations.get(name)
     closed_form = bool(entry.latex_f)
     return FormulaCard(
-        heading=f"{entry.display_name} — {entry.description}",
+        heading=f"{entry.display_name} — {_(entry.description)}",
         latex=(rf"f(x) = {entry.latex_f}", rf"f'(x) = {entry.latex_df}") if closed_form else (),
         typed=None if closed_form else f"f(x) = {name.removeprefix(activations.CUSTOM_PREFIX)}",
         torch_call=entry.torch_call,
         origin=entry.origin,
-        note=entry.note or "",
+        note=_(entry.note) if entry.note else "",
     )

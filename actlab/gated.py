@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from actlab import activations, validate
+from actlab.i18n import N_, Refusal, _
 
 MAX_EXTENT = 10.0  # the plane is [-extent, extent]² at most
 MIN_EXTENT = 0.5
@@ -48,12 +49,12 @@ UNITS: tuple[GatedUnit, ...] = (
         gate="sigmoid",
         gate_latex=r"\sigma(a)",
         diagonal_latex=r"x\,\sigma(x)",
-        diagonal_same_as="SiLU (Swish with β = 1), exactly",
+        diagonal_same_as=N_("SiLU (Swish with β = 1), exactly"),
         origin=(
             "Dauphin, Fan, Auli & Grangier, 2017 (Language Modeling with Gated Convolutional "
             "Networks, ICML; arXiv 1612.08083)"
         ),
-        used_in="gated CNN language models; the sigmoid gate of LSTMs, without the recurrence",
+        used_in=N_("gated CNN language models; the sigmoid gate of LSTMs, without the recurrence"),
     ),
     GatedUnit(
         id="reglu",
@@ -61,9 +62,9 @@ UNITS: tuple[GatedUnit, ...] = (
         gate="relu",
         gate_latex=r"\max(0, a)",
         diagonal_latex=r"\max(0, x)\,x = \max(0, x)^2",
-        diagonal_same_as="Squared ReLU: x² for x > 0, 0 for x ≤ 0",
+        diagonal_same_as=N_("Squared ReLU: x² for x > 0, 0 for x ≤ 0"),
         origin="Shazeer, 2020 (GLU Variants Improve Transformer, arXiv 2002.05202)",
-        used_in="Shazeer's T5 FFN experiments",
+        used_in=N_("Shazeer's T5 FFN experiments"),
     ),
     GatedUnit(
         id="geglu",
@@ -71,9 +72,9 @@ UNITS: tuple[GatedUnit, ...] = (
         gate="gelu",
         gate_latex=r"\operatorname{GELU}(a) = a\,\Phi(a)",
         diagonal_latex=r"x^2\,\Phi(x)",
-        diagonal_same_as="x·GELU(x) = x²Φ(x)",
+        diagonal_same_as=N_("x·GELU(x) = x²Φ(x)"),
         origin="Shazeer, 2020 (GLU Variants Improve Transformer, arXiv 2002.05202)",
-        used_in="T5 v1.1 and Gemma FFNs",
+        used_in=N_("T5 v1.1 and Gemma FFNs"),
     ),
     GatedUnit(
         id="swiglu",
@@ -81,9 +82,9 @@ UNITS: tuple[GatedUnit, ...] = (
         gate="silu",
         gate_latex=r"\operatorname{SiLU}(a) = a\,\sigma(a)",
         diagonal_latex=r"x^2\,\sigma(x)",
-        diagonal_same_as="x·SiLU(x) = x²σ(x), not SiLU",
+        diagonal_same_as=N_("x·SiLU(x) = x²σ(x), not SiLU"),
         origin="Shazeer, 2020 (GLU Variants Improve Transformer, arXiv 2002.05202)",
-        used_in="PaLM and LLaMA FFNs: w2(silu(w1 x) * w3 x), hidden width 2/3 of 4d",
+        used_in=N_("PaLM and LLaMA FFNs: w2(silu(w1 x) * w3 x), hidden width 2/3 of 4d"),
     ),
 )
 _BY_ID = {unit.id: unit for unit in UNITS}
@@ -109,7 +110,11 @@ def is_gated(name: object) -> bool:
 
 def get(name: str) -> GatedUnit:
     if not is_gated(name):
-        raise ValueError(f"unknown gated unit {name!r}; expected one of: {', '.join(names())}")
+        raise Refusal(
+            N_("unknown gated unit {name}; expected one of: {names}"),
+            name=repr(name),
+            names=", ".join(names()),
+        )
     return _BY_ID[name]
 
 
@@ -207,14 +212,14 @@ def one_input_mistake(name: str) -> str:
     """Why one curve cannot be "the" plot of this unit, and which curve a one-input plot shows."""
     unit = get(name)
     phi = gate(name).display_name
-    text = (
-        f"{unit.display_name} has two inputs, a = xW and b = xV, made from the same x by two "
-        f"different weight matrices, so it is a surface, not a curve. A plot over one x has "
-        f"to pick a line through the (a, b) plane: on the diagonal a = b it is "
-        f"{unit.diagonal_same_as}; on the line b = 1 it is the gate {phi} alone."
-    )
+    text = _(
+        "{unit} has two inputs, a = xW and b = xV, made from the same x by two different "
+        "weight matrices, so it is a surface, not a curve. A plot over one x has to pick a line "
+        "through the (a, b) plane: on the diagonal a = b it is {diagonal}; on the line b = 1 "
+        "it is the gate {gate} alone."
+    ).format(unit=unit.display_name, diagonal=_(unit.diagonal_same_as), gate=phi)
     if name == "swiglu":
-        text += (
+        text += _(
             " Plotting “SwiGLU” as x·sigmoid(x) draws SiLU, the gate only, and misses that "
             "the output grows with b, linearly and with either sign."
         )
@@ -244,7 +249,7 @@ class GatedView:
     diagonal_check: float  # max |g(x, x) − closed form| on the diagonal (float64)
 
 
-FIELDS = {
+FIELDS = {  # formulas: the same in every language
     "g": "g(a, b) = φ(a)·b",
     "dg_da": "∂g/∂a = φ′(a)·b",
     "dg_db": "∂g/∂b = φ(a)",
@@ -300,7 +305,7 @@ def gated_view(
     slice_a = pd.DataFrame(
         {"b": line.numpy(), "g": value(name, a_fixed, line).numpy(), "dg_db": db_a.numpy()}
     )
-    da_b, _ = partials(name, line, b_fixed)
+    da_b, _db_b = partials(name, line, b_fixed)
     slice_b = pd.DataFrame(
         {"a": line.numpy(), "g": value(name, line, b_fixed).numpy(), "dg_da": da_b.numpy()}
     )
@@ -310,8 +315,11 @@ def gated_view(
     on_diagonal = value(name, line, line).numpy()
     phi = gate(name)
     series = {
-        f"{unit.display_name} · on a = b": on_diagonal,
-        f"{phi.display_name} · the gate φ alone, b = 1": phi.forward(line, {}).numpy(),
+        # "<name> · …": the palette styles a series by the name before " · ".
+        _("{unit} · on a = b").format(unit=unit.display_name): on_diagonal,
+        _("{gate} · the gate φ alone, b = 1").format(gate=phi.display_name): phi.forward(
+            line, {}
+        ).numpy(),
     }
     diagonal = pd.concat(
         [pd.DataFrame({"series": label, "x": x, "y": y}) for label, y in series.items()],

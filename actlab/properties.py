@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from actlab import activations
+from actlab.i18n import N_, _
 
 # A dense grid for shapes and extrema, and far-out probes for limits at ±infinity.
 # Integers over 1000, so that 0, ±1, ±3 and other kinks sit exactly on the grid.
@@ -53,25 +54,25 @@ class Properties:
     relative_cost: float
 
 
-COLUMNS = {
-    "activation": "activation",
-    "minimum": "min f",
-    "argmin": "argmin",
-    "maximum": "max f",
-    "bounded_below": "bounded below",
-    "bounded_above": "bounded above",
-    "f_at_0": "f(0)",
-    "df_at_0": "f'(0) (torch)",
-    "max_abs_df": "max |f'|",
-    "monotonic": "monotonic f",
-    "monotonic_derivative": "monotonic f'",
-    "mean_under_normal": "E[f(z)], z~N(0,1)",
-    "zero_centred": "zero-centred",
-    "identity_near_0": "≈ identity near 0",
-    "saturates": "saturates",
-    "dead_region": "dead region (f'=0)",
-    "continuity": "continuity",
-    "relative_cost": "cost vs ReLU",
+COLUMNS = {  # marked for translation: ``property_table`` shows them in the current language
+    "activation": N_("activation"),
+    "minimum": N_("min f"),
+    "argmin": N_("argmin"),
+    "maximum": N_("max f"),
+    "bounded_below": N_("bounded below"),
+    "bounded_above": N_("bounded above"),
+    "f_at_0": N_("f(0)"),
+    "df_at_0": N_("f'(0) (torch)"),
+    "max_abs_df": N_("max |f'|"),
+    "monotonic": N_("monotonic f"),
+    "monotonic_derivative": N_("monotonic f'"),
+    "mean_under_normal": N_("E[f(z)], z~N(0,1)"),
+    "zero_centred": N_("zero-centred"),
+    "identity_near_0": N_("≈ identity near 0"),
+    "saturates": N_("saturates"),
+    "dead_region": N_("dead region (f'=0)"),
+    "continuity": N_("continuity"),
+    "relative_cost": N_("cost vs ReLU"),
 }
 
 
@@ -103,7 +104,7 @@ def continuity_order(name: str, params: dict[str, float]) -> str:
     """
     entry = activations.get(name)
     if entry.derivative is None:
-        return "unknown (no closed form)"
+        return N_("unknown (no closed form)")
     points = entry.breakpoints(params)
     if not points:
         return "C^∞"
@@ -116,7 +117,7 @@ def continuity_order(name: str, params: dict[str, float]) -> str:
         f = entry.forward(probe, params)
         df = entry.derivative(probe, params)
         if abs(f[1] - f[0]) > 1e-6:
-            return "discontinuous"
+            return N_("discontinuous")
         if abs(df[1] - df[0]) > 1e-6:
             order = min(order, 0)
             continue
@@ -142,9 +143,8 @@ def _normal_mean(x: torch.Tensor, f: torch.Tensor) -> float:
 def _saturation(df_far_right: float, df_far_left: float) -> str:
     right = abs(df_far_right) < SATURATED_BELOW
     left = abs(df_far_left) < SATURATED_BELOW
-    return {(True, True): "both sides", (True, False): "x → +∞", (False, True): "x → -∞"}.get(
-        (right, left), "no"
-    )
+    sides = {(True, True): N_("both sides"), (True, False): "x → +∞", (False, True): "x → -∞"}
+    return sides.get((right, left), N_("no"))
 
 
 def measure(name: str, **params: float) -> Properties:
@@ -205,7 +205,7 @@ def measure(name: str, **params: float) -> Properties:
         zero_centred=abs(mean) < 0.05,
         identity_near_0=identity_near_0,
         saturates=_saturation(df_far[-1].item(), df_far[0].item()),
-        dead_region=", ".join(_interval_text(a, b) for a, b in regions) or "none",
+        dead_region=", ".join(_interval_text(a, b) for a, b in regions) or N_("none"),
         continuity=continuity_order(name, resolved),
         relative_cost=relative_cost(name, tuple(sorted(resolved.items()))),
     )
@@ -220,7 +220,7 @@ def seconds_per_element(name: str, params: tuple[tuple[str, float], ...]) -> flo
     f = activations.function(name, **dict(params))
     x = torch.randn(1 << 18, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
     best = math.inf
-    for _ in range(12):  # best-of: other processes only ever add time
+    for _run in range(12):  # best-of: other processes only ever add time
         start = time.perf_counter()
         y = f(x)
         (grad,) = torch.autograd.grad(y.sum(), x)
@@ -235,7 +235,12 @@ def relative_cost(name: str, params: tuple[tuple[str, float], ...] = ()) -> floa
 
 
 def property_table(selection: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """Measured properties of each selected activation, one row each, display column names."""
+    """Measured properties of each selected activation, one row each, display column names.
+
+    Column names and the worded cells (``"both sides"``, ``"none"`` …) are in the current
+    language; ``measure`` itself answers in English."""
     rows = [asdict(measure(name, **params)) for name, params in selection.items()]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return table.rename(columns=COLUMNS)
+    for column in ("saturates", "dead_region", "continuity"):
+        table[column] = table[column].map(_)
+    return table.rename(columns={key: _(title) for key, title in COLUMNS.items()})

@@ -9,6 +9,7 @@ from actlab.charts.gated import diagonal_chart, plane_heatmap, slice_chart
 from ui.bound import bound
 from ui.export import draw
 from ui.frame import guarded
+from ui.i18n import _, language
 
 
 @st.cache_data(
@@ -17,14 +18,15 @@ from ui.frame import guarded
     max_size=budget.GATED_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def view(name: str, a0: float, b0: float, extent: float, points: int) -> gated.GatedView:
+def view(name: str, a0: float, b0: float, extent: float, points: int, lang: str) -> gated.GatedView:
+    """One unit's view, per language (the diagonal's series are named in words)."""
     return gated.gated_view(name, a0, b0, extent, points)
 
 
 controls = st.columns([2, 2, 1])
 unit_id = bound(
     controls[0].selectbox,
-    "Gated unit",
+    _("Gated unit"),
     gated.names(),
     index=gated.names().index("swiglu"),
     format_func=gated.display_name,
@@ -32,7 +34,7 @@ unit_id = bound(
 )
 extent = bound(
     controls[1].slider,
-    "Range of a and b: ±",
+    _("Range of a and b: ±"),
     gated.MIN_EXTENT,
     gated.MAX_EXTENT,
     4.0,
@@ -41,22 +43,26 @@ extent = bound(
 )
 points = bound(
     controls[2].select_slider,
-    "Grid points per axis",
+    _("Grid points per axis"),
     [41, 61, 81, 101, gated.MAX_POINTS],
     value=81,
     key="gu_n",
 )
 unit = gated.get(unit_id)
-st.caption(f"{unit.display_name}: {unit.origin}. Used in: {unit.used_in}.")
+st.caption(
+    _("{unit}: {origin}. Used in: {used_in}.").format(
+        unit=unit.display_name, origin=unit.origin, used_in=_(unit.used_in)
+    )
+)
 
 # The plane comes first (it is the lesson, and it sits above a 720 px fold); the slice sliders
 # are drawn with their slices below but read here, because the plane marks where they cut.
 plane_section, slices_section = st.container(), st.container()
-slices_section.subheader("2 · Slices: fix one input, move the other")
+slices_section.subheader(_("2 · Slices: fix one input, move the other"))
 sliders = slices_section.columns(2)
 a0 = bound(
     sliders[0].slider,
-    "Slice at a =",
+    _("Slice at a ="),
     -gated.MAX_EXTENT,
     gated.MAX_EXTENT,
     1.0,
@@ -65,17 +71,19 @@ a0 = bound(
 )
 b0 = bound(
     sliders[1].slider,
-    "Slice at b =",
+    _("Slice at b ="),
     -gated.MAX_EXTENT,
     gated.MAX_EXTENT,
     1.0,
     step=0.1,
     key="gu_b",
 )
-result = guarded(lambda: view(unit_id, float(a0), float(b0), float(extent), int(points)))
+result = guarded(
+    lambda: view(unit_id, float(a0), float(b0), float(extent), int(points), language())
+)
 if result is not None:
     with plane_section:
-        st.subheader("1 · g over the (a, b) plane, and both partial derivatives")
+        st.subheader(_("1 · g over the (a, b) plane, and both partial derivatives"))
         st.latex(
             gated.FORMULA_LATEX
             + rf",\qquad \varphi(a) = {unit.gate_latex},\qquad "
@@ -86,48 +94,61 @@ if result is not None:
             inside = {k: v if abs(v) <= extent else None for k, v in (("a0", a0), ("b0", b0))}
             draw(plane_heatmap(result.plane, result.contours, field, title, **inside), column)
         st.caption(
-            "Red is positive, blue negative, white 0; black lines are contours (hover for the "
-            "value), the dashed line is the diagonal a = b, the grey rules the two slices "
-            "below. Where φ(a) ≈ 0 the gate is shut: g and ∂g/∂b vanish whatever b is, and "
-            "for ReGLU the whole half-plane a < 0 gets no gradient through b."
+            _(
+                "Red is positive, blue negative, white 0; black lines are contours (hover for "
+                "the value), the dashed line is the diagonal a = b, the grey rules the two "
+                "slices below. Where φ(a) ≈ 0 the gate is shut: g and ∂g/∂b vanish whatever b "
+                "is, and for ReGLU the whole half-plane a < 0 gets no gradient through b."
+            )
         )
 
     left, right = slices_section.columns(2)
     draw(
         slice_chart(
-            result.slice_a, "b", "b", f"a fixed at {a0:g}: g = φ({a0:g})·b is a straight line"
+            result.slice_a,
+            "b",
+            "b",
+            _("a fixed at {a}: g = φ({a})·b is a straight line").format(a=f"{a0:g}"),
         ),
         left,
     )
     draw(
         slice_chart(
-            result.slice_b, "a", "a", f"b fixed at {b0:g}: g = φ(a)·{b0:g}, the gate's shape"
+            result.slice_b,
+            "a",
+            "a",
+            _("b fixed at {b}: g = φ(a)·{b}, the gate's shape").format(b=f"{b0:g}"),
         ),
         right,
     )
     st.caption(
-        "Along b the unit is linear (slope φ(a), which is ∂g/∂b); along a it is the gate φ "
-        "scaled by b, so a negative b turns it upside down. That sign flip is what no "
-        "single-input activation can do."
+        _(
+            "Along b the unit is linear (slope φ(a), which is ∂g/∂b); along a it is the gate φ "
+            "scaled by b, so a negative b turns it upside down. That sign flip is what no "
+            "single-input activation can do."
+        )
     )
 
-    st.subheader("3 · The diagonal a = b, and the one-input mistake")
+    st.subheader(_("3 · The diagonal a = b, and the one-input mistake"))
     st.latex(rf"g(x, x) = {unit.diagonal_latex}")
     draw(diagonal_chart(result.diagonal))
     st.markdown(gated.one_input_mistake(unit_id))
     st.caption(
-        f"On the diagonal, g(x, x) agrees with its closed form to {result.diagonal_check:.1e} "
-        "(float64)."
+        _("On the diagonal, g(x, x) agrees with its closed form to {error} (float64).").format(
+            error=f"{result.diagonal_check:.1e}"
+        )
     )
 
-    st.subheader("4 · In a network")
+    st.subheader(_("4 · In a network"))
     st.latex(gated.FFN_LATEX)
     st.markdown(
-        "A gated block has three weight matrices where the plain MLP has two, so its hidden "
-        "width is shrunk to keep the parameter count: in a Transformer (d → 4d → d) that is "
-        "the 2/3 rule, 3·d·h = 2·d·4d gives h = 8d/3. For MNIST (784 → h → 10) the same "
-        "matching gives about h/2, because the input side dominates. Compare gated and plain "
-        "blocks at matched parameters on the MNIST page."
+        _(
+            "A gated block has three weight matrices where the plain MLP has two, so its hidden "
+            "width is shrunk to keep the parameter count: in a Transformer (d → 4d → d) that "
+            "is the 2/3 rule, 3·d·h = 2·d·4d gives h = 8d/3. For MNIST (784 → h → 10) the same "
+            "matching gives about h/2, because the input side dominates. Compare gated and "
+            "plain blocks at matched parameters on the MNIST page."
+        )
     )
     st.code(
         "class SwiGLUFFN(torch.nn.Module):  # LLaMA's feed-forward block\n"

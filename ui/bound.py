@@ -21,6 +21,8 @@ from typing import Any
 
 import streamlit as st
 
+from actlab.i18n import LANGUAGES, N_, Message, counted, using
+
 MAX_LINK_TEXT = 200  # characters of one link value (a formula field may set its own max_chars)
 MAX_LINK_VALUES = 64  # repeats of one key; a multiselect takes at most one per option
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what a CSS class built from a key may hold
@@ -49,7 +51,11 @@ class LinkFix:
     key: str
     label: str
     given: str  # the link's value(s), as sent
-    outcome: str  # what happened, in words
+    outcome: tuple[Message, ...]  # what happened, in words (shown in the visitor's language)
+
+    def outcome_text(self) -> str:
+        """What happened, in the current language."""
+        return "; ".join(message.localized() for message in self.outcome)
 
 
 def link_spec(kind: str, arguments: dict[str, Any]) -> LinkSpec:
@@ -76,46 +82,59 @@ def link_spec(kind: str, arguments: dict[str, Any]) -> LinkSpec:
     return LinkSpec(max_values=max(1, min(count, MAX_LINK_VALUES)))
 
 
-def clean_link_values(values: list[str], spec: LinkSpec) -> tuple[list[str], str | None]:
-    """The values a widget may be seeded with, and what was changed (``None`` if nothing).
+def clean_link_values(values: list[str], spec: LinkSpec) -> tuple[list[str], tuple[Message, ...]]:
+    """The values a widget may be seeded with, and what was changed (empty if nothing).
 
     Numbers are parsed strictly (no ``1_0``, no hex) and clamped to the range, ±∞ included;
     ``nan`` and non-numbers are refused. Texts over the length limit are refused rather than cut
     (half a formula is a different formula); repeats beyond the widget's use are dropped.
     """
-    notes: list[str] = []
+    notes: list[Message] = []
     kept = values
     if len(kept) > spec.max_values:
         kept = kept[: spec.max_values]
-        notes.append(f"only the first {spec.max_values} value(s) used")
+        notes.append(
+            counted(
+                "only the first value used", "only the first {count} values used", spec.max_values
+            )
+        )
     too_long = [v for v in kept if len(v) > spec.max_chars]
     if too_long:
         kept = [v for v in kept if len(v) <= spec.max_chars]
-        notes.append(f"longer than {spec.max_chars} characters, refused")
+        notes.append(
+            Message(N_("longer than {count} characters, refused"), {"count": spec.max_chars})
+        )
     if spec.boolean:
         usable = [v for v in kept if v.strip().lower() in ("true", "false")]
         if len(usable) != len(kept):
-            notes.append("not true or false, refused")
+            notes.append(Message(N_("not true or false, refused")))
         kept = usable
     elif spec.low is not None and spec.high is not None:
         numbers = []
         for value in kept:
             number = _parse_number(value)
             if number is None:
-                notes.append("not a number, refused")
+                notes.append(Message(N_("not a number, refused")))
                 continue
             clamped = min(max(number, spec.low), spec.high)
             if clamped != number:
-                notes.append(f"outside {spec.low:g} … {spec.high:g}, set to {clamped:g}")
+                notes.append(
+                    Message(
+                        N_("outside {low} … {high}, set to {value}"),
+                        {"low": f"{spec.low:g}", "high": f"{spec.high:g}", "value": f"{clamped:g}"},
+                    )
+                )
             if spec.integer:
                 whole = round(clamped)
                 if whole != clamped:
-                    notes.append(f"not a whole number, set to {whole}")
+                    notes.append(
+                        Message(N_("not a whole number, set to {value}"), {"value": whole})
+                    )
                 numbers.append(str(whole))
             else:
                 numbers.append(value.strip() if clamped == number else repr(float(clamped)))
         kept = numbers
-    return kept, "; ".join(notes) if notes else None
+    return kept, tuple(notes)
 
 
 def _parse_number(text: str) -> float | None:
@@ -156,8 +175,51 @@ def _sanitize_link(key: str, label: str, spec: LinkSpec) -> None:
         else:
             params._initial_query_params.pop(key, None)
             params.remove_param(key)
-    if note is not None:  # a number only rewritten (``1e2`` → ``100``) needs no notice
+    if note:  # a number only rewritten (``1e2`` → ``100``) needs no notice
         st.session_state.setdefault(_FIXES, []).append(LinkFix(key, label, ", ".join(values), note))
+
+
+def refuse_link_value(key: str, label: str, outcome: str) -> None:
+    """Drop the link's ``key`` before its widget reads it, and name it in the notice.
+
+    For values a widget would take without complaint but the page must not (an unknown
+    language); ``outcome`` is a marked text (``N_``), translated when the notice is shown.
+    """
+    with _link_params() as params:
+        values = list(params._initial_query_params.pop(key, None) or params.get_all(key))
+        params.remove_param(key)
+    st.session_state.pop(key, None)
+    record = LinkFix(key, label, ", ".join(values), (Message(outcome),))
+    st.session_state.setdefault(_FIXES, []).append(record)
+
+
+def labels_in_every_language(options: Sequence[Any], format_func: Callable[[Any], Any]) -> dict:
+    """``{label in any language: label in the current one}`` of each option (empty when the
+    page's ``format_func`` refuses an option: then the widget itself says so, as before)."""
+    try:
+        current = {option: str(format_func(option)) for option in options}
+        labels = {}
+        for language in LANGUAGES:
+            with using(language):
+                labels |= {str(format_func(option)): current[option] for option in options}
+    except Exception:
+        return {}
+    return labels
+
+
+def relabel_link_value(key: str, relabel: dict[str, str]) -> None:
+    """Rename the link's value of ``key`` through ``relabel`` before its widget reads it (a tab
+    named in another language: a tab's value is its label)."""
+    with _link_params() as params:
+        initial = params._initial_query_params.get(key)
+        if not initial or not all(value in relabel for value in initial):
+            return
+        renamed = [relabel[value] for value in initial]
+        if renamed == list(initial):
+            return
+        params._initial_query_params[key] = renamed
+        params._query_params[key] = renamed if len(renamed) > 1 else renamed[0]
+        params._send_query_param_msg()
 
 
 def bound(
@@ -170,6 +232,12 @@ def bound(
     kind = widget.__name__
     arguments = inspect.signature(widget).bind_partial(*args, key=key, **kwargs).arguments
     label = control_label or str(arguments.get("label", key))
+    if arguments.get("format_func") and isinstance(arguments.get("options"), Sequence):
+        # Streamlit writes an option's label, not its value, into the URL: a link made in
+        # another language names the option by that language's label.
+        relabel_link_value(
+            key, labels_in_every_language(arguments["options"], kwargs["format_func"])
+        )
     _sanitize_link(key, label, link_spec(kind, arguments))
     st.session_state.setdefault(_CONTROLS, {})[key] = label
     return widget(*args, key=key, bind="query-params", **kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from actlab import activations, formula
+from actlab.i18n import _, localized_error
 from ui.bound import bound
 from ui.safe_text import literal
 
@@ -18,27 +19,29 @@ CUSTOM_PROBLEM = "_custom_activation_problem"  # why the typed formula was refus
 
 def custom_activation_field() -> None:
     """Sidebar field for a formula in x; stores the validated id for the pages to offer."""
-    with st.sidebar.expander(":material/function: Your own activation", expanded=False):
+    with st.sidebar.expander(":material/function: " + _("Your own activation"), expanded=False):
         text = bound(
             st.text_input,
             "f(x) =",
             key="fx",
             max_chars=formula.MAX_LENGTH,
             placeholder="x * sigmoid(beta * x)",
-            help=(
+            help=_(
                 "Numbers, + - * / ** and x, named parameters (they get sliders), and "
-                "exp log log1p sqrt abs sin cos tanh sigmoid relu softplus erf minimum maximum "
-                "clamp where(x > 0, a, b). Then pick it like any other activation."
+                "{functions}. Then pick it like any other activation."
+            ).format(
+                functions="exp log log1p sqrt abs sin cos tanh sigmoid relu softplus erf "
+                "minimum maximum clamp where(x > 0, a, b)"
             ),
         )
         st.session_state[CUSTOM_STATE] = st.session_state[CUSTOM_PROBLEM] = None
         if text.strip():
             try:
                 st.session_state[CUSTOM_STATE] = activations.custom_id(text)
-                st.caption("Added as **Custom** to every activation list.")
+                st.caption(_("Added as **Custom** to every activation list."))
             except ValueError as err:
-                st.session_state[CUSTOM_PROBLEM] = str(err)
-                st.error(literal(err), icon=":material/error:")
+                st.session_state[CUSTOM_PROBLEM] = localized_error(err)
+                st.error(literal(localized_error(err)), icon=":material/error:")
 
 
 def custom_activation_problem() -> str | None:

@@ -10,14 +10,16 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from actlab.i18n import _, language, localized_error
 from ui.bound import KEY_PATTERN, bound, link_fixes
 from ui.bound import controls as bound_controls
 from ui.safe_text import literal, shorten
 
 T = TypeVar("T")
 ROUTER_ACTIVE = "_actlab_router_active"  # session state: the page runs inside the router
-GLOBAL_KEYS = ("present", "fx")  # link keys that belong to every page
+GLOBAL_KEYS = ("present", "fx", "lang")  # link keys that belong to every page
 ECHO_CHARS = 40  # a link value quoted in a notice is cut to this
+LANGUAGE = "lang"  # the link key of the language (ui.i18n), always in a shared link
 
 PRESENTER_CSS = """
 <style>
@@ -35,8 +37,10 @@ html { font-size: 21px; }
 def formula_problem(problem: str) -> None:
     """Why the typed formula was refused, under the lesson's heading."""
     st.error(
-        f"Your own activation is not in the lists: {literal(problem.rstrip('.'))}. "
-        "Fix it under *Your own activation* in the sidebar.",
+        _(
+            "Your own activation is not in the lists: {problem}. "
+            "Fix it under *Your own activation* in the sidebar."
+        ).format(problem=literal(problem.rstrip("."))),
         icon=":material/function:",
     )
 
@@ -45,14 +49,26 @@ def predict_then_reveal(
     question: str, options: Sequence[str], answer: int, explanation: str, key: str
 ) -> None:
     """A question to commit to before looking: the answer shows only after a choice is made."""
-    with st.expander(f":material/quiz: Predict first: {question}"):
-        choice = st.radio(question, options, index=None, key=key, label_visibility="collapsed")
+    with st.expander(":material/quiz: " + _("Predict first: {question}").format(question=question)):
+        # The answer is stored by position, so a language switch keeps it.
+        choice = st.radio(
+            question,
+            range(len(options)),
+            index=None,
+            format_func=lambda i: options[i],
+            key=key,
+            label_visibility="collapsed",
+        )
         if choice is None:
-            st.caption("Pick an answer, then check it against the charts.")
-        elif options.index(choice) == answer:
-            st.success(f"Right. {explanation}")
+            st.caption(_("Pick an answer, then check it against the charts."))
+        elif choice == answer:
+            st.success(_("Right. {explanation}").format(explanation=explanation))
         else:
-            st.warning(f"Not quite: the answer is **{literal(options[answer])}**. {explanation}")
+            st.warning(
+                _("Not quite: the answer is **{answer}**. {explanation}").format(
+                    answer=literal(options[answer]), explanation=explanation
+                )
+            )
 
 
 class PageEnd(Exception):
@@ -80,15 +96,17 @@ def guarded(compute: Callable[[], T]) -> T | None:
     try:
         return compute()
     except ValueError as err:
-        st.error(literal(err), icon=":material/error:")
+        st.error(literal(localized_error(err)), icon=":material/error:")
         return None
 
 
 def unexpected_error() -> None:
     """What a visitor sees when a page fails in a way nobody planned: no traceback, no path."""
     st.error(
-        "Something went wrong while drawing this page. Change a setting or reload; if it keeps "
-        "happening, tell the lecturer which link you opened.",
+        _(
+            "Something went wrong while drawing this page. Change a setting or reload; if it "
+            "keeps happening, tell the lecturer which link you opened."
+        ),
         icon=":material/error:",
     )
 
@@ -109,9 +127,9 @@ def presenter_toggle(slot: DeltaGenerator) -> tuple[DeltaGenerator, bool]:
     Drawn before the page runs, because the page's charts are sized for presenter mode; the
     rest of the expander is filled in by ``presenter_controls`` once the page has run.
     """
-    panel = slot.expander(":material/co_present: Present & share")
+    panel = slot.expander(":material/co_present: " + _("Present & share"))
     with panel:
-        presenting = bound(st.toggle, "Presenter mode", key="present")
+        presenting = bound(st.toggle, _("Presenter mode"), key="present")
     return panel, bool(presenting)
 
 
@@ -128,17 +146,19 @@ def presenter_controls(panel: DeltaGenerator, presenting: bool, page_prefix: str
     hidden = [key for key in dict.fromkeys(requested) if key in on_page]
     with panel:
         chosen = st.multiselect(
-            "Hide these controls while presenting",
+            _("Hide these controls while presenting"),
             list(on_page),
             default=hidden,
             format_func=on_page.get,
-            help="Their values stay as set, and in the link.",
+            help=_("Their values stay as set, and in the link."),
         )
         if chosen != requested:
             st.query_params["hide"] = chosen
         base = str(st.context.url).split("?")[0] if st.context.url else ""
-        st.caption("Link to this exact view (copy with the icon):")
-        st.code(share_link(base, url_state()), language=None, wrap_lines=True)
+        st.caption(_("Link to this exact view (copy with the icon):"))
+        st.code(
+            share_link(base, url_state() | {LANGUAGE: [language()]}), language=None, wrap_lines=True
+        )
     if presenting:
         st.html(PRESENTER_CSS + hiding_css(chosen))
     return [key for key in requested if key not in on_page]
@@ -163,15 +183,19 @@ def notice_unusable_link_values(
     key of this page that no control on it reads.
     """
     drawn = bound_controls(page_prefix)
-    fixes = [f for f in link_fixes() if f.key.startswith(page_prefix) or f.key in GLOBAL_KEYS]
+    if page_prefix:
+        fixes = [f for f in link_fixes() if f.key.startswith(page_prefix) or f.key in GLOBAL_KEYS]
+    else:  # the home page has no controls of its own: only the shared ones are checked
+        fixes = [f for f in link_fixes() if f.key in GLOBAL_KEYS]
+        before, refused_hide = {}, ()
     fixed = {fix.key for fix in fixes}
-    lines = [f"{fix.label}: “{_echo(fix.given)}” {fix.outcome}" for fix in fixes]
+    lines = [f"{fix.label}: “{_echo(fix.given)}” {fix.outcome_text()}" for fix in fixes]
     after = url_state()
     for key, values in before.items():
         if key in fixed or not key.startswith(page_prefix):
             continue
         if key not in drawn:
-            lines.append(f"“{_echo(key)}” is not a setting of this view, ignored")
+            lines.append(_("“{key}” is not a setting of this view, ignored").format(key=_echo(key)))
             continue
         if after.get(key) == values:
             continue
@@ -185,12 +209,20 @@ def notice_unusable_link_values(
         ]
         if unusable:
             given = _echo(", ".join(unusable))
-            lines.append(f"{drawn[key]}: “{given}” is not one of its choices, default shown")
+            lines.append(
+                _("{control}: “{given}” is not one of its choices, default shown").format(
+                    control=drawn[key], given=given
+                )
+            )
     for key in refused_hide:
-        lines.append(f"Hide: “{_echo(key)}” is not a control of this view, ignored")
+        lines.append(
+            _("Hide: “{key}” is not a control of this view, ignored").format(key=_echo(key))
+        )
     if lines:
-        message = "Some link values could not be used:  \n" + "  \n".join(
-            literal(line) for line in lines[:8]
+        message = (
+            _("Some link values could not be used:")
+            + "  \n"
+            + "  \n".join(literal(line) for line in lines[:8])
         )
         st.toast(message, icon=":material/link_off:", duration=12)
 

@@ -1,8 +1,13 @@
-"""The lessons, once: the router's navigation and the home page's cards both read this table."""
+"""The lessons, once: the router's navigation and the home page's cards both read this table.
+
+Its texts are marked for translation (``N_``) and translated where they are shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from actlab.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -19,24 +24,26 @@ class Lesson:
 
 HOME = Lesson(
     "app_pages/home.py",
-    "Home",
+    N_("Home"),
     ":material/home:",
     "",
     "",
-    "What actlab is and what each lesson shows.",
+    N_("What actlab is and what each lesson shows."),
 )
 
 LESSONS = (
     Lesson(
         "app_pages/explorer.py",
-        "Activation Explorer",
+        N_("Activation Explorer"),
         ":material/show_chart:",
         "explorer",
         "ex_",
-        "The whole torch.nn catalogue: f, f′ and f″ by autograd, checked against hand-written "
-        "derivatives, with measured properties and the effect on a real MNIST digit.",
-        heading="Activation Explorer",
-        notice=(
+        N_(
+            "The whole torch.nn catalogue: f, f′ and f″ by autograd, checked against hand-written "
+            "derivatives, with measured properties and the effect on a real MNIST digit."
+        ),
+        heading=N_("Activation Explorer"),
+        notice=N_(
             "Compare the shapes and, above all, the **slopes**: wherever f′ is close to zero "
             "(shaded) a gradient passing through that unit all but vanishes. Every number "
             "below is measured from the same torch functions that draw the curves."
@@ -44,14 +51,16 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/nonlinearity.py",
-        "Why nonlinearity",
+        N_("Why nonlinearity"),
         ":material/stacked_line_chart:",
         "nonlinearity",
         "nl_",
-        "Stacked linear layers collapse to one affine map (3x+1 then 2x+2 is 6x+4); a ReLU in "
-        "between does not. Exact linear pieces versus depth and width.",
-        heading="Why nonlinearity",
-        notice=(
+        N_(
+            "Stacked linear layers collapse to one affine map (3x+1 then 2x+2 is 6x+4); a ReLU in "
+            "between does not. Exact linear pieces versus depth and width."
+        ),
+        heading=N_("Why nonlinearity"),
+        notice=N_(
             "Stack as many linear layers as you like: the result is **still one affine map**. "
             "Watch the two linear curves lie exactly on top of each other, the collapsed map "
             "match a deep network to float32 rounding, and the piece count stay at 1 — until "
@@ -60,14 +69,16 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/playground.py",
-        "Playground",
+        N_("Playground"),
         ":material/scatter_plot:",
         "playground",
         "pg_",
-        "Train a small network live on circle, XOR, spiral or a 1-D curve and watch the decision "
-        "surface: a linear network cannot bend it.",
-        heading="Playground: train it yourself",
-        notice=(
+        N_(
+            "Train a small network live on circle, XOR, spiral or a 1-D curve and watch the "
+            "decision surface: a linear network cannot bend it."
+        ),
+        heading=N_("Playground: train it yourself"),
+        notice=N_(
             "Pick **XOR** or **Circle**, set the activation to **linear** and press play: "
             "however long it trains, the boundary stays one straight line. Switch to ReLU or "
             "tanh and it bends around the data within a few dozen epochs."
@@ -75,14 +86,16 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/gradients.py",
-        "Gradients: vanish, explode, die",
+        N_("Gradients: vanish, explode, die"),
         ":material/trending_down:",
         "gradients",
         "gr_",
-        "Per-layer gradient norms versus depth, initialisation and activation on real MNIST; "
-        "dead ReLU units appearing when the learning rate is too large.",
-        heading="Gradients that vanish, explode and die",
-        notice=(
+        N_(
+            "Per-layer gradient norms versus depth, initialisation and activation on real MNIST; "
+            "dead ReLU units appearing when the learning rate is too large."
+        ),
+        heading=N_("Gradients that vanish, explode and die"),
+        notice=N_(
             "Backpropagation multiplies the gradient by f′ once per layer. Watch the gradient "
             "norm per layer: sigmoid's f′ ≤ 1/4 makes it collapse towards the input, the "
             "init's scale tilts or shifts the curves, and a too-large learning rate switches "
@@ -91,14 +104,17 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/softmax.py",
-        "Softmax & losses",
+        N_("Softmax & losses"),
         ":material/functions:",
         "softmax",
         "sm_",
-        "Softmax and temperature, its Jacobian by autograd and in closed form, where the naive "
-        "log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs saturate.",
-        heading="Softmax, log-softmax and losses",
-        notice=(
+        N_(
+            "Softmax and temperature, its Jacobian by autograd and in closed form, where the "
+            "naive log-softmax overflows per dtype, and why cross-entropy beats MSE when outputs "
+            "saturate."
+        ),
+        heading=N_("Softmax, log-softmax and losses"),
+        notice=N_(
             "Softmax turns scores into probabilities, and temperature decides how peaked they "
             "are. Then watch the same formula break in low precision, and see why "
             "cross-entropy, not MSE, keeps a confidently wrong network learning."
@@ -106,14 +122,16 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/gated.py",
-        "Gated units",
+        N_("Gated units"),
         ":material/join_inner:",
         "gated",
         "gu_",
-        "GLU, ReGLU, GEGLU and SwiGLU as the two-input functions g(a, b) = φ(a)·b they are: "
-        "heatmap, partial derivatives, slices, and why one curve called “SwiGLU” misleads.",
-        heading="Gated units: GLU, ReGLU, GEGLU, SwiGLU",
-        notice=(
+        N_(
+            "GLU, ReGLU, GEGLU and SwiGLU as the two-input functions g(a, b) = φ(a)·b they are: "
+            "heatmap, partial derivatives, slices, and why one curve called “SwiGLU” misleads."
+        ),
+        heading=N_("Gated units: GLU, ReGLU, GEGLU, SwiGLU"),
+        notice=N_(
             "The FFNs of T5 v1.1, PaLM and LLaMA multiply two projections of the same x: g(a, "
             "b) = φ(a)·b with a = xW, b = xV. Look at g over the whole (a, b) plane: any "
             "single curve called “SwiGLU” is only one line through it."
@@ -121,14 +139,16 @@ LESSONS = (
     ),
     Lesson(
         "app_pages/mnist.py",
-        "MNIST training",
+        N_("MNIST training"),
         ":material/model_training:",
         "mnist",
         "mn_",
-        "Train several activations side by side on real MNIST (or Fashion-MNIST), live: loss and "
-        "accuracy curves, confusion matrix, misclassified digits; works offline.",
-        heading="MNIST: activations side by side",
-        notice=(
+        N_(
+            "Train several activations side by side on real MNIST (or Fashion-MNIST), live: loss "
+            "and accuracy curves, confusion matrix, misclassified digits; works offline."
+        ),
+        heading=N_("MNIST: activations side by side"),
+        notice=N_(
             "Every activation trains from the **same initial weights on the same batches** "
             "for the same number of steps, so the curves differ only because of the "
             "activation. Watch how fast each loss falls, where the accuracies end up, and "

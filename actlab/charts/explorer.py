@@ -7,8 +7,9 @@ import pandas as pd
 
 from actlab.charts import palette
 from actlab.charts.common import legend_selection, overlaid_lines
+from actlab.i18n import N_, _
 
-CURVE_TITLES = {"f": "f(x)", "df": "f′(x) (autograd)", "d2f": "f″(x) (autograd)"}
+CURVE_TITLES = {"f": "f(x)", "df": N_("f′(x) (autograd)"), "d2f": N_("f″(x) (autograd)")}
 
 
 def curve_chart(
@@ -30,7 +31,8 @@ def curve_chart(
         y=column,
         series="activation",
         x_title=x_title,
-        y_title=CURVE_TITLES[column],
+        y_title=_(CURVE_TITLES[column]),
+        series_title=_("activation"),
         height=height,
         selection=selection,
     )
@@ -40,14 +42,14 @@ def curve_chart(
         alt.Chart(zones)
         .mark_rect()
         .encode(
-            x="x_start:Q",
+            x=alt.X("x_start:Q", title=x_title),
             x2="x_end:Q",
-            color=palette.color("activation", table["activation"]),
+            color=palette.color("activation", table["activation"], _("activation")),
             opacity=alt.condition(selection, alt.value(0.1), alt.value(0.0)),
             tooltip=[
-                alt.Tooltip("activation:N"),
-                alt.Tooltip("x_start:Q", format=".3g", title="saturated from"),
-                alt.Tooltip("x_end:Q", format=".3g", title="to"),
+                alt.Tooltip("activation:N", title=_("activation")),
+                alt.Tooltip("x_start:Q", format=".3g", title=_("saturated from")),
+                alt.Tooltip("x_end:Q", format=".3g", title=_("to")),
             ],
         )
     )
@@ -62,7 +64,7 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300, x_title: str 
         var_name="method",
         value_name="derivative",
     )
-    long["method"] = long["method"].map({"df": "autograd", "df_exact": "closed form"})
+    long["method"] = long["method"].map({"df": "autograd", "df_exact": _("closed form")})
     long = long.dropna(subset=["derivative"])  # typed formulas have no closed form
     selection = legend_selection("activation", name="check_legend")
     return (
@@ -71,14 +73,14 @@ def derivative_check_chart(table: pd.DataFrame, height: int = 300, x_title: str 
         .encode(
             x=alt.X("x:Q", title=x_title),
             y=alt.Y("derivative:Q", title="f′(x)"),
-            color=palette.color("activation", long["activation"]),
-            strokeDash=alt.StrokeDash("method:N", title="computed by"),
+            color=palette.color("activation", long["activation"], _("activation")),
+            strokeDash=alt.StrokeDash("method:N", title=_("computed by")),
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.12)),
             tooltip=[
-                "activation:N",
-                "method:N",
+                alt.Tooltip("activation:N", title=_("activation")),
+                alt.Tooltip("method:N", title=_("computed by")),
                 alt.Tooltip("x:Q", format=".4g"),
-                alt.Tooltip("derivative:Q", format=".6g"),
+                alt.Tooltip("derivative:Q", format=".6g", title=_("derivative")),
             ],
         )
         .add_params(selection)

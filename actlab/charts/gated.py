@@ -6,9 +6,14 @@ import altair as alt
 import pandas as pd
 
 from actlab.charts.common import overlaid_lines
+from actlab.i18n import _
 
 CONTOUR_COLOUR = "#111827"
 MARKER_COLOUR = "#6b7280"
+
+
+def _label_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("label:N", title=_("label"))
 
 
 def plane_heatmap(
@@ -34,9 +39,9 @@ def plane_heatmap(
         .transform_calculate(a_end=f"datum.a + {step}", b_end=f"datum.b + {step}")
         .mark_rect()
         .encode(
-            x=alt.X("a:Q", title="a (gate input, xW)", scale=alt.Scale(nice=False)),
+            x=alt.X("a:Q", title=_("a (gate input, xW)"), scale=alt.Scale(nice=False)),
             x2="a_end:Q",
-            y=alt.Y("b:Q", title="b (value input, xV)", scale=alt.Scale(nice=False)),
+            y=alt.Y("b:Q", title=_("b (value input, xV)"), scale=alt.Scale(nice=False)),
             y2="b_end:Q",
             color=alt.Color(
                 f"{field}:Q",
@@ -61,7 +66,7 @@ def plane_heatmap(
                 y="b:Q",
                 x2="a2:Q",
                 y2="b2:Q",
-                tooltip=[alt.Tooltip("level:Q", format="~g", title="contour value")],
+                tooltip=[alt.Tooltip("level:Q", format="~g", title=_("contour value"))],
             )
         )
     low, high = float(plane["a"].min()), float(plane["a"].max()) + step
@@ -70,7 +75,7 @@ def plane_heatmap(
     layers.append(
         alt.Chart(diagonal)
         .mark_rule(color=MARKER_COLOUR, strokeDash=[6, 4], strokeWidth=2)
-        .encode(x="a:Q", y="b:Q", x2="a2:Q", y2="b2:Q", tooltip=["label:N"])
+        .encode(x="a:Q", y="b:Q", x2="a2:Q", y2="b2:Q", tooltip=[_label_tooltip()])
     )
     layers.append(
         alt.Chart(diagonal)
@@ -81,13 +86,13 @@ def plane_heatmap(
         layers.append(
             alt.Chart(pd.DataFrame({"a": [a0], "label": [f"a = {a0:g}"]}))
             .mark_rule(color=MARKER_COLOUR, strokeWidth=1.5)
-            .encode(x="a:Q", tooltip=["label:N"])
+            .encode(x="a:Q", tooltip=[_label_tooltip()])
         )
     if b0 is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"b": [b0], "label": [f"b = {b0:g}"]}))
             .mark_rule(color=MARKER_COLOUR, strokeWidth=1.5)
-            .encode(y="b:Q", tooltip=["label:N"])
+            .encode(y="b:Q", tooltip=[_label_tooltip()])
         )
     return alt.layer(*layers, title=title).properties(width=size, height=size)
 
@@ -104,10 +109,10 @@ def slice_chart(table: pd.DataFrame, x: str, x_title: str, title: str, height: i
         y="y",
         series="series",
         x_title=x_title,
-        y_title="value",
+        y_title=_("value"),
         title=title,
         height=height,
-        series_title="curve",
+        series_title=_("curve"),
     )
 
 
@@ -118,8 +123,8 @@ def diagonal_chart(diagonal: pd.DataFrame, height: int = 320) -> alt.Chart:
         x="x",
         y="y",
         series="series",
-        x_title="x (a = b = x, or a = x with b = 1)",
-        y_title="output",
+        x_title=_("x (a = b = x, or a = x with b = 1)"),
+        y_title=_("output"),
         height=height,
-        series_title="curve",
+        series_title=_("curve"),
     )

@@ -1,0 +1,230 @@
+"""Chinese as well as English: the catalogue, the language choice, and no English left behind.
+
+The walk at the end opens every page in ``WALKED_PAGES`` (each tab of a tabbed page) in zh-CN
+and reads every text a visitor can see: Markdown bodies, headings, captions, alerts, toasts,
+widget labels, help and options, metrics, table headers and worded cells, and every title a
+chart shows (axis, legend, tooltip and chart titles; a field name where no title is given, since
+Vega-Lite then prints the field) with the series names in its legend. Any English word left is
+a failure, except names (ReLU, PyTorch, MNIST), formulas, code and numbers. To cover another
+page, add it to ``WALKED_PAGES``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from apptest_helpers import chart_frames, open_via_router, rendered_markdown, shown
+
+from actlab import activations, formula, gated, i18n
+from actlab.i18n import Message, Refusal, counted
+from tools import translations
+
+# page script -> (tab key, tab labels as marked in the source) or None
+WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
+    "app_pages/home.py": None,
+    "app_pages/explorer.py": None,
+    "app_pages/gated.py": None,
+}
+
+# Words that stay as they are in Chinese text: names of things, code and units.
+NAMES = {
+    "actlab", "PyTorch", "torch", "MNIST", "Fashion", "autograd", "create_graph", "grad",
+    "LeCun", "Cortes", "Burges", "Transformer", "BERT", "GPT", "LLaMA", "PaLM", "FFN", "FFNs",
+    "XOR", "Circle", "MLP", "CSV", "PNG", "SVG", "float32", "float64", "float16", "bfloat16",
+    "dtype",
+    "softmax", "Softmax", "log_softmax", "nll_loss", "cross_entropy", "MSE", "BCE", "NaN", "inf",
+    "exp", "log", "max", "min", "argmin", "argmax", "sin", "cos", "tanh", "sigmoid", "relu",
+    "English", "Language", "SiLU", "Swish", "Kaiming", "Xavier", "Glorot", "He", "Adam", "SGD",
+    "nn", "Linear", "Module", "silu", "Telgarsky", "Hardsigmoid", "init", "expm1", "softplus",
+    "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
+    "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
+}  # fmt: skip
+CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
+CITATIONS += [gated.get(name).origin for name in gated.names()]
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']{2,}")
+
+
+def allowed_words() -> set[str]:
+    names = set(NAMES) | set(formula.ALLOWED_FUNCTIONS)  # the formula language's functions
+    for name in activations.names():
+        names |= {name, *WORD.findall(activations.display_name(name))}
+        names |= {param.name for param in activations.get(name).params}  # f's arguments
+    for name in gated.names():
+        names |= {name, *WORD.findall(gated.display_name(name))}
+    return names
+
+
+def english_left(text: str, allowed: set[str]) -> list[str]:
+    """The English words in ``text`` that are not names, code or formulas."""
+    for citation in CITATIONS:  # a paper's title stays as published
+        text = text.replace(citation, "")
+    text = re.sub(r"`[^`]*`", "", text)  # inline code
+    text = re.sub(r"\$[^$]*\$", "", text)  # inline LaTeX
+    text = re.sub(r":material/[a-z_]+:", "", text)  # icons
+    text = re.sub(r"\b[a-z]\w*\([^()]*\)", "", text)  # calls: sigmoid(x), F.relu(x)
+    text = re.sub(r"\b\w+\.\w+(\.\w+)*", "", text)  # dotted names: torch.nn.Linear
+    return [word for word in WORD.findall(text) if word.strip("'") not in allowed]
+
+
+def chart_texts(at) -> list[str]:
+    """Every text the page's charts show: titles, and field names where there is no title,
+    plus the values of the nominal fields (legend entries)."""
+    texts: list[str] = []
+    for element, frames in zip(at.get("vega_lite_chart"), chart_frames(at), strict=True):
+        spec = json.loads(element.proto.spec)
+        nominal: set[str] = set()
+
+        def visit(node, channel: str = "", nominal: set[str] = nominal) -> None:
+            if isinstance(node, dict):
+                if "title" in node and node["title"] is not None:
+                    title = node["title"]
+                    texts.extend(title if isinstance(title, list) else [str(title)])
+                elif "field" in node and channel not in ("x2", "y2", "detail", "key", "text"):
+                    texts.append(str(node["field"]))
+                if node.get("type") == "nominal" and "field" in node and channel != "tooltip":
+                    nominal.add(node["field"])
+                for key, value in node.items():
+                    if key not in ("data", "datasets", "config", "params", "transform"):
+                        visit(value, key if key != "encoding" else channel, nominal)
+            elif isinstance(node, list):
+                for item in node:
+                    visit(item, channel, nominal)
+
+        visit({k: v for k, v in spec.items() if k != "config"})
+        for frame in frames:
+            for field in nominal & set(frame.columns):
+                texts.extend(str(v) for v in frame[field].dropna().unique())
+    return texts
+
+
+def page_texts(at) -> list[str]:
+    """Every text of the page a visitor reads, charts included."""
+    texts = list(rendered_markdown(at))
+    for kind in ("selectbox", "multiselect", "select_slider"):
+        for widget in at.get(kind):
+            texts.extend(str(option) for option in widget.proto.options)
+    for metric in at.get("metric"):
+        texts.append(metric.proto.label)
+    for table in at.get("arrow_data_frame"):
+        frame = table.value
+        texts.extend(str(column) for column in frame.columns)
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                texts.extend(str(v) for v in frame[column].dropna().unique())
+    for kind in ("title", "header", "subheader", "caption", "markdown", "toast"):
+        texts.extend(str(e.value) for e in at.get(kind))
+    return texts + chart_texts(at)
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_the_catalogue_has_exactly_the_sources_texts_all_translated_and_compiled():
+    assert translations.check() == []
+
+
+def test_the_check_finds_a_missing_a_stale_and_an_untranslated_text(monkeypatch):
+    real = translations.extract()
+    template = translations.extract()
+    template.add("a text nobody translated yet")
+    template.delete(next(m.id for m in real if m.id and isinstance(m.id, str)))
+    monkeypatch.setattr(translations, "extract", lambda: template)
+    found = translations.check()
+    assert any("missing from the .po: 'a text nobody translated yet'" in p for p in found)
+    assert any("obsolete in the .po" in p for p in found)
+
+
+def test_placeholders_must_survive_translation():
+    assert translations.placeholders("{count} of {points} points") == {"count", "points"}
+    assert translations.placeholders(r"\frac{a}{b}") == {"a", "b"}  # compared as given
+
+
+def test_a_counted_message_takes_the_plural_form_in_english_and_the_one_form_in_chinese():
+    assert str(counted("only the first value used", "only the first {count} values used", 1)) == (
+        "only the first value used"
+    )
+    message = counted("only the first value used", "only the first {count} values used", 3)
+    assert str(message) == "only the first 3 values used"
+    with i18n.using("zh-CN"):
+        assert message.localized() == "只使用了前 3 个值"
+
+
+def test_a_refusal_reads_in_english_and_is_shown_in_the_visitors_language():
+    error = Refusal("x range is empty: x_min={low} must be below x_max={high}", low=2, high=1)
+    assert str(error) == "x range is empty: x_min=2 must be below x_max=1"
+    assert isinstance(error, ValueError)
+    with i18n.using("zh-CN"):
+        assert error.localized() == "x 范围为空：x_min=2 必须小于 x_max=1"
+        parts = Message("{problem} at column {column}", {"problem": error, "column": 4})
+        assert parts.localized() == "x 范围为空：x_min=2 必须小于 x_max=1 at column 4"
+    assert i18n.language() == "en"  # ``using`` leaves the thread as it found it
+
+
+# --- choosing the language ----------------------------------------------------------------------
+
+
+def test_a_lang_link_opens_in_chinese_and_an_unknown_one_is_named_and_ignored():
+    at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN"})
+    assert at.title[0].value == "激活函数浏览器"
+    assert at.radio(key="lang").value == "zh-CN"
+    for hostile in ("fr", "zh-cn", "<b>x</b>", "zh-CN\u202e"):
+        at = open_via_router("app_pages/home.py", {"lang": hostile})
+        assert not at.exception
+        assert at.title[0].value == "actlab — the activation-function lab"  # English fallback
+        assert "not a language of this app, ignored" in shown(at.toast[0].value)
+        assert "lang" not in at.query_params
+
+
+def test_switching_the_language_keeps_every_control_and_the_link():
+    names = [activations.display_name(name) for name in ("sigmoid", "tanh")]
+    query = {"ex_fns": names, "ex_x": ["-3.0", "3.0"], "ex_n": "401"}
+    at = open_via_router("app_pages/explorer.py", query)
+    before = {key: at.session_state[key] for key in ("ex_fns", "ex_x", "ex_n")}
+    link = {key: at.query_params[key] for key in query}
+    at.radio(key="lang").set_value("zh-CN").run()
+    assert not at.exception and at.title[0].value == "激活函数浏览器"
+    assert {key: at.session_state[key] for key in before} == before
+    assert {key: at.query_params[key] for key in query} == link
+    at.radio(key="lang").set_value("en").run()
+    assert at.title[0].value == "Activation Explorer"
+    assert {key: at.session_state[key] for key in before} == before
+
+
+def test_a_shared_link_always_carries_its_language():
+    at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN"})
+    assert "lang=zh-CN" in at.code[-1].value  # the presenter panel's link to this view
+
+
+# --- nothing left in English --------------------------------------------------------------------
+
+
+def walk(page: str, tabs: tuple[str, list[str]] | None):
+    """(tab label, AppTest) for the page and each of its tabs, in zh-CN."""
+    if tabs is None:
+        yield "", open_via_router(page, {"lang": "zh-CN"})
+        return
+    key, labels = tabs
+    for label in labels:  # the English label: the link is mapped onto the Chinese tab
+        yield label, open_via_router(page, {"lang": "zh-CN", key: label})
+
+
+@pytest.mark.parametrize("page", list(WALKED_PAGES))
+def test_every_text_of_the_page_is_chinese_except_names_formulas_and_numbers(page):
+    allowed = allowed_words()
+    left = {}
+    for tab, at in walk(page, WALKED_PAGES[page]):
+        assert not at.exception, [e.value for e in at.exception]
+        for text in map(shown, page_texts(at)):
+            words = english_left(text, allowed)
+            if words:
+                left[f"{tab}: {text[:80]}"] = words
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)
+
+
+def test_the_checker_finds_english_and_lets_names_formulas_and_numbers_pass():
+    allowed = allowed_words()
+    assert english_left("Pick at least one activation", allowed)
+    assert not english_left("ReLU、GELU 与 `torch.nn.functional` 的 f(x) = max(0, x)：3.5", allowed)
+    assert not english_left(CITATIONS[0], allowed)

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from actlab import gradients as gr
+from actlab.charts import palette
 from actlab.charts.gradients import (
     BOUND_LABEL,
     HISTOGRAM_TITLES,
@@ -76,3 +77,34 @@ def test_histogram_bars_stand_on_zero():
     rows = comparison().histogram(2, "activation")
     encoding = histogram_chart(rows, "h", "hist").to_dict()["encoding"]
     assert encoding["y"]["field"] == "share" and encoding["y2"] == {"datum": 0}
+
+
+def scale_of(encoding: dict, channel: str) -> dict[str, object]:
+    """``{label: value}`` of one channel's scale in a chart's encoding."""
+    scale = encoding[channel]["scale"]
+    return dict(zip(scale["domain"], scale["range"], strict=True))
+
+
+def test_a_gated_unit_keeps_its_palette_style_apart_from_its_gate():
+    # SwiGLU's gate is SiLU and GLU's is Sigmoid: same hue, told apart by the dash.
+    probes = [
+        gr.probe(name, 4, 16, "pytorch_default", 0, batch_size=16)
+        for name in ("silu", "swiglu", "sigmoid", "glu")
+    ]
+    view = gr.compare(probes)
+    lines = gradient_norm_chart(view.norms, None).to_dict()["layer"][0]["encoding"]
+    colours, dashes = scale_of(lines, "color"), scale_of(lines, "strokeDash")
+    for name in ("silu", "swiglu", "sigmoid", "glu"):
+        style = palette.activation_style(name)
+        assert colours[gr.display_name(name)] == style.colour
+        assert dashes[gr.display_name(name)] == list(style.dash)
+    assert (
+        colours["SwiGLU"] == colours["SiLU / Swish"] and dashes["SwiGLU"] != dashes["SiLU / Swish"]
+    )
+    # Histogram bars are filled in the hue and outlined in the dash, so they differ too.
+    bars = histogram_chart(view.histogram(2, "activation"), "h", "hist").to_dict()["encoding"]
+    fills, outlines = scale_of(bars, "color"), scale_of(bars, "stroke")
+    assert fills == outlines and fills["GLU"] == fills["Sigmoid"]
+    bar_dashes = scale_of(bars, "strokeDash")
+    assert bar_dashes["GLU"] != bar_dashes["Sigmoid"]
+    assert bar_dashes["GLU"] == list(palette.activation_style("glu").dash)

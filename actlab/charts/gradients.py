@@ -88,18 +88,22 @@ def layer_stat_chart(stats: pd.DataFrame, column: str, title: str, name: str) ->
 
 
 def histogram_chart(bins: pd.DataFrame, x_title: str, name: str) -> alt.Chart:
-    """Overlaid histograms (one colour per activation) of one layer's values."""
+    """Overlaid histograms of one layer's values, in each activation's colour and outlined in
+    its dash: a gated unit shares its gate's hue (SwiGLU and SiLU), not its dash."""
     selection = legend_selection("activation", name=name)
+    labels = bins["activation"]
     return (
         alt.Chart(bins)
-        .mark_bar(binSpacing=0)
+        .mark_bar(binSpacing=0, strokeWidth=1.5)
         .encode(
             x=alt.X("bin_start:Q", title=x_title),
             x2="bin_end:Q",
             # A bar from 0 up to its share: with a ranged x, y alone draws a floating dash.
             y=alt.Y("share:Q", title="share of all values", stack=None),
             y2=alt.datum(0),
-            color=palette.color("activation", bins["activation"]),
+            color=palette.color("activation", labels),
+            stroke=alt.Stroke("activation:N", scale=palette.colour_scale(labels), legend=None),
+            strokeDash=palette.stroke_dash("activation", labels, "activation"),
             opacity=alt.condition(selection, alt.value(0.55), alt.value(0.05)),
             tooltip=[
                 alt.Tooltip("activation:N"),

@@ -1,100 +1,245 @@
-"""AppTest for app_pages/playground.py: play, pause, step, reset, divergence and the linear note.
+"""AppTest for app_pages/playground.py: every control reaches the frame the component draws,
+hostile link values end in a message, and the component's actions do what their buttons say.
 
-AppTest runs the live fragment once per ``at.run()``, so each run while playing is one refresh.
+AppTest cannot click inside a custom component, so the actions are driven through
+``ui.playground_view.apply_action`` (what the page's callback calls) on a plain dict, and the
+browser test clicks the real buttons. The frame is read from the component's JSON payload.
 """
 
 from __future__ import annotations
 
-from apptest_helpers import chart_rows, chart_specs, run_page, set_widgets
+import json
+
+import numpy as np
+import pytest
+import torch
+from apptest_helpers import app_path, run_page, set_widgets, shown
 from streamlit.testing.v1 import AppTest
 
+from actlab import playground_frame
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+from ui import playground_view as view
 
 PAGE = "app_pages/playground.py"
 SMALL = {"pg_n": 100}
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def frames(at: AppTest) -> list[dict]:
+    """The payload of every playground component on the page."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
 
 
-def epoch(at: AppTest) -> int:
-    return int(metric(at, "epoch").replace(",", ""))
+def frame(at: AppTest) -> dict:
+    (only,) = frames(at)
+    return only
 
 
-def test_default_view_shows_the_untrained_network():
+def runs(at: AppTest) -> list[PlaygroundTrainer]:
+    return at.session_state[view.RUNS]
+
+
+def test_default_view_draws_the_untrained_network_as_an_independent_trainer_computes_it():
+    at = run_page(PAGE, errors_allowed=False)
+    payload = frame(at)
+    reference = PlaygroundTrainer(
+        PlaygroundConfig(
+            dataset="circle", n_points=500, hidden=(8, 8), activation="tanh", lr=0.03,
+            batch_size=10, optimizer="sgd", features=("x1", "x2"),
+        )
+    )  # fmt: skip
+    assert payload["epoch"] == 0
+    assert payload["loss"]["train"] == pytest.approx(reference.latest["train_loss"], rel=1e-5)
+    assert payload["network"]["sizes"] == [2, 8, 8, 1]
+    assert payload["surface"]["size"] >= 100  # issue 15: at least 100 x 100 cells
+    surface = playground_frame.decode(payload["surface"], (100, 100))
+    grid = playground_frame.grid_inputs(reference.extent, 100)
+    with torch.no_grad():
+        p = torch.sigmoid(reference.model(grid)[:, 0]).reshape(100, 100).numpy()
+    assert np.abs(surface - p).max() <= 1 / 255 + 1e-6  # uint8 codes of the same P(class 1)
+    layers = payload["neurons"]["layers"]
+    assert [len(layer["lo"]) for layer in layers] == [2, 8, 8, 1]  # one heatmap per neuron
+    ui = payload["ui"]
+    assert ui["label_px"] == 14 and not ui["playing"] and not ui["show_test"]
+    assert len(at.latex) >= 2
+
+
+def test_presenter_mode_sends_the_themes_large_sizes():
+    at = AppTest.from_file(app_path(PAGE))
+    at.session_state["present"] = True
+    at.run(timeout=120)
+    assert not at.exception
+    ui = frame(at)["ui"]
+    assert ui["label_px"] >= 18 and ui["height_px"] == view.HEIGHT[True]
+
+
+def test_the_formulas_bracket_the_loss_and_keep_f_off_the_output_layer():
+    """Issue 14: 'the loss formula lacks brackets and implies f is applied to the output'."""
     at = run_page(PAGE)
-    assert epoch(at) == 0
-    trainer = PlaygroundTrainer(PlaygroundConfig())
-    assert metric(at, "train loss") == f"{trainer.latest['train_loss']:.4f}"
-    specs = chart_specs(at)
-    assert len(specs) == 3  # decision surface, loss, accuracy
-    assert '"rect"' in str(specs[0]).replace("'", '"')
-    surface = chart_rows(at, 0, "p")
-    assert len(surface) == 1600
-    assert at.button(key="pg_play")
-    assert not at.warning  # tanh can bend: no linear note
-    assert len(at.latex) == 2
+    network, loss = (latex.value for latex in at.latex[:2])
+    assert r"(\ell = 1, \dots, 2)" in network and "z = W_{3} h_{2} + b_{3}" in network
+    assert r"\big[\log(1 + e^{z_i}) - y_i z_i\big]" in loss
 
 
-def test_play_pause_step_and_reset():
-    at = set_widgets(run_page(PAGE), SMALL)
-    at.button(key="pg_play").click().run()
-    assert not at.exception
-    first = epoch(at)
-    assert first >= 1
-    at.run()  # one live refresh
-    second = epoch(at)
-    assert second > first
-    at.button(key="pg_pause").click().run()
-    paused = epoch(at)
+@pytest.mark.parametrize(
+    ("controls", "check"),
+    [
+        ({"pg_ds": "xor", "pg_noise": 0.2, "pg_ratio": 30, "pg_dseed": 3},
+         lambda c, f: c.dataset == "xor" and c.noise == 0.2 and c.train_fraction == 0.3
+         and c.data_seed == 3 and sum(f["points"]["test"]) == 70),
+        ({"pg_ds": "spiral3"}, lambda c, f: f["n_classes"] == 3 and "classes" in f["surface"]
+         and f["network"]["sizes"][-1] == 3 and len(f["ui"]["class_names"]) == 3),
+        ({"pg_ds": "plane"}, lambda c, f: f["task"] == "regression" and f["accuracy"]["test"]
+         is None),
+        ({"pg_feat": ["x1", "x2", "x1sq", "sin_x2"]},
+         lambda c, f: f["network"]["features"] == ["x1", "x2", "x1sq", "sin_x2"]),
+        ({"pg_shape": "4, 2"}, lambda c, f: f["network"]["sizes"] == [2, 4, 2, 1]),
+        ({"pg_shape": ""}, lambda c, f: f["network"]["sizes"] == [2, 1]),
+        ({"pg_act": "relu"}, lambda c, f: f["network"]["activations"] == ["relu", "relu"]),
+        ({"pg_act2": "sigmoid"}, lambda c, f: f["network"]["activations"] == ["tanh", "sigmoid"]),
+        ({"pg_act": "linear"}, lambda c, f: c.is_linear),
+        ({"pg_loss": "squared"}, lambda c, f: f["network"]["output"] == "tanh"),
+        ({"pg_init": "playground"},
+         lambda c, f: c.init == "playground" and f["network"]["biases"][0][0] == 0.1),
+        ({"pg_lr": 0.3, "pg_bs": 0, "pg_opt": "adam"},
+         lambda c, f: c.lr == 0.3 and c.batch_size == 0 and c.optimizer == "adam"),
+        ({"pg_reg": "L1", "pg_rate": 0.01}, lambda c, f: c.l1 == 0.01 and c.l2 == 0),
+        ({"pg_reg": "L2", "pg_rate": 0.03}, lambda c, f: c.l2 == 0.03 and c.l1 == 0),
+        ({"pg_seed": 7}, lambda c, f: c.seed == 7),
+        ({"pg_test": True, "pg_disc": True}, lambda c, f: f["ui"]["show_test"]
+         and f["ui"]["discretize"]),
+    ],
+)  # fmt: skip
+def test_every_control_reaches_the_run_and_its_frame(controls, check):
+    at = set_widgets(run_page(PAGE, query=SMALL), controls)
+    assert not at.error, [e.value for e in at.error]
+    (run,) = runs(at)
+    assert check(run.config, frame(at))
+
+
+def test_speed_sets_the_epochs_trained_per_frame():
+    at = set_widgets(run_page(PAGE, query=SMALL), {"pg_speed": 5})
+    state = {view.RUNS: runs(at), view.PLAYING: True}
+    view.apply_action(state, {"kind": "step"})
+    assert runs(at)[0].epoch == 1  # a step is one epoch, whatever the speed
+    at.session_state[view.PLAYING] = True
     at.run()
-    assert epoch(at) == paused
-    at.button(key="pg_step").click().run()
-    assert epoch(at) == paused + 1
-    at.run()
-    assert epoch(at) == paused + 1  # stepping pauses
-    history = chart_rows(at, 1, "value")
-    assert history["epoch"].max() == paused + 1
-    at.button(key="pg_reset").click().run()
-    assert epoch(at) == 0
+    assert frame(at)["epoch"] == 6  # one live frame: five more epochs
+    assert frame(at)["ui"]["playing"]
 
 
-def test_learning_rate_changes_live_but_activation_restarts():
-    at = set_widgets(run_page(PAGE), SMALL)
-    at.button(key="pg_step").click().run()
-    at.button(key="pg_step").click().run()
-    assert epoch(at) == 2
-    at.select_slider(key="pg_lr").set_value(0.1).run()
-    assert epoch(at) == 2
-    at.selectbox(key="pg_act").set_value("relu").run()
-    assert epoch(at) == 0
+def test_side_by_side_runs_share_data_and_initial_weights():
+    at = set_widgets(run_page(PAGE, query=SMALL), {"pg_cmp": "relu"})
+    first, second = frames(at)
+    assert first["network"]["activations"] == ["tanh", "tanh"]
+    assert second["network"]["activations"] == ["relu", "relu"]
+    assert first["network"]["weights"] == second["network"]["weights"]
+    for key in ("x1", "x2", "label", "test"):
+        assert first["points"][key] == second["points"][key]
+    assert first["ui"]["compact"] and second["ui"]["compact"]
 
 
-def test_linear_network_on_xor_is_called_out():
-    at = set_widgets(run_page(PAGE), SMALL | {"pg_ds": "xor", "pg_act": "linear"})
-    assert "cannot be split by one line" in at.warning[0].value
-    at = set_widgets(at, {"pg_act": "relu", "pg_layers": 0})
-    assert "no hidden layer" in at.warning[0].value
-
-
-def test_divergence_stops_with_a_message_not_a_traceback():
-    at = set_widgets(
-        run_page(PAGE), SMALL | {"pg_ds": "sin", "pg_opt": "sgd", "pg_lr": 10.0, "pg_bs": 8}
-    )
-    at.button(key="pg_play").click().run()
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"pg_shape": "1, 2, 3, 4, 5, 6, 7"}, "at most 6 hidden layers"),
+        ({"pg_shape": "8, 99"}, "“99” is not a whole number from 1 to 16"),
+        ({"pg_shape": "<img src=x onerror=alert(1)>"}, "is not a whole number"),
+        ({"pg_shape": "[Click](https://evil.example)"}, "is not a whole number"),
+        ({"pg_feat": "nope"}, None),  # not an option: the default features, no error
+        ({"pg_lr": "inf", "pg_rate": "-inf", "pg_seed": "1e309", "pg_dseed": "nan"}, None),
+        ({"pg_shape": "x" * 10_000, "pg_act3": "nope"}, None),
+    ],
+)
+def test_hostile_link_values_end_in_a_message_or_the_default(query, message):
+    at = run_page(PAGE, query=SMALL | query)
     assert not at.exception
-    assert "Training diverged" in at.error[0].value
-    assert "learning rate 10" in at.error[0].value
-    assert at.button(key="pg_play").disabled
-    assert at.button(key="pg_step").disabled
-    at.button(key="pg_reset").click().run()
-    assert not at.error and epoch(at) == 0
+    if message is None:
+        assert not at.error, [e.value for e in at.error]
+        assert frames(at)
+    else:
+        assert message in shown(at.error[0].value)
+        assert "<" not in at.error[0].value.replace("\\<", "")  # echoed as escaped text
+        assert not frames(at)
 
 
-def test_regression_mode_draws_the_fitted_curve():
-    at = set_widgets(run_page(PAGE), SMALL | {"pg_ds": "square"})
-    assert len(chart_specs(at)) == 2  # fit and loss; no accuracy for regression
-    assert "prediction" in chart_rows(at, 0, "prediction").columns
-    assert not any(m.label == "train accuracy" for m in at.metric)
-    assert any("(\\hat y_i - y_i)^2" in latex.value for latex in at.latex)
+def fresh_state(**config) -> dict:
+    trainer = PlaygroundTrainer(PlaygroundConfig(n_points=100, **config))
+    return {view.RUNS: [trainer], view.PLAYING: False, "pg_seed": 0}
+
+
+def test_actions_play_pause_and_step():
+    state = fresh_state()
+    view.apply_action(state, {"kind": "play"})
+    assert state[view.PLAYING] and state.pop(view.APP_RERUN)
+    view.apply_action(state, {"kind": "pause"})
+    assert not state[view.PLAYING] and state.pop(view.APP_RERUN)
+    view.apply_action(state, {"kind": "step"})
+    assert state[view.RUNS][0].epoch == 1 and not state[view.PLAYING]
+    assert not state.get(view.APP_RERUN)  # paused: the live panel alone redraws
+
+
+def test_rewind_restarts_from_the_identical_initial_weights_and_reset_takes_the_next_seed():
+    state = fresh_state()
+    (run,) = state[view.RUNS]
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
+    run.step(3)
+    view.apply_action(state, {"kind": "rewind"})
+    (rewound,) = state[view.RUNS]
+    assert rewound.epoch == 0 and rewound is not run
+    for name, tensor in rewound.model.state_dict().items():
+        assert torch.equal(tensor, before[name])
+    view.apply_action(state, {"kind": "reset"})
+    assert state["pg_seed"] == 1 and state[view.APP_RERUN]
+    state["pg_seed"] = view.MAX_SEED
+    view.apply_action(state, {"kind": "reset"})
+    assert state["pg_seed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("hidden", "action", "shape"),
+    [
+        ((8, 8), {"kind": "add_layer"}, "8, 8, 8"),
+        ((), {"kind": "add_layer"}, "4"),
+        ((8, 8), {"kind": "remove_layer"}, "8"),
+        ((), {"kind": "remove_layer"}, ""),
+        ((8, 8), {"kind": "add_neuron", "layer": 1}, "8, 9"),
+        ((8, 16), {"kind": "add_neuron", "layer": 1}, "8, 16"),
+        ((1, 8), {"kind": "remove_neuron", "layer": 0}, "1, 8"),
+        ((8, 8), {"kind": "remove_neuron", "layer": 0}, "7, 8"),
+        ((8, 8), {"kind": "add_neuron", "layer": 5}, "8, 8"),
+        ((8, 8), {"kind": "add_neuron", "layer": "0"}, "8, 8"),
+        ((8, 8), {"kind": "add_neuron", "layer": True}, "8, 8"),
+        ((4,) * 6, {"kind": "add_layer"}, "4, 4, 4, 4, 4, 4"),
+    ],
+)
+def test_shape_actions_edit_the_bound_shape_control_within_the_caps(hidden, action, shape):
+    state = fresh_state(hidden=hidden)
+    view.apply_action(state, action)
+    assert state["pg_shape"] == shape and state[view.APP_RERUN]
+    assert view.parse_shape(shape) == tuple(int(u) for u in shape.split(", ") if u)
+
+
+def test_display_toggles_take_only_booleans_and_unknown_actions_do_nothing():
+    state = fresh_state()
+    view.apply_action(state, {"kind": "show_test", "value": True})
+    view.apply_action(state, {"kind": "discretize", "value": "yes"})
+    assert state["pg_test"] is True and "pg_disc" not in state
+    untouched = fresh_state()
+    before = dict(untouched)
+    view.apply_action(untouched, {"kind": "format_disk"})
+    assert untouched == before
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [("8, 8", (8, 8)), (" 4,2 ", (4, 2)), ("3 3 3", (3, 3, 3)), ("", ())],
+)
+def test_parse_shape(text, shape):
+    assert view.parse_shape(text) == shape
+
+
+@pytest.mark.parametrize("text", ["0", "17", "-1", "1.5", "a", "1e3", "x" * 61, "1," * 7])
+def test_parse_shape_refuses(text):
+    with pytest.raises(ValueError):
+        view.parse_shape(text)

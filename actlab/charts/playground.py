@@ -12,6 +12,14 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
+from actlab.charts.palette import HUES
+
+# The live component's colours (ui/components/playground): Okabe-Ito, colour-blind safe. Class 0
+# orange and class 1 blue as in TensorFlow Playground, a third class bluish green; a diverging
+# orange - white - blue ramp for probabilities and neuron outputs. Regression values use
+# ColorBrewer's BrBG ends (brown - white - teal), so a value is never read as a class.
+CLASS_HEX = (HUES[1], HUES[0], HUES[2])
+REGRESSION_HEX = ("#8c510a", "#01665e")
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=["#f59322", "#0877bd"])  # Playground's colours
 SPLIT_SHAPES = alt.Scale(domain=["train", "test"], range=["circle", "square"])
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from actlab import activations, validate
+from actlab.i18n import N_, Refusal, _, ngettext
 
 Number = int | float
 Layer = tuple[object, object]  # (W, b): scalars, nested lists, numpy arrays or tensors
@@ -115,8 +116,8 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(
-            f"widths must be whole numbers separated by commas, got {text!r}"
+        raise Refusal(
+            N_("widths must be whole numbers separated by commas, got {text}"), text=repr(text)
         ) from None
     check_widths(widths)
     return widths
@@ -241,19 +242,22 @@ def affine_fit(widths: Sequence[int], seed: int, names: Sequence[str]) -> Affine
         model = random_stack(widths, seed, name, dtype=torch.float64)
         with torch.no_grad():
             y = model(x)
-        label = activations.display_name(name) if name != IDENTITY else "none (linear)"
+        label = activations.display_name(name) if name != IDENTITY else _("none (linear)")
         if not bool(torch.isfinite(y).all()):
             # Only typed formulas can do this (log of a negative pre-activation, say).
-            raise ValueError(f"{label} makes the network output NaN or ±inf: no affine fit exists")
-        _, prediction = best_affine_fit(x, y)
+            raise Refusal(
+                N_("{label} makes the network output NaN or ±inf: no affine fit exists"),
+                label=label,
+            )
+        _coefficients, prediction = best_affine_fit(x, y)
         residual = y - prediction
         spread = y - y.mean(dim=0)
         rows.append(
             {
-                "activation": label,
-                "rms residual": float(residual.pow(2).mean().sqrt()),
-                "relative residual": float(residual.norm() / spread.norm()),
-                "max |residual|": float(residual.abs().max()),
+                _("activation"): label,
+                _("rms residual"): float(residual.pow(2).mean().sqrt()),
+                _("relative residual"): float(residual.norm() / spread.norm()),
+                _("max |residual|"): float(residual.abs().max()),
             }
         )
         scatter.append(
@@ -290,11 +294,11 @@ def classic_chain(
     w, b = collapse([(w1, b1), (w2, b2)])
     hidden = w1 * x + b1
     curves = {
-        "two linear layers": w2 * hidden + b2,
-        f"one layer: w={w:g}, b={b:g}": w * x + b,
-        f"two layers, {activations.display_name(between)} between": w2
-        * activations.apply(between, hidden)
-        + b2,
+        _("two linear layers"): w2 * hidden + b2,
+        _("one layer: w={w}, b={b}").format(w=f"{w:g}", b=f"{b:g}"): w * x + b,
+        _("two layers, {activation} between").format(
+            activation=activations.display_name(between)
+        ): w2 * activations.apply(between, hidden) + b2,
     }
     return pd.concat(
         [
@@ -403,7 +407,7 @@ def activation_comparison(
         model = random_stack((1, hidden, 1), seed, name, dtype=torch.float64)
         with torch.no_grad():
             y = model(x).reshape(-1)
-        label = "no activation" if name == IDENTITY else activations.display_name(name)
+        label = _("no activation") if name == IDENTITY else activations.display_name(name)
         frames.append(
             pd.DataFrame({"x": x.reshape(-1).numpy(), "y": y.numpy(), "activation": label})
         )
@@ -540,10 +544,12 @@ def piece_curve(
     with torch.no_grad():
         y_relu = relu_net(torch.as_tensor(xs).reshape(-1, 1)).reshape(-1).numpy()
         y_linear = linear_net(torch.as_tensor(xs).reshape(-1, 1)).reshape(-1).numpy()
+    relu_label = ngettext("ReLU ({count} piece)", "ReLU ({count} pieces)", relu_exact.pieces)
+    relu_label = relu_label.format(count=relu_exact.pieces)
     curves = pd.concat(
         [
-            pd.DataFrame({"x": xs, "y": y_relu, "network": f"ReLU ({relu_exact.pieces} pieces)"}),
-            pd.DataFrame({"x": xs, "y": y_linear, "network": "no activation (1 piece)"}),
+            pd.DataFrame({"x": xs, "y": y_relu, "network": relu_label}),
+            pd.DataFrame({"x": xs, "y": y_linear, "network": _("no activation (1 piece)")}),
         ],
         ignore_index=True,
     )
@@ -572,7 +578,8 @@ def pieces_table(
                 ).pieces
                 for s in seeds
             ]
-            rows.append(_piece_row(f"ReLU, width {width}", depth, width, counts, interval))
+            label = _("ReLU, width {width}").format(width=width)
+            rows.append(_piece_row(label, depth, width, counts, interval))
         linear = [
             exact_pieces(
                 weight_bias_pairs(random_relu_net(depth, max(widths), s, IDENTITY)),
@@ -582,10 +589,12 @@ def pieces_table(
             ).pieces
             for s in seeds
         ]
-        rows.append(_piece_row("no activation (any width)", depth, max(widths), linear, interval))
+        label = _("no activation (any width)")
+        rows.append(_piece_row(label, depth, max(widths), linear, interval))
         if depth >= 1:
             saw = exact_pieces(sawtooth_layers(depth), 0.0, 1.0).pieces
-            rows.append(_piece_row("hand-built sawtooth, width 2", depth, 2, [saw], "[0, 1]"))
+            label = _("hand-built sawtooth, width 2")
+            rows.append(_piece_row(label, depth, 2, [saw], "[0, 1]"))
     return pd.DataFrame(rows)
 
 

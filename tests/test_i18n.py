@@ -26,6 +26,7 @@ WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     "app_pages/home.py": None,
     "app_pages/explorer.py": None,
     "app_pages/gated.py": None,
+    "app_pages/nonlinearity.py": None,
 }
 
 # Words that stay as they are in Chinese text: names of things, code and units.
@@ -33,7 +34,7 @@ NAMES = {
     "actlab", "PyTorch", "torch", "MNIST", "Fashion", "autograd", "create_graph", "grad",
     "LeCun", "Cortes", "Burges", "Transformer", "BERT", "GPT", "LLaMA", "PaLM", "FFN", "FFNs",
     "XOR", "Circle", "MLP", "CSV", "PNG", "SVG", "float32", "float64", "float16", "bfloat16",
-    "dtype",
+    "dtype", "W_eff", "b_eff",
     "softmax", "Softmax", "log_softmax", "nll_loss", "cross_entropy", "MSE", "BCE", "NaN", "inf",
     "exp", "log", "max", "min", "argmin", "argmax", "sin", "cos", "tanh", "sigmoid", "relu",
     "English", "Language", "SiLU", "Swish", "Kaiming", "Xavier", "Glorot", "He", "Adam", "SGD",
@@ -63,7 +64,7 @@ def english_left(text: str, allowed: set[str]) -> list[str]:
     text = re.sub(r"`[^`]*`", "", text)  # inline code
     text = re.sub(r"\$[^$]*\$", "", text)  # inline LaTeX
     text = re.sub(r":material/[a-z_]+:", "", text)  # icons
-    text = re.sub(r"\b[a-z]\w*\([^()]*\)", "", text)  # calls: sigmoid(x), F.relu(x)
+    text = re.sub(r"\b[A-Za-z][\w.]*\([^()]*\)", "", text)  # calls: sigmoid(x), nn.Linear(a, b)
     text = re.sub(r"\b\w+\.\w+(\.\w+)*", "", text)  # dotted names: torch.nn.Linear
     return [word for word in WORD.findall(text) if word.strip("'") not in allowed]
 

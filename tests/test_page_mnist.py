@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from apptest_helpers import app_path, chart_rows, chart_specs, run_page, set_widgets, shown
 from mnist_fixtures import (
     closed_port_url,
@@ -295,3 +296,194 @@ def test_a_closed_tabs_run_stops_within_its_lease(registry, monkeypatch):
     assert run.wait(timeout=5)
     assert time.monotonic() - closed < 3.0
     assert run.state().status == "stopped"
+
+
+# --- published protocols, the preset box, gated units --------------------------------------------
+
+# The control of each form field (app_pages/mnist.py's KEYS) and how AppTest finds it.
+CONTROLS = {
+    "dataset": ("selectbox", "mn_ds"),
+    "compare_at": ("radio", "mn_at"),
+    "activations": ("multiselect", "mn_act"),
+    "architecture": ("selectbox", "mn_arch"),
+    "hidden": ("text_input", "mn_hid"),
+    "optimizer": ("selectbox", "mn_opt"),
+    "lr": ("select_slider", "mn_lr"),
+    "momentum": ("select_slider", "mn_mom"),
+    "batch_size": ("select_slider", "mn_bs"),
+    "epochs": ("number_input", "mn_ep"),
+    "seeds": ("number_input", "mn_seeds"),
+    "train_limit": ("select_slider", "mn_lim"),
+    "evals_per_epoch": ("number_input", "mn_ev"),
+    "input_scaling": ("radio", "mn_scale"),
+    "validation_share": ("select_slider", "mn_val"),
+    "patience": ("number_input", "mn_pat"),
+    "drop_last": ("checkbox", "mn_droplast"),
+    "init": ("selectbox", "mn_init"),
+    "dropout": ("select_slider", "mn_drop"),
+    "dropout_kind": ("selectbox", "mn_dropk"),
+}
+
+
+def form_on_screen(at: AppTest) -> dict:
+    """Every form field as its control shows it."""
+    return {field: getattr(at, kind)(key=key).value for field, (kind, key) in CONTROLS.items()}
+
+
+def elements_in_order(node) -> list:
+    """Every element below ``node`` in the order the page draws them."""
+    out = []
+    for child in getattr(node, "children", {}).values():
+        out.append(child)
+        out += elements_in_order(child)
+    return out
+
+
+def test_every_form_field_has_a_control():
+    assert set(CONTROLS) == set(training.FORM_FIELDS)
+
+
+@pytest.mark.parametrize("name", list(training.REPRODUCTIONS))
+def test_choosing_a_published_protocol_sets_every_control_and_states_it(name):
+    at = run_page(PAGE)
+    at.selectbox(key="mn_preset").set_value(name).run()
+    assert not at.exception
+    assert form_on_screen(at) == training.form_values(training.PRESETS[name])
+    assert at.selectbox(key="mn_preset").value == name
+    reproduction = training.REPRODUCTIONS[name]
+    cited = next(m.value for m in at.markdown if "Published protocol" in m.value)
+    assert shown(cited).startswith(f":material/menu_book: **Published protocol: {name}.**")
+    assert reproduction.source in shown(cited)
+    assert cited.endswith(f"[Open the source]({reproduction.url})")
+    stated = at.dataframe[0].value
+    assert list(stated.itertuples(index=False, name=None)) == training.protocol_rows(reproduction)
+    assert not at.button(key="mn_go").disabled  # the protocol or its quick mode fits
+
+
+def test_the_protocol_over_the_caps_runs_as_a_labelled_quick_mode_on_the_bundled_subset():
+    st.cache_data.clear()  # the page's data line of an earlier test's download cache
+    at = run_page(PAGE)
+    at.selectbox(key="mn_preset").set_value("SNN tutorial MLP (MNIST)").run()
+    texts = [shown(info.value) for info in at.info]
+    quick = next(t for t in texts if t.startswith("**Quick mode, not the full protocol.**"))
+    assert "over this server's caps of 2.0 TFLOP and 30,000 steps per run" in quick
+    assert "actlab runs its quick mode instead: 1 seed instead of 3" in quick
+    subset = next(t for t in texts if t.startswith("**Data subset:**"))
+    assert "MNIST from the copy bundled with actlab: 5,000 training" in subset
+    assert "not the protocol's 60,000 training images" in subset
+    assert at.number_input(key="mn_seeds").value == 3  # the form shows the protocol itself
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(), reason="no system Fashion-MNIST"
+)
+def test_uva_on_full_fashion_mnist_runs_one_epoch_as_its_quick_mode():
+    at = run_page(PAGE)
+    at.selectbox(key="mn_preset").set_value("UvA tutorial 3 (Fashion-MNIST MLP)").run()
+    quick = next(shown(i.value) for i in at.info if "Quick mode" in i.value)
+    assert "needs an estimated 64.6 TFLOP and 9,750 steps" in quick
+    assert "quick mode instead: 1 epoch instead of 50" in quick
+    assert not any("Data subset" in i.value for i in at.info)
+
+
+def test_the_preset_box_names_the_preset_whose_values_are_on_screen():
+    at = run_page(PAGE)
+    assert at.selectbox(key="mn_preset").value == "quick comparison"  # was "custom"
+    at = set_widgets(at, {"mn_ep": 4})
+    assert at.selectbox(key="mn_preset").value == "custom"
+    at = set_widgets(at, {"mn_ep": 3})
+    assert at.selectbox(key="mn_preset").value == "quick comparison"
+    tutorial = training.form_values(training.PRESETS["torch.nn tutorial experiment"])
+    at = set_widgets(at, {key: tutorial[field] for field, (_, key) in CONTROLS.items()})
+    assert at.selectbox(key="mn_preset").value == "torch.nn tutorial experiment"
+    at.selectbox(key="mn_preset").set_value("d2l LeNet-5 (Fashion-MNIST)").run()
+    assert at.selectbox(key="mn_preset").value == "d2l LeNet-5 (Fashion-MNIST)"
+    at = set_widgets(at, {"mn_lr": 0.1})
+    assert at.selectbox(key="mn_preset").value == "custom"
+
+
+class FinishedRun:
+    """A run of the registry that has finished with a given result."""
+
+    def __init__(self, result: training.TrainingResult) -> None:
+        self.id = 1
+        self._state = training.RunState("done", None, result, None, 0)
+
+    def state(self) -> training.RunState:
+        return self._state
+
+
+@pytest.mark.parametrize("chosen_by", ["preset", "hand"])
+def test_published_versus_measured_after_a_protocols_run(monkeypatch, chosen_by):
+    from test_presets import SNN_NAME, snn_result
+
+    runs = training.RunRegistry(max_flops=1e15, max_steps=1e9)  # caps that admit 3 seeds
+    monkeypatch.setattr(training, "RUNS", runs)
+    result = snn_result()  # hand-built: ReLU 90 / 91 / 92 %, SELU 93 / 93.5 / 94 %
+    runs._runs[result.config] = FinishedRun(result)
+    at = run_page(PAGE)
+    if chosen_by == "preset":
+        at.selectbox(key="mn_preset").set_value(SNN_NAME).run()
+    else:  # the same settings typed by hand: the run follows the protocol all the same
+        protocol = training.form_values(training.PRESETS[SNN_NAME])
+        at = set_widgets(at, {key: protocol[field] for field, (_, key) in CONTROLS.items()})
+    assert not at.exception
+    assert [h.value for h in at.subheader][:1] == ["Published versus measured"]
+    order = elements_in_order(at.main)
+    deviations = next(e for e in order if e.type == "warning" and "deviates" in str(e.value))
+    assert shown(deviations.value) == (
+        "**This run deviates from the protocol:**\n- data: 5,000 training images instead of "
+        "the protocol's 60,000 (the data source in use holds no more)"
+    )
+    frames = [e for e in order if e.type == "dataframe"]
+    table = next(f.value for f in frames if "measured mean" in f.value.columns)
+    assert order.index(deviations) < order.index(
+        next(f for f in frames if "measured mean" in f.value.columns)
+    )  # printed above the table
+    assert table.to_dict("records") == [
+        {
+            "activation": "ReLU",
+            "published": "90.76",
+            "measured mean": "91.00",
+            "min": "90.00",
+            "max": "92.00",
+            "seeds": 3,
+            "difference vs published": "+0.24",
+        },
+        {
+            "activation": "SELU",
+            "published": "92.04",
+            "measured mean": "93.50",
+            "min": "93.00",
+            "max": "94.00",
+            "seeds": 3,
+            "difference vs published": "+1.46",
+        },
+    ]
+    notice = next(shown(i.value) for i in at.info if "outside the measured" in i.value)
+    assert notice.startswith(
+        "Published figure outside the measured min–max band: SELU (published). Likely reasons"
+    )
+    assert training.REPRODUCTIONS[SNN_NAME].notes in notice
+    # Escaped: the notes' parentheses and full stops are backslash-escaped Markdown.
+    raw = next(i.value for i in at.info if "outside the measured" in i.value)
+    assert r"SELU \(published\)" in raw
+
+
+def test_a_gated_unit_trains_beside_plain_ones_at_matched_width():
+    at = run_page(PAGE)
+    options = at.multiselect(key="mn_act").options
+    assert {"SwiGLU (gated)", "GEGLU (gated)", "GLU (gated)", "ReGLU (gated)"} <= set(options)
+    at = set_widgets(at, TINY | {"mn_act": ["relu", "swiglu"]})
+    width = next(shown(c.value) for c in at.caption if "a gated layer" in c.value)
+    # plain 784·16 + 16 + 16·10 + 10 = 12,730; gated 2·(784·8 + 8) + 8·10 + 10 = 12,650
+    assert width.endswith(
+        "784 → 8 → 10, 12,650 parameters, against the plain 784 → 16 → 10, 12,730 "
+        "(−0.63%, within 1%)."
+    )
+    assert any("does not write this configuration's SwiGLU" in shown(c.value) for c in at.caption)
+    at.button(key="mn_go").click().run()
+    run_until(at, finished)
+    table = at.dataframe[0].value.set_index("activation")
+    assert table["status"].to_dict() == {"ReLU": "finished", "SwiGLU": "finished"}
+    assert table.loc["SwiGLU", "test accuracy"] > 0.3  # it learned (chance is 0.1)

@@ -156,6 +156,9 @@ def test_the_form_shows_each_preset_and_reads_back_as_it():
         assert shown["lr"] in training.LEARNING_RATES and shown["momentum"] in training.MOMENTA
         assert shown["batch_size"] in training.BATCH_SIZES
         assert shown["train_limit"] in training.TRAIN_LIMITS
+        assert shown["validation_share"] in training.VALIDATION_SHARES
+        assert shown["dropout"] in training.DROPOUT_RATES
+        assert 0 <= shown["patience"] <= training.MAX_PATIENCE and 1 <= shown["epochs"] <= 50
         assert training.config_from_form(**shown) == TrainingConfig(**preset)
     tutorial = training.form_values(training.PRESETS["torch.nn tutorial experiment"])
     assert tutorial["hidden"] == "none" and tutorial["train_limit"] == 0 and tutorial["seeds"] == 1
@@ -168,3 +171,25 @@ def test_the_form_shows_each_preset_and_reads_back_as_it():
     assert typed.train_limit is None and typed.folder is None
     assert training.format_hidden((256, 128)) == "256, 128"
     assert training.parse_hidden(training.format_hidden(())) == ()
+
+
+def test_the_snippet_is_offered_only_for_what_it_writes():
+    assert training.snippet_gaps(TrainingConfig(**training.PRESETS["quick comparison"])) == []
+    tutorial = TrainingConfig(**training.PRESETS["torch.nn tutorial experiment"])
+    assert training.snippet_gaps(tutorial) == []
+    assert training.snippet_gaps(
+        TrainingConfig(**training.PRESETS["SNN tutorial CNN (MNIST)"])
+    ) == [
+        "small CNN (SNN tutorial)",
+        "Normalize(0.1307, 0.3081) (SNN)",
+        "init: LeCun normal for SELU, default for the rest (SNN)",
+        "alpha-dropout for SELU, dropout for the rest (SNN) 0.05",
+        "a 1/6 validation split",
+        "drop_last",
+    ]
+    gated = TrainingConfig(activations=("relu", "swiglu"), validation_share=5, patience=2)
+    assert training.snippet_gaps(gated) == [
+        "SwiGLU",
+        "a 1/5 validation split",
+        "early stopping (patience 2)",
+    ]

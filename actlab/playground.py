@@ -1,16 +1,26 @@
-"""A TensorFlow-Playground-style trainer: a small MLP on a toy dataset, one epoch at a time.
+"""A TensorFlow-Playground trainer in torch: a small MLP on a toy dataset, one epoch at a time.
+
+What TF Playground (github.com/tensorflow/playground, ``src/nn.ts``, ``playground.ts``,
+``state.ts``) computes, with torch as the engine: input features of (x1, x2), hidden layers of
+up to 16 neurons (here each layer may have its own activation, any catalogue entry or a typed
+formula), a tanh output against targets ±1 with squared loss as TF, or a sigmoid/softmax output
+with cross-entropy, L1/L2 regularisation applied after each update as ``nn.ts updateWeights``
+does, and TF's initial weights U(−0.5, 0.5) with biases 0.1 when ``init="playground"``.
+``tensorflow_defaults()`` gives TF's starting configuration.
 
 ``PlaygroundTrainer`` holds everything a live page needs between reruns (data, model,
-optimizer, history) and advances by whole epochs of mini-batch (or full-batch) steps on
-tensors. A run that diverges (non-finite loss, or the loss grows far beyond where it started)
-stops itself and says why in ``diverged``, so a page can show a message instead of a traceback.
+optimizer, history) and advances by whole epochs of mini-batch steps. A run that diverges
+(non-finite loss, or the loss grows far beyond where it started) stops itself and says why in
+``diverged``, so a page can show a message instead of a traceback. Runs are pure functions of
+the configuration: ``rewound`` and ``replay`` start again from the identical initial weights.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -19,15 +29,19 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from actlab import activations, optimizers, toydata, validate
+from actlab import playground_features as features_
 from actlab.single_thread import run_single_threaded
 
-# The playground's own "no activation": no module at all between the linear layers, so the
-# network is one affine map in disguise. "linear" is the value the page's activation selector
-# (and every shared link, key ``pg_act``) uses for it; it is not a catalogue id.
+# The playground's own "no activation": identity between the linear layers, so the network is
+# one affine map in disguise. "linear" is the value the page's activation selector (and every
+# shared link, key ``pg_act``) uses for it; it is not a catalogue id.
 NO_ACTIVATION = "linear"
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 16
 MAX_BATCH = 4096
+LOSSES = ("cross_entropy", "squared")
+INITS = ("pytorch", "playground")
+CUSTOM = "custom"  # dataset id of uploaded or drawn points (the trainer is given the data)
 # Divergence, measured against the untrained network's training loss: a loss that jumps above
 # BLOW_UP_FACTOR × that value, or stays above HIGH_FACTOR × it for HIGH_PATIENCE epochs in a
 # row. Chosen from a sweep of learning rates 0.03–10 over datasets, optimizers, activations and
@@ -38,7 +52,8 @@ BLOW_UP_FACTOR = 100.0
 HIGH_FACTOR = 10.0
 HIGH_PATIENCE = 5
 # Settings a running trainer can take on the fly (TensorFlow Playground does the same).
-LIVE_FIELDS = ("lr", "l2", "batch_size")
+LIVE_FIELDS = ("lr", "l1", "l2", "batch_size")
+DATA_FIELDS = ("dataset", "noise", "train_fraction", "n_points", "data_seed", "custom_classes")
 
 
 @dataclass(frozen=True)
@@ -51,38 +66,137 @@ class PlaygroundConfig:
     n_points: int = 400
     data_seed: int = 0
     hidden: tuple[int, ...] = (8, 8)
-    activation: str = "tanh"
+    activation: str = "tanh"  # every hidden layer's, unless ``activations`` names each
     lr: float = 0.03
     batch_size: int = 32  # 0: full batch
     optimizer: str = "adam"
-    l2: float = 0.0
+    l2: float = 0.0  # TF's L2 rate: w ← w − lr·l2·w after each update (weights only)
     seed: int = 0
+    features: tuple[str, ...] = ()  # empty: x1, x2 (x1 on 1-D data)
+    activations: tuple[str, ...] = ()  # one per hidden layer; empty: ``activation`` for all
+    loss: str = "cross_entropy"  # or "squared"; regression is always squared
+    l1: float = 0.0  # TF's L1 rate: w ← w − lr·l1·sign(w), a weight crossing 0 dies at 0
+    init: str = "pytorch"  # or "playground": TF's U(−0.5, 0.5) weights, biases 0.1
+    custom_classes: int = 2  # dataset "custom" only: 2 or 3 classes, 0 for regression
 
     def __post_init__(self) -> None:
-        toydata.task_of(self.dataset)
-        toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
+        if self.dataset != CUSTOM:
+            toydata.task_of(self.dataset)
+            toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
+        else:
+            validate.choice("classes of your data", self.custom_classes, (0, 2, 3))
+            validate.number("train_fraction", self.train_fraction, 0.1, 0.9)
         # The two shape checks keep their own wording ("at most 6 hidden layers", "1 to 16
         # units"): they describe the network, not one number.
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
             raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}")
         for units in self.hidden:
-            if not 1 <= units <= MAX_UNITS:
-                raise ValueError(f"a hidden layer has 1 to {MAX_UNITS} units, got {units}")
-        if self.activation != NO_ACTIVATION:
-            activations.get(self.activation)
+            if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+                raise ValueError(f"a hidden layer has 1 to {MAX_UNITS} units, got {units!r}")
+        check_activation(self.activation)
+        if self.activations:
+            if len(self.activations) != len(self.hidden):
+                raise ValueError(
+                    f"one activation per hidden layer: {len(self.hidden)} layers, "
+                    f"{len(self.activations)} activations"
+                )
+            for name in self.activations:
+                check_activation(name)
+        features_.check(self.features or self.feature_ids, self.input_dims)
         validate.positive("learning rate", self.lr, 100.0)
         validate.integer("batch size (0: full batch)", self.batch_size, 0, MAX_BATCH)
         optimizers.check(self.optimizer)
         validate.number("L2 strength", self.l2, 0.0, 1.0)
+        validate.number("L1 strength", self.l1, 0.0, 1.0)
+        validate.choice("loss", self.loss, LOSSES)
+        validate.choice("initialisation", self.init, INITS)
+        validate.integer("weight seed", self.seed, 0, 2**31 - 1)
+        validate.integer("data seed", self.data_seed, 0, 2**31 - 1)
 
     @property
     def task(self) -> str:
+        if self.dataset == CUSTOM:
+            return "classification" if self.custom_classes else "regression"
         return toydata.task_of(self.dataset)
 
     @property
+    def n_classes(self) -> int:
+        """2 or 3 for classification, 0 for regression."""
+        return self.custom_classes if self.dataset == CUSTOM else toydata.n_classes(self.dataset)
+
+    @property
+    def input_dims(self) -> int:
+        return 2 if self.dataset == CUSTOM else toydata.input_dims(self.dataset)
+
+    @property
+    def feature_ids(self) -> tuple[str, ...]:
+        """The chosen features in TF's order (default x1, x2; x1 on 1-D data)."""
+        if not self.features:
+            return features_.DEFAULT_2D if self.input_dims == 2 else features_.DEFAULT_1D
+        return features_.check(self.features, self.input_dims)
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """One activation id per hidden layer."""
+        return self.activations or (self.activation,) * len(self.hidden)
+
+    @property
+    def output(self) -> str:
+        """What the output unit(s) apply: TF's tanh for 2 classes with squared loss, sigmoid
+        with cross-entropy, softmax for more classes, nothing for regression."""
+        if self.task == "regression":
+            return "linear"
+        if self.n_classes > 2:
+            return "softmax"
+        return "tanh" if self.loss == "squared" else "sigmoid"
+
+    @property
+    def effective_loss(self) -> str:
+        return "squared" if self.task == "regression" else self.loss
+
+    @property
     def is_linear(self) -> bool:
-        """No activation or no hidden layer: the network is one affine map of its input."""
-        return self.activation == NO_ACTIVATION or not self.hidden
+        """No activation or no hidden layer: the network is one affine map of its features."""
+        return not self.hidden or all(a == NO_ACTIVATION for a in self.layer_activations)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Units per layer: features, hidden layers, outputs."""
+        n_out = self.n_classes if self.n_classes > 2 else 1
+        return (len(self.feature_ids), *self.hidden, n_out)
+
+
+def check_activation(name: str) -> str:
+    """``name`` if it is "linear", a catalogue id or a valid ``custom:`` formula."""
+    if name != NO_ACTIVATION:
+        activations.get(name)
+    return name
+
+
+def tensorflow_defaults(**changes: object) -> PlaygroundConfig:
+    """TF Playground's starting state (state.ts, playground.ts): Circle, noise 0, 50 % training
+    data, 500 points, features x1 and x2, hidden (4, 2), tanh, learning rate 0.03, batch 10,
+    plain SGD, no regularisation, tanh output with squared loss, weights U(−0.5, 0.5) and biases
+    0.1; regression sets get TF's 1,200 points."""
+    values: dict[str, object] = {
+        "dataset": "circle",
+        "noise": 0.0,
+        "train_fraction": 0.5,
+        "n_points": toydata.TF_DEFAULT_POINTS["classification"],
+        "hidden": (4, 2),
+        "activation": "tanh",
+        "lr": 0.03,
+        "batch_size": 10,
+        "optimizer": "sgd",
+        "loss": "squared",
+        "init": "playground",
+        "features": ("x1", "x2"),
+    }
+    values.update(changes)
+    dataset = values["dataset"]
+    if "n_points" not in changes and dataset != CUSTOM and toydata.task_of(dataset) == "regression":
+        values["n_points"] = toydata.TF_DEFAULT_POINTS["regression"]
+    return PlaygroundConfig(**values)
 
 
 def config_from_form(
@@ -125,98 +239,260 @@ def activation_label(name: str) -> str:
 
 
 def linear_note(config: PlaygroundConfig) -> str | None:
-    """Why a linear network cannot learn this dataset (Markdown), or None when it can or the
-    network is not linear."""
-    if not (config.is_linear and config.dataset in toydata.NOT_LINEARLY_SEPARABLE):
+    """Why a linear network cannot learn this dataset (Markdown), or None when it can, the
+    network is not linear, or curved features (x1², sin x1, …) give it the bend it needs."""
+    plain = set(config.feature_ids) <= {"x1", "x2"}
+    if not (config.is_linear and plain and config.dataset in toydata.NOT_LINEARLY_SEPARABLE):
         return None
     why = "no hidden layer" if not config.hidden else "no activation"
     return (
         f"This network is linear (**{why}**): whatever it learns, it computes one affine map of "
         "(x₁, x₂), so its boundary P = 0.5 is a single straight line. "
         f"{toydata.DISPLAY_NAMES[config.dataset]} cannot be split by one line: the loss stays "
-        "near ln 2 ≈ 0.693 (a coin flip) and the accuracy near what one straight cut can get."
+        "near a coin flip's (ln 2 ≈ 0.693 for cross-entropy) and the accuracy near what one "
+        "straight cut can get."
     )
 
 
 def model_formulas(config: PlaygroundConfig) -> list[str]:
-    """LaTeX of what is trained: the layers, the loss, and the L2 term when there is one."""
-    sizes = " \\to ".join(
-        ["2" if config.task == "classification" else "1", *map(str, config.hidden), "1"]
-    )
-    f_text = r"\mathrm{id}" if config.activation == NO_ACTIVATION else r"f"
+    """LaTeX of what is trained: the layers, the loss, and the regularisation when there is."""
+    sizes = " \\to ".join(map(str, config.sizes))
+    acts = set(config.layer_activations)
+    if acts == {NO_ACTIVATION}:
+        f_text = r"\mathrm{id}"
+    elif len(acts) == 1:
+        f_text = "f"
+    else:
+        f_text = r"f_\ell"
     formulas = [rf"h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}"]
-    if config.task == "classification":
+    loss, output = config.effective_loss, config.output
+    if output == "sigmoid":
         formulas.append(
             r"\text{loss} = \tfrac1n\textstyle\sum_i \log(1 + e^{z_i}) - y_i z_i"
             r"\quad(\text{binary cross-entropy on the logit } z),"
             r"\qquad P(\text{class 1}) = \sigma(z)"
         )
+    elif output == "tanh":
+        formulas.append(
+            r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12(\tanh z_i - t_i)^2,"
+            r"\quad t_i = \pm 1\ (\text{TF Playground}),\qquad P(\text{class 1}) = "
+            r"\tfrac{1 + \tanh z}{2}"
+        )
+    elif output == "softmax" and loss == "cross_entropy":
+        formulas.append(
+            r"\text{loss} = \tfrac1n\textstyle\sum_i -\log \mathrm{softmax}(z_i)_{y_i}"
+            r"\quad(\text{cross-entropy})"
+        )
+    elif output == "softmax":
+        formulas.append(
+            r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12\lVert \mathrm{softmax}(z_i)"
+            r" - \mathrm{onehot}(y_i) \rVert^2"
+        )
     else:
-        formulas.append(r"\text{loss} = \tfrac1n\textstyle\sum_i (\hat y_i - y_i)^2")
+        formulas.append(r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12(\hat y_i - y_i)^2")
     if config.l2:
         formulas.append(
             rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
             r" \lVert W_\ell \rVert^2\ \text{(weights, not biases)}"
         )
+    if config.l1:
+        formulas.append(
+            rf"\text{{plus L1: }} {config.l1:g} \textstyle\sum_\ell"
+            r" \lVert W_\ell \rVert_1\ \text{(weights, not biases)}"
+        )
     return formulas
 
 
-def build_model(config: PlaygroundConfig) -> nn.Sequential:
-    """``Linear → f → … → Linear`` to one output (a logit, or the regression value)."""
-    n_in = 2 if config.task == "classification" else 1
-    sizes = [n_in, *config.hidden, 1]
+class PlaygroundNet(nn.Module):
+    """Features, then ``Linear → f_ℓ`` per hidden layer, then a ``Linear`` to the output
+    logit(s) ``z`` (the output function is applied by the loss / ``probabilities``)."""
+
+    def __init__(
+        self, feature_ids: Sequence[str], sizes: Sequence[int], layer_activations: Sequence[str]
+    ) -> None:
+        super().__init__()
+        self.features = features_.FeatureMap(feature_ids)
+        self.linears = nn.ModuleList(
+            nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)
+        )
+        self.activations = nn.ModuleList(
+            nn.Identity() if name == NO_ACTIVATION else activations.module(name)
+            for name in layer_activations
+        )
+
+    def body(self, h: Tensor) -> Tensor:
+        """Output logits ``z`` from feature values ``h`` ``[n, n_features]``."""
+        for linear, f in zip(self.linears, self.activations, strict=False):
+            h = f(linear(h))
+        return self.linears[-1](h)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Output logits from raw inputs ``x`` ``[n, 2]`` (or ``[n, 1]``)."""
+        return self.body(self.features(x))
+
+    def layer_outputs(self, h: Tensor) -> list[Tensor]:
+        """Every hidden layer's output (after its activation), then the logits ``z``."""
+        outputs = []
+        for linear, f in zip(self.linears, self.activations, strict=False):
+            h = f(linear(h))
+            outputs.append(h)
+        outputs.append(self.linears[-1](h))
+        return outputs
+
+
+def build_model(config: PlaygroundConfig) -> PlaygroundNet:
+    """The network of ``config``, its weights a pure function of ``config.seed`` (and of the
+    shapes only: activations draw no random numbers, so two configurations that differ only in
+    activations or loss start from identical weights)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        layers: list[nn.Module] = []
-        for index in range(len(sizes) - 1):
-            if index > 0 and config.activation != NO_ACTIVATION:
-                layers.append(activations.module(config.activation))
-            layers.append(nn.Linear(sizes[index], sizes[index + 1]))
-    return nn.Sequential(*layers)
+        model = PlaygroundNet(config.feature_ids, config.sizes, config.layer_activations)
+        if config.init == "playground":  # nn.ts: Link.weight = random − 0.5, Node.bias = 0.1
+            with torch.no_grad():
+                for linear in model.linears:
+                    linear.weight.uniform_(-0.5, 0.5)
+                    linear.bias.fill_(0.1)
+    return model
+
+
+def output_values(config: PlaygroundConfig, z: Tensor) -> Tensor:
+    """What the network outputs from logits ``z`` ``[n, k]``: P(class 1) ``[n]`` for 2 classes
+    (σ(z), or (1 + tanh z)/2 for TF's tanh output), class probabilities ``[n, k]`` for more,
+    the prediction ``[n]`` for regression."""
+    output = config.output
+    if output == "sigmoid":
+        return torch.sigmoid(z[:, 0])
+    if output == "tanh":
+        return (1 + torch.tanh(z[:, 0])) / 2
+    if output == "softmax":
+        return torch.softmax(z, dim=1)
+    return z[:, 0]
+
+
+def predicted_classes(config: PlaygroundConfig, z: Tensor) -> Tensor:
+    """Class index per point (long ``[n]``): z > 0 for 2 classes (P > 0.5), argmax for more."""
+    if config.n_classes > 2:
+        return z.argmax(dim=1)
+    return (z[:, 0] > 0).long()
+
+
+def data_loss(config: PlaygroundConfig, z: Tensor, y: Tensor) -> Tensor:
+    """Mean loss of logits ``z`` ``[n, k]`` against ``y`` ``[n]`` (class index or target).
+
+    Written as elementwise ops: F.binary_cross_entropy_with_logits and F.cross_entropy cost
+    ~1 ms per call on a busy 2-core machine against ~0.02 ms for these few ops.
+    """
+    output, loss = config.output, config.effective_loss
+    if output == "sigmoid":  # log(1 + e^z) − y·z
+        return (F.softplus(z[:, 0]) - y * z[:, 0]).mean()
+    if output == "tanh":  # nn.ts Errors.SQUARE with targets ±1
+        return (0.5 * (torch.tanh(z[:, 0]) - (2 * y - 1)) ** 2).mean()
+    if output == "softmax":
+        index = y.long().unsqueeze(1)
+        if loss == "cross_entropy":
+            return (torch.logsumexp(z, dim=1) - z.gather(1, index)[:, 0]).mean()
+        onehot = torch.zeros_like(z).scatter_(1, index, 1.0)
+        return (0.5 * ((torch.softmax(z, dim=1) - onehot) ** 2).sum(dim=1)).mean()
+    return (0.5 * (z[:, 0] - y) ** 2).mean()
+
+
+def penalty(model: PlaygroundNet, l1: float, l2: float) -> float:
+    """The regularisation term TF's update rule descends: l1·Σ|w| + l2·½Σw² over the weights
+    (not the biases), nn.ts RegularizationFunction."""
+    with torch.no_grad():
+        total = 0.0
+        for linear in model.linears:
+            w = linear.weight.double()
+            total += l1 * float(w.abs().sum()) + l2 * 0.5 * float((w * w).sum())
+    return total
 
 
 class PlaygroundTrainer:
     """Data, model, optimizer and history of one playground run.
 
     ``step(epochs)`` trains; ``history`` has one row per epoch (row 0: before training);
-    ``surface``/``curve`` give the model's current predictions for drawing.
+    ``surface``/``curve``/``points`` give the model's current predictions for drawing.
+    ``data`` (optional) supplies the points: required for ``dataset="custom"``, and lets two
+    runs share one dataset object. ``initial_state`` (optional) is a ``state_dict`` to start
+    from instead of the seed's weights (``replay``).
     """
 
-    def __init__(self, config: PlaygroundConfig) -> None:
+    def __init__(
+        self,
+        config: PlaygroundConfig,
+        data: toydata.ToyData | None = None,
+        initial_state: dict[str, Tensor] | None = None,
+    ) -> None:
         self.config = config
-        self.data = toydata.make(
-            config.dataset, config.n_points, config.noise, config.train_fraction, config.data_seed
-        )
+        self.data = self._check_data(config, data)
         self.model = build_model(config)
-        self.optimizer = self._make_optimizer()
+        if initial_state is not None:
+            self.model.load_state_dict(initial_state)
+        self.initial_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(), lr=config.lr)
+        self._weights = [linear.weight for linear in self.model.linears]
+        # nn.ts: a link L1 pushed across zero is "dead": weight 0, never updated again.
+        self._alive = [torch.ones_like(w, dtype=torch.bool) for w in self._weights]
         self._shuffle = torch.Generator().manual_seed(config.seed)
+        ids = self.model.features.ids
+        self.h_train = features_.feature_matrix(ids, self.data.x_train)
+        self.h_test = features_.feature_matrix(ids, self.data.x_test)
         self.epoch = 0
         self.updates = 0
         self.diverged: str | None = None
         self._rows: list[dict] = [self._evaluate()]
         self._start_loss = self._rows[0]["train_loss"]
         self._high_epochs = 0
-        points = torch.cat([self.data.x_train, self.data.x_test])
-        self.extent = max(1.2, math.ceil(float(points.abs().max()) * 10 + 0.5) / 10)
+        self.extent = self.data.extent
+
+    @staticmethod
+    def _check_data(config: PlaygroundConfig, data: toydata.ToyData | None) -> toydata.ToyData:
+        if data is None:
+            if config.dataset == CUSTOM:
+                raise ValueError("dataset 'custom' needs your points: upload a CSV or draw some")
+            return toydata.make(
+                config.dataset,
+                config.n_points,
+                config.noise,
+                config.train_fraction,
+                config.data_seed,
+            )
+        if data.name != config.dataset:
+            raise ValueError(
+                f"the data is {data.name!r} but the configuration says {config.dataset!r}"
+            )
+        if data.n_classes != config.n_classes or data.input_dims != config.input_dims:
+            raise ValueError(
+                f"the data has {data.n_classes or 'no'} classes and {data.input_dims} inputs; the "
+                f"configuration expects {config.n_classes or 'no'} and {config.input_dims}"
+            )
+        return data
+
+    # --- rewind ------------------------------------------------------------------------------
+
+    def rewound(self) -> PlaygroundTrainer:
+        """A fresh run of the current configuration from the identical initial weights and data."""
+        return PlaygroundTrainer(self.config, self.data, self.initial_state)
+
+    def replay(self, config: PlaygroundConfig) -> PlaygroundTrainer:
+        """``config`` (e.g. another activation, loss or learning rate) from this run's identical
+        initial weights, on the same data when the data settings are equal; ``ValueError`` when
+        the network's shape (features, hidden sizes, outputs) differs."""
+        if config.sizes != self.config.sizes or config.feature_ids != self.config.feature_ids:
+            raise ValueError(
+                f"cannot replay from the same initial weights: the network's shape changed "
+                f"({' → '.join(map(str, self.config.sizes))} to "
+                f"{' → '.join(map(str, config.sizes))})"
+            )
+        same_data = all(getattr(config, f) == getattr(self.config, f) for f in DATA_FIELDS)
+        if not same_data and config.dataset == CUSTOM:
+            raise ValueError("your own data cannot be regenerated: keep its settings to replay")
+        return PlaygroundTrainer(config, self.data if same_data else None, self.initial_state)
 
     # --- training ---------------------------------------------------------------------------
 
-    def _make_optimizer(self) -> torch.optim.Optimizer:
-        weights = [p for n, p in self.model.named_parameters() if n.endswith("weight")]
-        biases = [p for n, p in self.model.named_parameters() if n.endswith("bias")]
-        groups = [  # L2 on the weights only: weight decay per parameter group
-            {"params": weights, "weight_decay": self.config.l2},
-            {"params": biases, "weight_decay": 0.0},
-        ]
-        return optimizers.build(self.config.optimizer, groups, lr=self.config.lr)
-
-    def _loss(self, output: Tensor, target: Tensor) -> Tensor:
-        if self.config.task == "classification":
-            # Binary cross-entropy on logits, log(1 + e^z) − y·z, written out: equal to
-            # F.binary_cross_entropy_with_logits, whose kernel costs ~1 ms per call on a busy
-            # 2-core machine against ~0.02 ms for these three elementwise ops.
-            return (F.softplus(output) - target * output).mean()
-        return F.mse_loss(output, target)
+    def _loss(self, z: Tensor, target: Tensor) -> Tensor:
+        return data_loss(self.config, z, target)
 
     def step(self, epochs: int = 1, budget_seconds: float | None = None) -> int:
         """Train ``epochs`` epochs (fewer if ``budget_seconds`` runs out or the run diverges).
@@ -233,29 +509,49 @@ class PlaygroundTrainer:
         return done
 
     def _train_epoch(self) -> None:
-        x, y = self.data.x_train, self.data.y_train
+        """One pass in shuffled mini-batches, each one update of the batch's mean gradient
+        (nn.ts updateWeights divides the summed derivatives by their count). Unlike TF, the
+        order is reshuffled every epoch and a last partial batch makes its own update."""
+        h, y = self.h_train, self.data.y_train
         n = len(y)
         batch = self.config.batch_size or n
         order = torch.randperm(n, generator=self._shuffle) if batch < n else None
         self.model.train()
         for begin in range(0, n, batch):
             if order is None:
-                xb, yb = x, y
+                hb, yb = h, y
             else:
                 index = order[begin : begin + batch]
-                xb, yb = x.index_select(0, index), y.index_select(0, index)
-            loss = self._loss(self.model(xb).squeeze(1), yb)
+                hb, yb = h.index_select(0, index), y.index_select(0, index)
+            loss = self._loss(self.model.body(hb), yb)
             if not torch.isfinite(loss):
                 self._stop(f"the loss became {loss.item()} at update {self.updates + 1}")
                 return
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
+            self._regularise()
             self.updates += 1
         self.epoch += 1
         row = self._evaluate()
         self._rows.append(row)
         self._check_divergence(row)
+
+    @torch.no_grad()
+    def _regularise(self) -> None:
+        """nn.ts updateWeights after the gradient step, weights only: L2 w ← w − lr·l2·w;
+        L1 w ← w − lr·l1·sign(w), and a weight that would cross zero is set to 0 and stays
+        there (TF's dead link)."""
+        lr, l1, l2 = self.config.lr, self.config.l1, self.config.l2
+        if not (l1 or l2):
+            return
+        for w, alive in zip(self._weights, self._alive, strict=True):
+            if l2:
+                w.mul_(1 - lr * l2)
+            if l1:
+                shrunk = w - lr * l1 * torch.sign(w)
+                alive &= (w * shrunk) >= 0
+                w.copy_(torch.where(alive, shrunk, torch.zeros_like(w)))
 
     def _check_divergence(self, row: dict) -> None:
         loss, start = row["train_loss"], self._start_loss
@@ -281,13 +577,12 @@ class PlaygroundTrainer:
         )
 
     def retune(self, config: PlaygroundConfig) -> bool:
-        """Take on ``config`` without restarting when only learning rate, L2 or batch size
+        """Take on ``config`` without restarting when only learning rate, L1, L2 or batch size
         differ; returns False (nothing changed) when the run must start over."""
         if replace(config, **{f: getattr(self.config, f) for f in LIVE_FIELDS}) != self.config:
             return False
         for group in self.optimizer.param_groups:
             group["lr"] = config.lr
-        self.optimizer.param_groups[0]["weight_decay"] = config.l2
         self.config = config
         return True
 
@@ -297,17 +592,22 @@ class PlaygroundTrainer:
     def _evaluate(self) -> dict:
         self.model.eval()
         row: dict = {"epoch": self.epoch, "updates": self.updates}
-        for split, x, y in (
-            ("train", self.data.x_train, self.data.y_train),
-            ("test", self.data.x_test, self.data.y_test),
+        for split, h, y in (
+            ("train", self.h_train, self.data.y_train),
+            ("test", self.h_test, self.data.y_test),
         ):
-            output = self.model(x).squeeze(1)
-            row[f"{split}_loss"] = float(self._loss(output, y))
+            z = self.model.body(h)
+            row[f"{split}_loss"] = float(self._loss(z, y))
             if self.config.task == "classification":
-                row[f"{split}_accuracy"] = float(((output > 0).float() == y).float().mean())
+                correct = predicted_classes(self.config, z) == y.long()
+                row[f"{split}_accuracy"] = float(correct.float().mean())
             else:
                 row[f"{split}_accuracy"] = math.nan
         return row
+
+    def penalty(self) -> float:
+        """The current L1/L2 term (not included in the reported losses, as TF)."""
+        return penalty(self.model, self.config.l1, self.config.l2)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -321,12 +621,14 @@ class PlaygroundTrainer:
 
     @torch.no_grad()
     def surface(self, grid: int = 40) -> pd.DataFrame:
-        """P(class 1) on a ``grid × grid`` lattice of cells covering the data (classification).
+        """The output on a ``grid × grid`` lattice of cells covering the data (2-D inputs).
 
-        Columns ``x1, x2`` (cell centres), ``x1_lo, x1_hi, x2_lo, x2_hi`` (cell edges), ``p``.
+        Columns ``x1, x2`` (cell centres), ``x1_lo, x1_hi, x2_lo, x2_hi`` (cell edges), ``p``:
+        P(class 1) for 2 classes, the largest class probability for more, the prediction for
+        regression.
         """
-        if self.config.task != "classification":
-            raise ValueError("the decision surface exists only for classification datasets")
+        if self.config.input_dims != 2:
+            raise ValueError("the decision surface exists only for 2-D (classification) datasets")
         if not 2 <= grid <= 200:
             raise ValueError(f"grid must be between 2 and 200, got {grid}")
         edges = np.linspace(-self.extent, self.extent, grid + 1)
@@ -334,7 +636,8 @@ class PlaygroundTrainer:
         x1, x2 = np.meshgrid(centres, centres, indexing="xy")
         inputs = torch.as_tensor(np.column_stack([x1.ravel(), x2.ravel()]), dtype=torch.float32)
         self.model.eval()
-        p = torch.sigmoid(self.model(inputs).squeeze(1)).numpy()
+        values = output_values(self.config, self.model(inputs))
+        p = (values.max(dim=1).values if values.ndim == 2 else values).numpy()
         half = (edges[1] - edges[0]) / 2
         return pd.DataFrame(
             {
@@ -350,34 +653,58 @@ class PlaygroundTrainer:
 
     @torch.no_grad()
     def curve(self, points: int = 201) -> pd.DataFrame:
-        """The fitted function on a grid over the data (regression): columns ``x, prediction``."""
-        if self.config.task != "regression":
-            raise ValueError("the fitted curve exists only for regression datasets")
+        """The fitted function on a grid over the data (1-D regression): ``x, prediction``."""
+        if self.config.input_dims != 1:
+            raise ValueError("the fitted curve exists only for 1-D regression datasets")
         x = torch.linspace(-self.extent, self.extent, points).reshape(-1, 1)
         self.model.eval()
         return pd.DataFrame({"x": x[:, 0].numpy(), "prediction": self.model(x)[:, 0].numpy()})
 
     @torch.no_grad()
     def points(self) -> pd.DataFrame:
-        """The data with the model's current prediction: ``x1[, x2], target, split, predicted``."""
+        """The data with the model's current prediction: ``x1[, x2], split`` and
+        ``label, p, predicted, correct`` (classification; ``p`` = P(class 1) for 2 classes, the
+        predicted class's probability for more) or ``y, prediction`` (regression)."""
         frames = []
         self.model.eval()
-        for split, x, y in (
-            ("train", self.data.x_train, self.data.y_train),
-            ("test", self.data.x_test, self.data.y_test),
+        for split, x, h, y in (
+            ("train", self.data.x_train, self.h_train, self.data.y_train),
+            ("test", self.data.x_test, self.h_test, self.data.y_test),
         ):
-            output = self.model(x).squeeze(1)
+            z = self.model.body(h)
             frame = pd.DataFrame(x.numpy(), columns=["x1", "x2"][: x.shape[1]])
             frame["split"] = split
             if self.config.task == "classification":
+                values = output_values(self.config, z)
+                predicted = predicted_classes(self.config, z)
                 frame["label"] = y.numpy().astype(int)
-                frame["p"] = torch.sigmoid(output).numpy()
-                frame["correct"] = (output > 0).numpy() == (y > 0.5).numpy()
+                frame["p"] = (values.max(dim=1).values if values.ndim == 2 else values).numpy()
+                frame["predicted"] = predicted.numpy()
+                frame["correct"] = (predicted == y.long()).numpy()
             else:
                 frame["y"] = y.numpy()
-                frame["prediction"] = output.numpy()
+                frame["prediction"] = z[:, 0].numpy()
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def side_by_side(
+    first: PlaygroundConfig, second: PlaygroundConfig, data: toydata.ToyData | None = None
+) -> tuple[PlaygroundTrainer, PlaygroundTrainer]:
+    """Two runs on one dataset object (e.g. ReLU vs tanh), the second starting from the first's
+    identical initial weights when their shapes match (else from the same seed)."""
+    for name in DATA_FIELDS:
+        if getattr(first, name) != getattr(second, name):
+            raise ValueError(f"two runs side by side share their data: {name} differs")
+    a = PlaygroundTrainer(first, data)
+    if second.sizes == first.sizes and second.feature_ids == first.feature_ids:
+        return a, a.replay(second)
+    return a, PlaygroundTrainer(second, a.data)
+
+
+def config_fields() -> tuple[str, ...]:
+    """Every field of ``PlaygroundConfig``, in order (for URL schemas and forms)."""
+    return tuple(f.name for f in fields(PlaygroundConfig))
 
 
 def train_live(trainer: PlaygroundTrainer, epochs: int, budget_seconds: float | None) -> int:
@@ -395,7 +722,7 @@ class Snapshot:
     latest: dict  # the last history row: train_loss, test_loss, train_accuracy, …
     diverged: str | None
     extent: float  # the drawn square (or interval) is [-extent, extent]
-    fit: pd.DataFrame  # classification: ``surface`` rows; regression: ``curve`` rows
+    fit: pd.DataFrame  # 2-D inputs: ``surface`` rows; 1-D regression: ``curve`` rows
     points: pd.DataFrame  # ``points`` rows
     history: pd.DataFrame  # ``long_history`` of the thinned history
 
@@ -420,11 +747,11 @@ class Snapshot:
 
 
 def snapshot(trainer: PlaygroundTrainer, grid: int = 40) -> Snapshot:
-    """The run's current predictions (decision surface on a ``grid × grid`` lattice, or the
-    fitted curve), data and thinned history, computed on the single-threaded worker."""
+    """The run's current predictions (surface on a ``grid × grid`` lattice, or the fitted
+    curve of a 1-D set), data and thinned history, computed on the single-threaded worker."""
 
     def take() -> Snapshot:
-        classification = trainer.config.task == "classification"
+        two_d = trainer.config.input_dims == 2
         return Snapshot(
             task=trainer.config.task,
             epoch=trainer.epoch,
@@ -432,7 +759,7 @@ def snapshot(trainer: PlaygroundTrainer, grid: int = 40) -> Snapshot:
             latest=trainer.latest,
             diverged=trainer.diverged,
             extent=trainer.extent,
-            fit=trainer.surface(grid) if classification else trainer.curve(),
+            fit=trainer.surface(grid) if two_d else trainer.curve(),
             points=trainer.points(),
             history=long_history(thin_history(trainer.history)),
         )

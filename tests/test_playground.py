@@ -35,19 +35,24 @@ def test_relu_net_separates_the_circle_and_a_linear_net_cannot(seed):
 def test_linear_net_on_xor_stays_near_chance():
     linear = PlaygroundTrainer(PlaygroundConfig(dataset="xor", activation="linear", **SMALL))
     linear.step(60)
-    assert linear.history["train_loss"].iloc[-1] > math.log(2) - 0.01
+    # TF's XOR is balanced only on average (200 points here): a line can exploit the slight
+    # imbalance, and at best call three quadrants right (75 %, a little more on 100 points).
+    assert linear.history["train_loss"].iloc[-1] > math.log(2) - 0.04
+    assert linear.history["train_accuracy"].max() < 0.85
     tanh = PlaygroundTrainer(PlaygroundConfig(dataset="xor", activation="tanh", **SMALL))
     tanh.step(60)
     assert tanh.history["train_accuracy"].max() > 0.95
 
 
-def test_linear_model_has_no_activation_modules_and_same_weights_as_others():
+def test_linear_model_has_identity_activations_and_same_weights_as_others():
     linear = playground.build_model(PlaygroundConfig(activation="linear", hidden=(4, 3)))
     relu = playground.build_model(PlaygroundConfig(activation="relu", hidden=(4, 3)))
-    assert [type(m).__name__ for m in linear] == ["Linear"] * 3
-    assert len(relu) == 5 and relu[1].name == "relu"
-    torch.testing.assert_close(linear[0].weight, relu[0].weight)
-    assert len(playground.build_model(PlaygroundConfig(hidden=()))) == 1
+    assert [type(m).__name__ for m in linear.activations] == ["Identity"] * 2
+    assert [m.name for m in relu.activations] == ["relu", "relu"]
+    assert [tuple(m.weight.shape) for m in relu.linears] == [(4, 2), (3, 4), (1, 3)]
+    for a, b in zip(linear.linears, relu.linears, strict=True):
+        torch.testing.assert_close(a.weight, b.weight)
+    assert len(playground.build_model(PlaygroundConfig(hidden=())).linears) == 1
 
 
 def test_history_starts_untrained_and_matches_an_independent_loss():
@@ -85,8 +90,8 @@ def test_budget_stops_early():
     assert trainer.step(1000, budget_seconds=0.0) == 1
 
 
-def test_l2_matches_weight_decay_on_weights_only():
-    """One SGD step with L2: w ← w − lr·(∇w + l2·w); biases get no decay."""
+def test_l2_is_tfs_update_on_weights_only():
+    """nn.ts updateWeights: w ← w − lr·∇w, then w ← w − lr·l2·w; biases get no decay."""
     config = PlaygroundConfig(optimizer="sgd", lr=0.1, l2=0.5, batch_size=0, **SMALL)
     trainer = PlaygroundTrainer(config)
     reference = playground.build_model(config)
@@ -98,8 +103,9 @@ def test_l2_matches_weight_decay_on_weights_only():
     for (name, after), before in zip(
         trainer.model.named_parameters(), reference.parameters(), strict=True
     ):
-        decay = 0.5 * before.detach() if name.endswith("weight") else 0.0
-        expected = before.detach() - 0.1 * (before.grad + decay)
+        expected = before.detach() - 0.1 * before.grad
+        if name.endswith("weight"):
+            expected = expected - 0.1 * 0.5 * expected
         torch.testing.assert_close(after.detach(), expected, rtol=1e-5, atol=1e-6)
 
 
@@ -120,7 +126,7 @@ def test_regression_learns_the_curve():
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"optimizer": "sgd", "activation": "tanh"}, "stayed above 10×"),
+        ({"optimizer": "adam", "activation": "tanh", "batch_size": 0}, "stayed above 10×"),
         ({"dataset": "sin", "optimizer": "sgd", "activation": "relu"}, "jumped to"),
         ({"dataset": "square", "optimizer": "sgd", "batch_size": 8}, "became inf"),
     ],
@@ -140,13 +146,13 @@ def test_retune_keeps_the_model_for_live_settings_only():
     faster = PlaygroundConfig(lr=0.1, l2=0.01, batch_size=16, **SMALL)
     assert trainer.retune(faster)
     assert trainer.config == faster and trainer.epoch == 2
-    assert trainer.optimizer.param_groups[0]["lr"] == 0.1
-    assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.01
-    assert trainer.optimizer.param_groups[1]["weight_decay"] == 0.0
+    assert all(group["lr"] == 0.1 for group in trainer.optimizer.param_groups)
+    assert trainer.retune(PlaygroundConfig(lr=0.1, l1=0.003, batch_size=16, **SMALL))
     trainer.step(1)
     assert trainer.updates == 2 * 4 + 7  # 100 points: batches of 32, then of 16
     assert not trainer.retune(PlaygroundConfig(activation="relu", **SMALL))
-    assert trainer.config == faster
+    assert not trainer.retune(PlaygroundConfig(loss="squared", **SMALL))
+    assert trainer.config.l1 == 0.003
 
 
 def test_surface_grid_and_points():
@@ -181,9 +187,25 @@ def test_surface_grid_and_points():
         ({"l2": 2.0}, "L2"),
         ({"dataset": "moons"}, "unknown dataset"),
         ({"noise": 3.0}, "noise"),
+        ({"l1": -0.1}, "L1"),
+        ({"loss": "hinge"}, "loss"),
+        ({"init": "zeros"}, "initialisation"),
+        ({"features": ()}, None),
+        ({"features": ("x3",)}, "unknown input feature"),
+        ({"features": ("x1", "x1")}, "repeated"),
+        ({"dataset": "sin", "features": ("x2",)}, "1-D data"),
+        ({"activations": ("relu",)}, "one activation per hidden layer"),
+        ({"activations": ("relu", "nope")}, "unknown activation"),
+        ({"activations": ("relu", "custom:x +")}, "formula|syntax|x"),
+        ({"hidden": (True,)}, "units"),
+        ({"seed": -1}, "weight seed"),
+        ({"dataset": "custom", "custom_classes": 5}, "classes"),
     ],
 )
 def test_config_rejects_bad_values_by_name(changes, message):
+    if message is None:  # empty features mean the default ones
+        assert PlaygroundConfig(**changes).feature_ids == ("x1", "x2")
+        return
     with pytest.raises(ValueError, match=message):
         PlaygroundConfig(**changes)
 
@@ -283,12 +305,11 @@ FORM = {
 @pytest.mark.parametrize(
     ("optimizer", "torch_class"), [("adam", torch.optim.Adam), ("sgd", torch.optim.SGD)]
 )
-def test_optimizer_comes_from_the_shared_table_with_weight_decay_per_group(optimizer, torch_class):
+def test_optimizer_comes_from_the_shared_table_without_weight_decay(optimizer, torch_class):
     trainer = PlaygroundTrainer(PlaygroundConfig(optimizer=optimizer, l2=0.01, **SMALL))
     assert type(trainer.optimizer) is torch_class
     groups = trainer.optimizer.param_groups
-    assert [group["weight_decay"] for group in groups] == [0.01, 0.0]
-    assert all(group["lr"] == 0.03 for group in groups)
+    assert all(group["lr"] == 0.03 and group["weight_decay"] == 0 for group in groups)
 
 
 def test_linear_note_only_for_linear_networks_on_curved_data():
@@ -298,6 +319,8 @@ def test_linear_note_only_for_linear_networks_on_curved_data():
     assert "no hidden layer" in no_hidden
     assert playground.linear_note(PlaygroundConfig(dataset="xor", activation="relu")) is None
     assert playground.linear_note(PlaygroundConfig(dataset="gaussians", hidden=())) is None
+    squares = PlaygroundConfig(dataset="circle", hidden=(), features=("x1sq", "x2sq"))
+    assert playground.linear_note(squares) is None  # x1² + x2² makes the circle a line
 
 
 def test_model_formulas_follow_the_configuration():

@@ -8,7 +8,8 @@
 4. Memory and CPU of one probe, each in a fresh interpreter on one torch thread (as the page runs
    them): peak resident memory above the process after its data is loaded, CPU-seconds, and the
    estimate ``gradients.probe_seconds`` that the page's per-view cap uses, at depth 50 and width
-   512 (the page's largest) and 1024 (the module's largest).
+   512 (the page's largest) and 1024 (the module's largest); SwiGLU (two matrices per layer
+   at its matched width) at 50 × 512, to check that the cap's estimate covers gated units.
 
 Each timing is repeated and the best and median are printed, with the load average, since the
 machine may be shared.
@@ -86,9 +87,18 @@ def probe_in_fresh_process(activation: str, depth: int, width: int, init: str) -
 
 
 def probe_memory(quick: bool) -> None:
-    cases = [("sigmoid", 50, 512, "pytorch_default"), ("mish", 50, 512, "orthogonal")]
+    cases = [
+        ("sigmoid", 50, 512, "pytorch_default"),
+        ("mish", 50, 512, "orthogonal"),
+        ("swiglu", 50, 512, "pytorch_default"),
+    ]
     if not quick:
-        cases += [("relu", 50, 1024, "pytorch_default"), ("relu", 20, 128, "pytorch_default")]
+        cases += [
+            ("relu", 50, 1024, "pytorch_default"),
+            ("relu", 20, 128, "pytorch_default"),
+            ("swiglu", 50, 512, "orthogonal"),
+            ("swiglu", 20, 128, "pytorch_default"),
+        ]
     for activation, depth, width, init in cases:
         got = probe_in_fresh_process(activation, depth, width, init)
         print(
@@ -108,6 +118,7 @@ def main() -> None:
     demos = {
         "norms, default view (3 activations, L=20, width 128)": lambda: probes(20, 128),
         "norms, largest view (3 activations, L=50, width 512)": lambda: probes(50, 512),
+        "norms, SwiGLU (L=20, width 128 matched)": lambda: gr.probe("swiglu", 20, 128),
         "does it learn? (sigmoid vs ReLU+He, L=10, 300 steps)": lambda: page_training(
             short_training.learning_comparison(["sigmoid:pytorch_default", "relu:kaiming"])
         ),

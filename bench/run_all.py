@@ -6,9 +6,9 @@
 2. Cold start (a fresh ``streamlit run`` and headless Chromium): process start to the home page's
    title on screen and the app idle; then opening /explorer to its first chart drawn.
 3. The other scripts in ``bench/`` (training throughput and memory, training inside the server,
-   playground, gradients) where they exist, as subprocesses with their output passed through;
-   ``--quick`` is handed on to those that accept it (``--skip-browser`` leaves out the server
-   training, which drives Chromium).
+   playground, gradients, hostile links, the modern activations on MNIST) where they exist, as
+   subprocesses with their output passed through; ``--quick`` is handed on to those that accept
+   it (``--skip-browser`` leaves out the server training, which drives Chromium).
 
 From the repository root:
 
@@ -57,6 +57,7 @@ SUB_BENCHMARKS = [
     "bench_playground.py",
     "bench_gradients.py",
     "bench_hostile.py",
+    "bench_modern_activations.py",
 ]
 BROWSER_BENCHMARKS = {"bench_server_training.py"}  # left out by --skip-browser
 QUIET_SECONDS = 1.0  # no running indicator for this long counts as idle

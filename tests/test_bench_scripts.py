@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_modern_activations
 import bench_server_training
 import bench_training
 import load_test
@@ -320,6 +322,53 @@ def test_server_training_reads_the_mnist_pages_own_caption():
     )
     assert "mn_ds=Fashion-MNIST" in query and "mn_src=system+copy" in query
     assert "mn_lim=all" in query and "mn_ev=3" in query
+
+
+# ---------------------------------------------------------------- bench_modern_activations
+
+
+def test_modern_activations_table_reads_mean_and_min_max_by_hand():
+    row = bench_modern_activations.Row("ReLU", (128,), 101_770, 0.0, (0.9, 0.92, 0.95))
+    config = bench_modern_activations.config(20, 3, None)
+    text = bench_modern_activations.markdown([row], 12.5, config)
+    assert (
+        "| ReLU | 128 | 101,770 (+0.00%) | 92.33% | 90.00%–95.00% | 90.00%, 92.00%, 95.00% |"
+        in (text)
+    )
+    assert "per seed (0, 1, 2)" in text and "in 12.5 s wall time" in text
+    assert "20 epochs of 5,000 bundled training digits" in text
+
+
+def test_modern_activations_bench_trains_a_tiny_matched_comparison():
+    table, seconds, text = bench_modern_activations.run(epochs=1, seeds=2, train_limit=300)
+    assert [row.activation for row in table] == [
+        "ReLU",
+        "GELU",
+        "SwiGLU",
+        "Squared ReLU",
+        "xIELU",
+    ]
+    plain = sum(
+        p.numel()
+        for p in torch.nn.Sequential(
+            torch.nn.Linear(784, 128), torch.nn.Linear(128, 10)
+        ).parameters()
+    )
+    swiglu = table[2]
+    (units,) = swiglu.hidden_units
+    gate, value, out = (
+        torch.nn.Linear(784, units),
+        torch.nn.Linear(784, units),
+        torch.nn.Linear(units, 10),
+    )
+    assert swiglu.parameters == sum(p.numel() for m in (gate, value, out) for p in m.parameters())
+    assert abs(swiglu.parameters / plain - 1) < 0.01
+    assert swiglu.gap == pytest.approx(swiglu.parameters / plain - 1, rel=1e-12)
+    for row in table:
+        assert len(row.accuracies) == 2 and all(0.1 < a <= 1 for a in row.accuracies)
+        if row.activation != "SwiGLU":
+            assert row.parameters == plain and row.hidden_units == (128,)
+    assert seconds > 0 and "| SwiGLU | 64 |" in text
 
 
 # ---------------------------------------------------------------- end to end (opt-in)

@@ -433,6 +433,7 @@ class PlaygroundTrainer:
         self._weights = [linear.weight for linear in self.model.linears]
         # nn.ts: a link L1 pushed across zero is "dead": weight 0, never updated again.
         self._alive = [torch.ones_like(w, dtype=torch.bool) for w in self._weights]
+        self._any_dead = False
         self._shuffle = torch.Generator().manual_seed(config.seed)
         ids = self.model.features.ids
         self.h_train = features_.feature_matrix(ids, self.data.x_train)
@@ -541,17 +542,21 @@ class PlaygroundTrainer:
     def _regularise(self) -> None:
         """nn.ts updateWeights after the gradient step, weights only: L2 w ← w − lr·l2·w;
         L1 w ← w − lr·l1·sign(w), and a weight that would cross zero is set to 0 and stays
-        there (TF's dead link)."""
+        there (TF's dead link: later updates skip it, even with L1 turned off)."""
         lr, l1, l2 = self.config.lr, self.config.l1, self.config.l2
-        if not (l1 or l2):
+        if not (l1 or l2 or self._any_dead):
             return
         for w, alive in zip(self._weights, self._alive, strict=True):
+            if self._any_dead:
+                w.mul_(alive)
             if l2:
                 w.mul_(1 - lr * l2)
             if l1:
                 shrunk = w - lr * l1 * torch.sign(w)
                 alive &= (w * shrunk) >= 0
                 w.copy_(torch.where(alive, shrunk, torch.zeros_like(w)))
+        if l1:
+            self._any_dead = not all(bool(alive.all()) for alive in self._alive)
 
     def _check_divergence(self, row: dict) -> None:
         loss, start = row["train_loss"], self._start_loss

@@ -8,6 +8,7 @@ return tensors or tidy DataFrames, so the page only draws.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import validate
+from actlab.i18n import N_, _
 
 MIN_LOGITS = 2
 MAX_LOGITS = 10
@@ -113,12 +115,29 @@ def _readable_cell(value: object, digits: int | None) -> object:
 
 
 def readable(table: pd.DataFrame, digits: int | None = 6) -> pd.DataFrame:
-    """A copy with every float written out as text, "inf", "-inf" and "NaN" included.
+    """A copy with every float written out as text, "inf", "-inf" and "NaN" included, and
+    column names and worded cells (methods, statuses) in the current language.
 
     For tables whose point is the exact value: ``digits=None`` writes the shortest decimal that
     reads back as the same float, so 88.72283172607422 is shown as the float32 it is.
     """
-    return table.map(lambda value: _readable_cell(value, digits))
+    shown = table.map(lambda value: localized_text(_readable_cell(value, digits)))
+    return shown.rename(columns=lambda column: _(column) if isinstance(column, str) else column)
+
+
+BROKEN = N_("output {output}, gradient {gradient}")  # a status: which part broke, and how
+_BROKEN = re.compile(r"^output (.+), gradient (.+)$")
+
+
+def localized_text(value: object) -> object:
+    """A worded cell or series label (status, method, pair) in the current language; anything
+    else as it is."""
+    if not isinstance(value, str):
+        return value
+    broken = _BROKEN.match(value)
+    if broken:
+        return _(BROKEN).format(output=_(broken[1]), gradient=_(broken[2]))
+    return _(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,9 +179,9 @@ def jacobian_table(logits: Sequence[float] | Tensor, temperature: float = 1.0) -
         {
             "i": rows.flatten().numpy(),
             "j": columns.flatten().numpy(),
-            "autograd": by_autograd.flatten().double().numpy(),
-            "closed form": closed_form.flatten().double().numpy(),
-            "abs difference": (by_autograd - closed_form).abs().flatten().double().numpy(),
+            N_("autograd"): by_autograd.flatten().double().numpy(),
+            N_("closed form"): closed_form.flatten().double().numpy(),
+            N_("abs difference"): (by_autograd - closed_form).abs().flatten().double().numpy(),
         }
     )
 
@@ -179,11 +198,11 @@ def probability_table(logits: Sequence[float] | Tensor, temperature: float = 1.0
     t = validate_temperature(temperature)
     return pd.DataFrame(
         {
-            "class": range(z.numel()),
-            "logit": z.double().numpy(),
-            "logit / T": (z / t).double().numpy(),
-            "probability": _softmax_of(z, t).double().numpy(),
-            "probability at T = 1": _softmax_of(z, 1.0).double().numpy(),
+            N_("class"): range(z.numel()),
+            N_("logit"): z.double().numpy(),
+            N_("logit / T"): (z / t).double().numpy(),
+            N_("probability"): _softmax_of(z, t).double().numpy(),
+            N_("probability at T = 1"): _softmax_of(z, 1.0).double().numpy(),
         }
     )
 
@@ -207,9 +226,9 @@ def temperature_sweep(
     classes = z.numel()
     return pd.DataFrame(
         {
-            "temperature": ts.repeat_interleave(classes).numpy(),
-            "class": list(range(classes)) * len(ts),
-            "probability": probabilities.flatten().numpy(),
+            N_("temperature"): ts.repeat_interleave(classes).numpy(),
+            N_("class"): list(range(classes)) * len(ts),
+            N_("probability"): probabilities.flatten().numpy(),
         }
     )
 
@@ -255,8 +274,8 @@ def _torch_log_softmax(x: Tensor) -> Tensor:
 
 
 LOG_SOFTMAX_METHODS: dict[str, Callable[[Tensor], Tensor]] = {
-    "naive": naive_log_softmax,
-    "max-subtracted": stable_log_softmax,
+    N_("naive"): naive_log_softmax,
+    N_("max-subtracted"): stable_log_softmax,
     "torch.log_softmax": _torch_log_softmax,
 }
 # The same three as the lesson writes them: LaTeX, then the torch code (x: the logits).
@@ -334,13 +353,13 @@ def exp_limits_table() -> pd.DataFrame:
         subnormal = float(_from_bits(1, kind))
         rows.append(
             {
-                "dtype": name,
-                "largest x with finite exp(x)": float(largest),
-                "next value (exp = inf)": float(_next_up(largest)),
-                "log(finfo.max)": math.log(finfo.max),
-                "smallest x with exp(x) > 0": float(smallest),
-                "next value (exp = 0)": float(_next_down(smallest)),
-                "log(smallest subnormal)": math.log(subnormal),
+                N_("dtype"): name,
+                N_("largest x with finite exp(x)"): float(largest),
+                N_("next value (exp = inf)"): float(_next_up(largest)),
+                N_("log(finfo.max)"): math.log(finfo.max),
+                N_("smallest x with exp(x) > 0"): float(smallest),
+                N_("next value (exp = 0)"): float(_next_down(smallest)),
+                N_("log(smallest subnormal)"): math.log(subnormal),
             }
         )
     return pd.DataFrame(rows)
@@ -356,7 +375,7 @@ def _lab_inputs(scale: float, shift: float, target: int) -> tuple[float, float, 
 
 def lab_logits(scale: float, shift: float = 0.0) -> Tensor:
     """The lab's float64 logits: scale * (1, 0, -0.05) + shift; scale 100 gives [100, 0, -5]."""
-    s, b, _ = _lab_inputs(scale, shift, 0)
+    s, b, _target = _lab_inputs(scale, shift, 0)
     return s * torch.tensor(LAB_DIRECTION, dtype=torch.float64) + b
 
 
@@ -376,7 +395,7 @@ def _status(rows: Tensor) -> list[str]:
         elif has_neg:
             labels.append("-inf")
         else:
-            labels.append("finite")
+            labels.append(N_("finite"))
     return labels
 
 
@@ -404,16 +423,16 @@ def log_softmax_comparison(scale: float, shift: float = 0.0, target: int = 2) ->
         stored = logits64.to(kind)
         reference = torch.log_softmax(stored.double(), dim=-1)
         for method in LOG_SOFTMAX_METHODS:
-            log_p, _, _ = _log_softmax_and_gradient(method, stored[None, :], t)
+            log_p, _loss, _gradient = _log_softmax_and_gradient(method, stored[None, :], t)
             error = (log_p[0].double() - reference).abs().max()
             rows.append(
                 {
-                    "dtype": name,
-                    "method": method,
+                    N_("dtype"): name,
+                    N_("method"): method,
                     **{f"z{k}": float(stored[k]) for k in range(LAB_CLASSES)},
                     **{f"log p{k}": float(log_p[0, k]) for k in range(LAB_CLASSES)},
-                    "status": _status(log_p)[0],
-                    "max |error| vs float64": float(error) if error.isfinite() else math.inf,
+                    N_("status"): _status(log_p)[0],
+                    N_("max |error| vs float64"): float(error) if error.isfinite() else math.inf,
                 }
             )
     return pd.DataFrame(rows)
@@ -434,23 +453,23 @@ def cross_entropy_comparison(scale: float, shift: float = 0.0, target: int = 2) 
             torch.softmax(stored.double(), -1) - F.one_hot(torch.tensor(t), LAB_CLASSES).double()
         )
         exact_loss = -float(torch.log_softmax(stored.double(), -1)[t])
-        _, naive_loss, naive_gradient = _log_softmax_and_gradient("naive", stored[None, :], t)
+        _log_p, naive_loss, naive_gradient = _log_softmax_and_gradient("naive", stored[None, :], t)
         leaf = stored[None, :].clone().requires_grad_(True)
         fused_loss = F.cross_entropy(leaf, torch.tensor([t]))
         (fused_gradient,) = torch.autograd.grad(fused_loss, leaf)
         for method, loss, gradient in (
-            ("naive: -naive_log_softmax(z)[target]", naive_loss[0], naive_gradient[0]),
+            (N_("naive: -naive_log_softmax(z)[target]"), naive_loss[0], naive_gradient[0]),
             ("F.cross_entropy(z, target)", fused_loss.detach(), fused_gradient[0]),
         ):
             rows.append(
                 {
-                    "dtype": name,
-                    "method": method,
-                    "loss": float(loss),
-                    "loss status": _status(loss.reshape(1, 1))[0],
+                    N_("dtype"): name,
+                    N_("method"): method,
+                    N_("loss"): float(loss),
+                    N_("loss status"): _status(loss.reshape(1, 1))[0],
                     **{f"dL/dz{k}": float(gradient[k]) for k in range(LAB_CLASSES)},
-                    "gradient status": _status(gradient.reshape(1, -1))[0],
-                    "float64 loss": exact_loss,
+                    N_("gradient status"): _status(gradient.reshape(1, -1))[0],
+                    N_("float64 loss"): exact_loss,
                     **{f"p - onehot, z{k}": float(exact_gradient[k]) for k in range(LAB_CLASSES)},
                 }
             )
@@ -463,11 +482,11 @@ def _combined_status(
     """One label per scale: "finite", or which of output / gradient broke and how."""
     direction = torch.tensor(LAB_DIRECTION, dtype=torch.float64)
     logits = (scales[:, None] * direction + shift).to(kind)
-    log_p, _, gradient = _log_softmax_and_gradient(method, logits, target)
+    log_p, _loss, gradient = _log_softmax_and_gradient(method, logits, target)
     labels = []
     for out, grad in zip(_status(log_p), _status(gradient), strict=True):
         both_finite = out == "finite" and grad == "finite"
-        labels.append("finite" if both_finite else f"output {out}, gradient {grad}")
+        labels.append("finite" if both_finite else BROKEN.format(output=out, gradient=grad))
     return labels
 
 
@@ -496,7 +515,7 @@ def status_segments(
     Scanned on a grid, then each change of status is located by bisection down to adjacent
     doubles, so the start of the first non-finite run is exactly where inf / NaN first appear.
     """
-    _, b, t = _lab_inputs(0.0, shift, target)
+    _scale, b, t = _lab_inputs(0.0, shift, target)
     top = validate.number("scale_max", scale_max, 1e-6, LAB_SCALE_MAX)
     validate.integer("points", points, 2, 100_001)
     scales = torch.linspace(0.0, top, points, dtype=torch.float64)
@@ -516,11 +535,11 @@ def status_segments(
 
 def _segment(dtype: str, method: str, status: str, start: float, end: float) -> dict:
     return {
-        "dtype": dtype,
-        "method": method,
-        "status": status,
-        "scale from": start,
-        "scale to": end,
+        N_("dtype"): dtype,
+        N_("method"): method,
+        N_("status"): status,
+        N_("scale from"): start,
+        N_("scale to"): end,
     }
 
 
@@ -538,23 +557,23 @@ def first_nonfinite(segments: pd.DataFrame, shift: float = 0.0) -> pd.DataFrame:
             scale = float(broken.iloc[0]["scale from"])
             stored = lab_logits(scale, shift).to(DTYPES[name])
             first = {
-                "first non-finite scale": scale,
-                "logits there (as stored)": [float(v) for v in stored],
-                "what breaks": broken.iloc[0]["status"],
+                N_("first non-finite scale"): scale,
+                N_("logits there (as stored)"): [float(v) for v in stored],
+                N_("what breaks"): broken.iloc[0]["status"],
             }
         else:
             first = {
-                "first non-finite scale": None,
-                "logits there (as stored)": None,
-                "what breaks": "stays finite",
+                N_("first non-finite scale"): None,
+                N_("logits there (as stored)"): None,
+                N_("what breaks"): N_("stays finite"),
             }
         rows.append(
             {
-                "dtype": name,
-                "method": method,
+                N_("dtype"): name,
+                N_("method"): method,
                 **first,
-                "exp overflow threshold": exp_overflow_threshold(name),
-                "exp underflow threshold": exp_underflow_threshold(name),
+                N_("exp overflow threshold"): exp_overflow_threshold(name),
+                N_("exp underflow threshold"): exp_underflow_threshold(name),
             }
         )
     table = pd.DataFrame(rows)
@@ -616,11 +635,11 @@ def _curve_frame(z: Tensor, p: Tensor, losses: dict[str, Tensor]) -> pd.DataFram
         frames.append(
             pd.DataFrame(
                 {
-                    "logit": z.detach().numpy(),
-                    "pair": pair,
-                    "loss": loss.detach().numpy(),
-                    "gradient": gradient.numpy(),
-                    "p(true class)": p.detach().numpy(),
+                    N_("logit"): z.detach().numpy(),
+                    N_("pair"): pair,
+                    N_("loss"): loss.detach().numpy(),
+                    N_("gradient"): gradient.numpy(),
+                    N_("p(true class)"): p.detach().numpy(),
                 }
             )
         )
@@ -637,12 +656,12 @@ def loss_gradient_summary(curves: pd.DataFrame) -> pd.DataFrame:
         peak = curve.iloc[curve["gradient"].abs().idxmax()]
         rows.append(
             {
-                "pair": pair,
-                "most wrong logit": float(most_wrong["logit"]),
-                "gradient there": float(most_wrong["gradient"]),
-                "gradient at z = 0": float(at_zero["gradient"]),
-                "largest |gradient|": float(abs(peak["gradient"])),
-                "at logit": float(peak["logit"]),
+                N_("pair"): pair,
+                N_("most wrong logit"): float(most_wrong["logit"]),
+                N_("gradient there"): float(most_wrong["gradient"]),
+                N_("gradient at z = 0"): float(at_zero["gradient"]),
+                N_("largest |gradient|"): float(abs(peak["gradient"])),
+                N_("at logit"): float(peak["logit"]),
             }
         )
     return pd.DataFrame(rows)
@@ -653,11 +672,11 @@ def loss_gradient_summary(curves: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 NLL_OUTPUTS: dict[str, Callable[[Tensor], Tensor]] = {
-    "log_softmax (correct)": lambda z: torch.log_softmax(z, dim=-1),
+    N_("log_softmax (correct)"): lambda z: torch.log_softmax(z, dim=-1),
     "softmax": lambda z: torch.softmax(z, dim=-1),
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
-    "none (raw logits)": lambda z: z,
+    N_("none (raw logits)"): lambda z: z,
 }
 
 
@@ -681,11 +700,11 @@ def nll_with_outputs(
         frames.append(
             pd.DataFrame(
                 {
-                    "logit": z.numpy(),
-                    "output": name,
-                    "loss": loss.detach().numpy(),
-                    "gradient (true logit)": gradient[:, 0].numpy(),
-                    "gradient (competing logit)": gradient[:, 1].numpy(),
+                    N_("logit"): z.numpy(),
+                    N_("output"): name,
+                    N_("loss"): loss.detach().numpy(),
+                    N_("gradient (true logit)"): gradient[:, 0].numpy(),
+                    N_("gradient (competing logit)"): gradient[:, 1].numpy(),
                 }
             )
         )
@@ -700,12 +719,14 @@ def nll_summary(curves: pd.DataFrame) -> pd.DataFrame:
         most_wrong = curve.iloc[curve["logit"].idxmin()]
         rows.append(
             {
-                "output fed to nll_loss": name,
-                "lowest loss": float(curve["loss"].min()),
-                "highest loss": float(curve["loss"].max()),
-                "most wrong logit": float(most_wrong["logit"]),
-                "gradient on true logit there": float(most_wrong["gradient (true logit)"]),
-                "gradient on a competitor there": float(most_wrong["gradient (competing logit)"]),
+                N_("output fed to nll_loss"): name,
+                N_("lowest loss"): float(curve["loss"].min()),
+                N_("highest loss"): float(curve["loss"].max()),
+                N_("most wrong logit"): float(most_wrong["logit"]),
+                N_("gradient on true logit there"): float(most_wrong["gradient (true logit)"]),
+                N_("gradient on a competitor there"): float(
+                    most_wrong["gradient (competing logit)"]
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -27,6 +27,15 @@ WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     "app_pages/explorer.py": None,
     "app_pages/gated.py": None,
     "app_pages/nonlinearity.py": None,
+    "app_pages/softmax.py": (
+        "sm_tab",
+        [
+            "Playground",
+            "Numerics lab",
+            "Losses and gradients",
+            "nll_loss needs log-probabilities",
+        ],
+    ),
 }
 
 # Words that stay as they are in Chinese text: names of things, code and units.
@@ -34,7 +43,8 @@ NAMES = {
     "actlab", "PyTorch", "torch", "MNIST", "Fashion", "autograd", "create_graph", "grad",
     "LeCun", "Cortes", "Burges", "Transformer", "BERT", "GPT", "LLaMA", "PaLM", "FFN", "FFNs",
     "XOR", "Circle", "MLP", "CSV", "PNG", "SVG", "float32", "float64", "float16", "bfloat16",
-    "dtype", "W_eff", "b_eff",
+    "dtype", "W_eff", "b_eff", "logit", "logits", "nats", "one", "hot", "symlog", "finfo",
+    "target", "input", "naive_log_softmax", "Jacobian",
     "softmax", "Softmax", "log_softmax", "nll_loss", "cross_entropy", "MSE", "BCE", "NaN", "inf",
     "exp", "log", "max", "min", "argmin", "argmax", "sin", "cos", "tanh", "sigmoid", "relu",
     "English", "Language", "SiLU", "Swish", "Kaiming", "Xavier", "Glorot", "He", "Adam", "SGD",
@@ -45,6 +55,7 @@ NAMES = {
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']{2,}")
+SYMBOL = re.compile(r"^d?[A-Za-z]_[A-Za-z0-9]+$")  # subscripted symbols: p_i, z_y, dz_y
 
 
 def allowed_words() -> set[str]:
@@ -66,7 +77,11 @@ def english_left(text: str, allowed: set[str]) -> list[str]:
     text = re.sub(r":material/[a-z_]+:", "", text)  # icons
     text = re.sub(r"\b[A-Za-z][\w.]*\([^()]*\)", "", text)  # calls: sigmoid(x), nn.Linear(a, b)
     text = re.sub(r"\b\w+\.\w+(\.\w+)*", "", text)  # dotted names: torch.nn.Linear
-    return [word for word in WORD.findall(text) if word.strip("'") not in allowed]
+    return [
+        word
+        for word in WORD.findall(text)
+        if word.strip("'") not in allowed and not SYMBOL.match(word)
+    ]
 
 
 def chart_texts(at) -> list[str]:
@@ -79,9 +94,10 @@ def chart_texts(at) -> list[str]:
 
         def visit(node, channel: str = "", nominal: set[str] = nominal) -> None:
             if isinstance(node, dict):
-                if "title" in node and node["title"] is not None:
+                if "title" in node:  # null: no title shown
                     title = node["title"]
-                    texts.extend(title if isinstance(title, list) else [str(title)])
+                    if title is not None:
+                        texts.extend(title if isinstance(title, list) else [str(title)])
                 elif "field" in node and channel not in ("x2", "y2", "detail", "key", "text"):
                     texts.append(str(node["field"]))
                 if node.get("type") == "nominal" and "field" in node and channel != "tooltip":

@@ -30,6 +30,7 @@ _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _INFINITY = re.compile(r"^\s*([+-]?)(inf|infinity)\s*$", re.IGNORECASE)
 _CONTROLS = "_actlab_controls"  # session state: {key: label} of the controls drawn this run
 _FIXES = "_actlab_link_fixes"  # session state: [LinkFix] made this run
+_RELABELLED = "_actlab_link_relabelled"  # session state: {key: values} renamed this run
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,13 @@ def relabel_link_value(key: str, relabel: dict[str, str]) -> None:
         params._initial_query_params[key] = renamed
         params._query_params[key] = renamed if len(renamed) > 1 else renamed[0]
         params._send_query_param_msg()
+    st.session_state.setdefault(_RELABELLED, {})[key] = renamed
+
+
+def relabelled() -> dict[str, list[str]]:
+    """``{key: values}`` of the link values renamed this run (the same option, in this
+    language): the notice about unusable link values compares against these."""
+    return dict(st.session_state.get(_RELABELLED, {}))
 
 
 def bound(
@@ -247,6 +255,7 @@ def start_run() -> None:
     """Forget the previous run's controls and fixes (the router calls this first)."""
     st.session_state[_CONTROLS] = {}
     st.session_state[_FIXES] = []
+    st.session_state[_RELABELLED] = {}
 
 
 def controls(prefix: str = "") -> dict[str, str]:

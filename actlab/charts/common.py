@@ -28,7 +28,7 @@ def overlaid_lines(
     title: str = "",
     log_y: bool = False,
     height: int = 320,
-    tooltip: Sequence[str] = (),
+    tooltip: Sequence[str | alt.Tooltip] = (),
     series_title: str | None = None,
     selection: alt.Parameter | None = None,
 ) -> alt.Chart:
@@ -56,7 +56,7 @@ def overlaid_lines(
             alt.Tooltip(f"{series}:N", title=series_title or series),
             alt.Tooltip(f"{x}:Q", format=".4g", title=x_title or x),
             alt.Tooltip(f"{y}:Q", format=".6g", title=y_title or y),
-            *[alt.Tooltip(column) for column in tooltip],
+            *[c if isinstance(c, alt.Tooltip) else alt.Tooltip(c) for c in tooltip],
         ],
     )
     lines = base.mark_line(strokeWidth=2.5).add_params(selection)

@@ -181,9 +181,15 @@ def drawn_points(items: object) -> Points:
     return _labelled(x, y, "classification", [f"point {i}" for i in range(len(items))])
 
 
-def custom_data(points: Points, train_fraction: float = 0.5, seed: int = 0) -> toydata.ToyData:
-    """Your points as the playground's data, split like the built-in sets (stratified)."""
-    return toydata.split(CUSTOM, points.x, points.y, points.n_classes, train_fraction, seed)
+def custom_data(
+    points: Points, train_fraction: float = 0.5, seed: int = 0, view: float = 0.0
+) -> toydata.ToyData:
+    """Your points as the playground's data, split like the built-in sets (stratified).
+    ``view``: the half-width of the square they were drawn on (e.g. TF's 6), so the view does
+    not jump when drawing; 0 fits the square to the points."""
+    if not (math.isfinite(view) and 0 <= view <= MAX_COORDINATE):
+        raise ValueError(f"view must be between 0 and {MAX_COORDINATE:g}, got {view!r}")
+    return toydata.split(CUSTOM, points.x, points.y, points.n_classes, train_fraction, seed, view)
 
 
 def custom_config(points: Points, **changes: object) -> PlaygroundConfig:

@@ -88,6 +88,7 @@ class ToyData:
     x_test: Tensor
     y_test: Tensor
     n_classes: int = 2  # 0 for regression
+    view: float = 0.0  # the drawn square's half-width asked for (0: automatic)
 
     @property
     def input_dims(self) -> int:
@@ -95,11 +96,14 @@ class ToyData:
 
     @property
     def extent(self) -> float:
-        """Half-width of the drawn square: TF's 6 for its sets, else the data's reach + 10 %."""
-        points = torch.cat([self.x_train, self.x_test])
-        reach = math.ceil(float(points.abs().max()) * 11) / 10
+        """Half-width of the drawn square: TF's 6 for its sets; else ``view`` when given (a
+        drawing canvas), widened to the data's reach, or the data's reach + 10 %."""
         if self.name in TF_IDS or self.name == "spiral3":
             return TF_EXTENT
+        points = torch.cat([self.x_train, self.x_test])
+        reach = math.ceil(float(points.abs().max()) * 11) / 10
+        if self.view:
+            return max(self.view, float(points.abs().max()))
         return max(1.2, reach)
 
 
@@ -251,6 +255,7 @@ def split(
     classes: int,
     train_fraction: float,
     seed: int,
+    view: float = 0.0,
 ) -> ToyData:
     """Split into train and test. Classification splits are stratified (each class keeps its
     share in both; at least one point of a class with two or more goes to each side); the
@@ -280,6 +285,7 @@ def split(
         x_test=tensor(x[test_index]),
         y_test=tensor(y[test_index]),
         n_classes=classes,
+        view=view,
     )
 
 

@@ -107,6 +107,11 @@ def test_your_data_trains():
     assert config.dataset == "custom" and config.n_classes == 2
     trainer = PlaygroundTrainer(config, data)
     assert trainer.step(3) == 3
+    assert trainer.extent == pytest.approx(2.2)  # the points' reach + 10 %
+    drawn = playground_io.custom_data(points, view=6.0)
+    assert PlaygroundTrainer(config, drawn).extent == 6.0  # the canvas they were drawn on
+    with pytest.raises(ValueError, match="view"):
+        playground_io.custom_data(points, view=float("nan"))
 
 
 def exported_module(config, trainer):

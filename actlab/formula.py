@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from actlab.i18n import N_, Message, Refusal, counted
+
 MAX_LENGTH = 500  # characters, after stripping surrounding whitespace
 MAX_DEPTH = 32  # nesting of brackets in the text and of nodes in the tree
 MAX_PARAMS = 8  # each parameter becomes a slider
@@ -109,24 +111,24 @@ _COMPARISONS: dict[type[ast.cmpop], Callable[[Tensor, Tensor], Tensor]] = {
     ast.NotEq: torch.ne,
 }
 _CONSTRUCTS: dict[type[ast.AST], str] = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "indexing",
-    ast.Slice: "slicing",
+    ast.Attribute: N_("attribute access"),
+    ast.Subscript: N_("indexing"),
+    ast.Slice: N_("slicing"),
     ast.Lambda: "lambda",
-    ast.IfExp: "'a if c else b' (use where(c, a, b))",
-    ast.BoolOp: "'and'/'or' (inside where, chain comparisons such as -1 < x < 1)",
-    ast.NamedExpr: "assignment ':='",
-    ast.Starred: "'*' unpacking",
+    ast.IfExp: N_("'a if c else b' (use where(c, a, b))"),
+    ast.BoolOp: N_("'and'/'or' (inside where, chain comparisons such as -1 < x < 1)"),
+    ast.NamedExpr: N_("assignment ':='"),
+    ast.Starred: N_("'*' unpacking"),
     ast.JoinedStr: "f-string",
     ast.FormattedValue: "f-string",
-    ast.ListComp: "comprehension",
-    ast.SetComp: "comprehension",
-    ast.DictComp: "comprehension",
-    ast.GeneratorExp: "comprehension",
-    ast.Tuple: "tuple",
-    ast.List: "list",
-    ast.Dict: "dict",
-    ast.Set: "set",
+    ast.ListComp: N_("comprehension"),
+    ast.SetComp: N_("comprehension"),
+    ast.DictComp: N_("comprehension"),
+    ast.GeneratorExp: N_("comprehension"),
+    ast.Tuple: N_("tuple"),
+    ast.List: N_("list"),
+    ast.Dict: N_("dict"),
+    ast.Set: N_("set"),
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
@@ -215,23 +217,31 @@ def _parse(text: str, max_length: int | None) -> Formula:
     source = text.strip()
     lead = len(text) - len(text.lstrip())
     if not source:
-        raise ValueError("the formula is empty: write an expression in x, e.g. x * sigmoid(x)")
+        raise Refusal(N_("the formula is empty: write an expression in x, e.g. x * sigmoid(x)"))
     if max_length is not None and len(source) > max_length:
-        raise ValueError(f"the formula is {len(source)} characters long; the limit is {max_length}")
+        raise Refusal(
+            N_("the formula is {length} characters long; the limit is {limit}"),
+            length=len(source),
+            limit=max_length,
+        )
     _check_characters(source, lead)
     _check_bracket_depth(source, lead)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        raise ValueError(_syntax_message(error, source, lead)) from None
+        raise _syntax_error(error, source, lead) from None
     except (RecursionError, MemoryError, ValueError, OverflowError) as error:
-        raise ValueError(f"the formula could not be parsed ({type(error).__name__})") from None
+        raise Refusal(
+            N_("the formula could not be parsed ({error})"), error=type(error).__name__
+        ) from None
     compiler = _Compiler(source, lead)
     evaluate = compiler.value(tree.body, depth=1)
     if len(compiler.params) > MAX_PARAMS:
-        raise ValueError(
-            f"the formula has {len(compiler.params)} parameters "
-            f"({', '.join(sorted(compiler.params))}); the limit is {MAX_PARAMS}"
+        raise Refusal(
+            N_("the formula has {count} parameters ({names}); the limit is {limit}"),
+            count=len(compiler.params),
+            names=", ".join(sorted(compiler.params)),
+            limit=MAX_PARAMS,
         )
     return Formula(ast.unparse(tree), tuple(sorted(compiler.params)), evaluate, compiler.uses_x)
 
@@ -240,11 +250,19 @@ def _check_characters(source: str, lead: int) -> None:
     for index, char in enumerate(source):
         column = lead + index + 1
         if char in "\n\r":
-            raise ValueError(f"the formula must fit on one line (line break at column {column})")
+            raise Refusal(
+                N_("the formula must fit on one line (line break at column {column})"),
+                column=column,
+            )
         if not (char.isascii() and (char.isprintable() or char == "\t")) or char == "\\":
-            raise ValueError(
-                f"character {char!r} (U+{ord(char):04X}) at column {column} is not allowed: "
-                "formulas use plain ASCII letters, digits and + - * / ** ( ) , < > ="
+            raise Refusal(
+                N_(
+                    "character {char} (U+{code}) at column {column} is not allowed: formulas use "
+                    "plain ASCII letters, digits and + - * / ** ( ) , < > ="
+                ),
+                char=repr(char),
+                code=f"{ord(char):04X}",
+                column=column,
             )
 
 
@@ -255,21 +273,36 @@ def _check_bracket_depth(source: str, lead: int) -> None:
         if char in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ValueError(
-                    f"the formula is nested too deeply: bracket at column {lead + index + 1} "
-                    f"opens level {depth}; the limit is {MAX_DEPTH}"
+                raise Refusal(
+                    N_(
+                        "the formula is nested too deeply: bracket at column {column} opens "
+                        "level {depth}; the limit is {limit}"
+                    ),
+                    column=lead + index + 1,
+                    depth=depth,
+                    limit=MAX_DEPTH,
                 )
         elif char in ")]}":
             depth -= 1
 
 
-def _syntax_message(error: SyntaxError, source: str, lead: int) -> str:
+def _syntax_error(error: SyntaxError, source: str, lead: int) -> Refusal:
+    """Python's own reason (in English: it comes from the parser) and where it happened."""
     reason = error.msg.rstrip(".")
     offset = error.offset or 0
     if error.lineno not in (None, 1) or not 1 <= offset <= len(source):
-        return f"syntax error: {reason}, at the end of the formula (after {source[-10:]!r})"
+        return Refusal(
+            N_("syntax error: {reason}, at the end of the formula (after {tail})"),
+            reason=reason,
+            tail=repr(source[-10:]),
+        )
     near = source[offset - 1 : offset + 9]
-    return f"syntax error at column {lead + offset}: {reason}, near {near!r}"
+    return Refusal(
+        N_("syntax error at column {column}: {reason}, near {near}"),
+        column=lead + offset,
+        reason=reason,
+        near=repr(near),
+    )
 
 
 class _Compiler:
@@ -281,16 +314,25 @@ class _Compiler:
         self.params: set[str] = set()
         self.uses_x = False
 
-    def fail(self, node: ast.AST, problem: str) -> ValueError:
+    def fail(self, node: ast.AST, problem: str | Message, **params: object) -> Refusal:
+        """The refusal of ``node``: ``problem`` (a marked template, filled with ``params``),
+        where it is and what was typed there."""
         column = self.lead + getattr(node, "col_offset", 0) + 1
         segment = ast.get_source_segment(self.source, node) or ""
         if len(segment) > 30:
             segment = segment[:27] + "..."
-        return ValueError(f"{problem} at column {column}: {segment!r}")
+        return Refusal(
+            N_("{problem} at column {column}: {segment}"),
+            problem=problem if isinstance(problem, Message) else Message(problem, params),
+            column=column,
+            segment=repr(segment),
+        )
 
     def check_depth(self, node: ast.AST, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise self.fail(node, f"the formula is nested too deeply (limit {MAX_DEPTH} levels)")
+            raise self.fail(
+                node, N_("the formula is nested too deeply (limit {limit} levels)"), limit=MAX_DEPTH
+            )
 
     def value(self, node: ast.expr, depth: int) -> _Node:
         """Any tensor-valued expression."""
@@ -311,18 +353,20 @@ class _Compiler:
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         if isinstance(node, ast.Compare):
-            raise self.fail(node, "a comparison is only allowed as the first argument of where")
-        raise self.fail(node, f"{_construct(node)} is not allowed")
+            raise self.fail(node, N_("a comparison is only allowed as the first argument of where"))
+        raise self.fail(node, N_("{construct} is not allowed"), construct=_construct(node))
 
     def binary(self, node: ast.BinOp, depth: int) -> _Node:
         if isinstance(node.op, ast.Pow):
             base = self.value(node.left, depth + 1)
-            exponent = self.scalar(node.right, depth + 1, "an exponent", "x ** 2 or x ** beta")
+            exponent = self.scalar(node.right, depth + 1, N_("an exponent"), "x ** 2 or x ** beta")
             constant = _constant_value(node.right)
             if constant is not None and abs(constant) > MAX_EXPONENT:
                 raise self.fail(
                     node.right,
-                    f"exponent {constant:g} is too large (the limit is ±{MAX_EXPONENT:g})",
+                    N_("exponent {value} is too large (the limit is ±{limit})"),
+                    value=f"{constant:g}",
+                    limit=f"{MAX_EXPONENT:g}",
                 )
             return lambda x, p: torch.pow(base(x, p), exponent(p))
         op = _BINARY_OPERATORS.get(type(node.op))
@@ -332,21 +376,27 @@ class _Compiler:
         right = self.value(node.right, depth + 1)
         return lambda x, p: op(left(x, p), right(x, p))
 
-    def unsupported_operator(self, node: ast.AST, op: ast.AST) -> ValueError:
+    def unsupported_operator(self, node: ast.AST, op: ast.AST) -> Refusal:
         symbol = _OPERATOR_SYMBOLS.get(type(op), type(op).__name__)
-        return self.fail(node, f"operator {symbol!r} is not allowed")
+        return self.fail(node, N_("operator {symbol} is not allowed"), symbol=repr(symbol))
 
     def number(self, node: ast.Constant) -> float:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = {str: "text", bytes: "bytes", complex: "a complex number"}.get(type(value))
-            raise self.fail(node, f"{kind or repr(value)} is not allowed: only real numbers")
+            kind = {str: N_("text"), bytes: N_("bytes"), complex: N_("a complex number")}.get(
+                type(value)
+            )
+            raise self.fail(
+                node,
+                N_("{kind} is not allowed: only real numbers"),
+                kind=Message(kind) if kind else repr(value),
+            )
         try:
             number = float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            raise self.fail(node, "number is too large to represent")
+            raise self.fail(node, N_("number is too large to represent"))
         return number
 
     def name(self, node: ast.Name) -> _Node:
@@ -363,14 +413,25 @@ class _Compiler:
         """Record ``node`` as a parameter after checking it can be one."""
         name = node.id
         if name in ALLOWED_FUNCTIONS:
-            raise self.fail(node, f"function {name!r} needs arguments, e.g. {name}(x)")
+            raise self.fail(
+                node,
+                N_("function {name} needs arguments, e.g. {call}"),
+                name=repr(name),
+                call=f"{name}(x)",
+            )
         if name.startswith("_"):
-            raise self.fail(node, f"names starting with '_' are not allowed ({name!r})")
+            raise self.fail(
+                node, N_("names starting with '_' are not allowed ({name})"), name=repr(name)
+            )
         if not _PARAM_NAME.match(name):
-            raise self.fail(node, "parameter name is too long (16 characters at most)")
+            raise self.fail(node, N_("parameter name is too long (16 characters at most)"))
         if name in _BUILTIN_NAMES or name in _HINTS:
-            hint = f"; use {_HINTS[name]}" if name in _HINTS else ""
-            raise self.fail(node, f"{name!r} is reserved and cannot be a parameter{hint}")
+            raise self.fail(
+                node,
+                N_("{name} is reserved and cannot be a parameter{hint}"),
+                name=repr(name),
+                hint=_hint(name),
+            )
         self.params.add(name)
 
     def scalar(self, node: ast.expr, depth: int, role: str, example: str) -> _Scalar:
@@ -391,27 +452,38 @@ class _Compiler:
             self.parameter(node)
             name = node.id
             return lambda p: p[name]
-        raise self.fail(node, f"{role} must be a number or a parameter, e.g. {example}")
+        raise self.fail(
+            node,
+            N_("{role} must be a number or a parameter, e.g. {example}"),
+            role=Message(role),
+            example=example,
+        )
 
     def call(self, node: ast.Call, depth: int) -> _Node:
         func = node.func
         if not isinstance(func, ast.Name):
             construct = _CONSTRUCTS.get(type(func))
             if construct is not None:
-                raise self.fail(func, f"{construct} is not allowed")
-            raise self.fail(func, "only the listed functions can be called")
+                raise self.fail(
+                    func, N_("{construct} is not allowed"), construct=Message(construct)
+                )
+            raise self.fail(func, N_("only the listed functions can be called"))
         name = func.id
         if name not in ALLOWED_FUNCTIONS:
-            hint = f"; use {_HINTS[name]}" if name in _HINTS else ""
             raise self.fail(
                 func,
-                f"unknown function {name!r}{hint} (allowed: {', '.join(ALLOWED_FUNCTIONS)})",
+                N_("unknown function {name}{hint} (allowed: {allowed})"),
+                name=repr(name),
+                hint=_hint(name),
+                allowed=", ".join(ALLOWED_FUNCTIONS),
             )
         if node.keywords:
-            raise self.fail(node, f"keyword arguments are not allowed in {name}(...)")
+            raise self.fail(
+                node, N_("keyword arguments are not allowed in {call}"), call=f"{name}(...)"
+            )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise self.fail(arg, "'*' unpacking is not allowed")
+                raise self.fail(arg, N_("'*' unpacking is not allowed"))
         if name in _UNARY_FUNCTIONS:
             (arg,) = self.arguments(node, 1)
             unary = _UNARY_FUNCTIONS[name]
@@ -425,38 +497,51 @@ class _Compiler:
             return self.clamp(node, depth)
         if name == "where":
             return self.where(node, depth)
-        raise self.fail(func, f"function {name!r} has no implementation")
+        raise self.fail(func, N_("function {name} has no implementation"), name=repr(name))
 
     def arguments(self, node: ast.Call, count: int) -> list[ast.expr]:
         name = node.func.id  # type: ignore[attr-defined]
         if len(node.args) != count:
             raise self.fail(
                 node,
-                f"{name} takes {count} argument{'s' * (count > 1)} "
-                f"({ALLOWED_FUNCTIONS[name]}), got {len(node.args)}",
+                counted(
+                    "{name} takes {count} argument ({usage}), got {given}",
+                    "{name} takes {count} arguments ({usage}), got {given}",
+                    count,
+                    name=name,
+                    usage=ALLOWED_FUNCTIONS[name],
+                    given=len(node.args),
+                ),
             )
         return node.args
 
     def clamp(self, node: ast.Call, depth: int) -> _Node:
         arg, low_node, high_node = self.arguments(node, 3)
         inner = self.value(arg, depth + 1)
-        low = self.scalar(low_node, depth + 1, "a clamp bound", "clamp(x, -1, a)")
-        high = self.scalar(high_node, depth + 1, "a clamp bound", "clamp(x, -1, a)")
+        low = self.scalar(low_node, depth + 1, N_("a clamp bound"), "clamp(x, -1, a)")
+        high = self.scalar(high_node, depth + 1, N_("a clamp bound"), "clamp(x, -1, a)")
         low_constant, high_constant = _constant_value(low_node), _constant_value(high_node)
         if low_constant is not None and high_constant is not None and low_constant > high_constant:
             raise self.fail(
-                node, f"clamp needs low ≤ high, got low={low_constant:g} > high={high_constant:g}"
+                node,
+                N_("clamp needs low ≤ high, got low={low} > high={high}"),
+                low=f"{low_constant:g}",
+                high=f"{high_constant:g}",
             )
         return lambda x, p: torch.clamp(inner(x, p), min=low(p), max=high(p))
 
     def where(self, node: ast.Call, depth: int) -> _Node:
         condition_node, when_true, when_false = self.arguments(node, 3)
         if type(condition_node) in _CONSTRUCTS:
-            raise self.fail(condition_node, f"{_construct(condition_node)} is not allowed")
+            raise self.fail(
+                condition_node,
+                N_("{construct} is not allowed"),
+                construct=_construct(condition_node),
+            )
         if not isinstance(condition_node, ast.Compare):
             raise self.fail(
                 condition_node,
-                "where needs a comparison as its first argument, e.g. where(x > 0, x, 0)",
+                N_("where needs a comparison as its first argument, e.g. where(x > 0, x, 0)"),
             )
         condition = self.comparison(condition_node, depth + 1)
         chosen = self.value(when_true, depth + 1)
@@ -507,5 +592,12 @@ def _constant_value(node: ast.expr) -> float | None:
     return None
 
 
-def _construct(node: ast.AST) -> str:
-    return _CONSTRUCTS.get(type(node), type(node).__name__)
+def _hint(name: str) -> Message | str:
+    """ "; use …" for a name with a known replacement (``min`` → ``minimum(a, b)``), else ""."""
+    return (
+        Message(N_("; use {replacement}"), {"replacement": _HINTS[name]}) if name in _HINTS else ""
+    )
+
+
+def _construct(node: ast.AST) -> Message:
+    return Message(_CONSTRUCTS.get(type(node), type(node).__name__))

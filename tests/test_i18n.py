@@ -245,3 +245,11 @@ def test_the_checker_finds_english_and_lets_names_formulas_and_numbers_pass():
     assert english_left("Pick at least one activation", allowed)
     assert not english_left("ReLU、GELU 与 `torch.nn.functional` 的 f(x) = max(0, x)：3.5", allowed)
     assert not english_left(CITATIONS[0], allowed)
+
+
+def test_a_refused_formula_is_explained_in_chinese_on_the_page():
+    at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN", "fx": "min(x, 1)"})
+    errors = [shown(e.value) for e in at.error]
+    assert any("未知函数 'min'；请用 minimum(a, b)" in text for text in errors), errors
+    at = open_via_router("app_pages/explorer.py", {"fx": "min(x, 1)"})
+    assert any("unknown function 'min'; use minimum(a, b)" in shown(e.value) for e in at.error)

@@ -472,7 +472,7 @@ if reproduction is not None:
         st.success("This run follows the protocol exactly.", icon=":material/check:")
     comparison = training.comparison_table(result, reproduction)
     st.dataframe(training.comparison_display(comparison, reproduction), hide_index=True)
-    notice = training.spread_notice(comparison, reproduction)
+    notice = training.spread_notice(comparison, reproduction, differences)
     if notice is not None:
         st.info(literal(notice), icon=":material/info:")
 

@@ -12,6 +12,7 @@ Usage (from the repository root; long on 2 cores: estimate first):
     python bench/reproduce_presets.py --estimate             # FLOPs of each protocol, no training
     nice -n 19 python bench/reproduce_presets.py --preset snn_mlp
     python bench/reproduce_presets.py --preset uva --seeds 0  # one seed only
+    nice -n 19 python bench/reproduce_presets.py --preset uva --quick  # the page's quick mode
     python bench/reproduce_presets.py --report               # Markdown tables from the JSON files
 """
 
@@ -22,6 +23,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,9 +84,22 @@ def save(key, config, reproduction, history, seconds, finished, n_train) -> None
     (OUT / f"{key}{TAG}.json").write_text(json.dumps(record, indent=1, default=float))
 
 
-def run(key: str, seeds: tuple[int, ...]) -> None:
+def quick_config(key: str) -> training.TrainingConfig:
+    """What the MNIST page runs for this preset under a server's default caps: the protocol,
+    or its labelled quick mode (``presets.plan``)."""
+    config = training.TrainingConfig(**training.PRESETS[KEYS[key]])
+    source = datasets.resolve_source(config.dataset)
+    caps = (training.MAX_TRAINING_FLOPS, training.MAX_TRAINING_STEPS)
+    plan = presets.plan(config, source.n_train, source.n_test, *caps)
+    if plan.problem is not None:
+        raise SystemExit(f"{KEYS[key]}: no quick mode fits the caps: {plan.problem}")
+    print(f"  quick mode: {plan.quick_text or 'none needed'}", flush=True)
+    return replace(plan.config, device="cpu")
+
+
+def run(key: str, seeds: tuple[int, ...], quick: bool = False) -> None:
     reproduction = training.REPRODUCTIONS[KEYS[key]]
-    config = reproduction.config(seeds=seeds, device="cpu")
+    config = quick_config(key) if quick else reproduction.config(seeds=seeds, device="cpu")
     source = datasets.resolve_source(config.dataset)
     print(f"{KEYS[key]}: {source.describe()}", flush=True)
     print(f"  deviations: {presets.deviations(config, reproduction, source.n_train)}", flush=True)
@@ -152,9 +167,15 @@ def main() -> None:
     parser.add_argument("--estimate", action="store_true", help="FLOPs per protocol, no training")
     parser.add_argument("--report", action="store_true", help="tables from the saved JSON files")
     parser.add_argument("--tag", default="", help="suffix of the JSON file name")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="what the MNIST page runs under a server's default caps (the quick mode); "
+        "saved with the suffix _quick",
+    )
     args = parser.parse_args()
     global TAG
-    TAG = args.tag
+    TAG = args.tag or ("_quick" if args.quick else "")
     if args.estimate:
         estimate()
         return
@@ -163,7 +184,7 @@ def main() -> None:
         return
     seeds = tuple(int(s) for s in args.seeds.split(","))
     for key in KEYS if args.preset == "all" else [args.preset]:
-        run(key, seeds)
+        run(key, seeds, quick=args.quick)
 
 
 if __name__ == "__main__":

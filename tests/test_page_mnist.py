@@ -462,7 +462,8 @@ def test_published_versus_measured_after_a_protocols_run(monkeypatch, chosen_by)
     ]
     notice = next(shown(i.value) for i in at.info if "outside the measured" in i.value)
     assert notice.startswith(
-        "Published figure outside the measured min–max band: SELU (published). Likely reasons"
+        "Published figure outside the measured min–max band: SELU (published). First suspect: "
+        "this run's 1 deviation(s) from the protocol, listed above."
     )
     assert training.REPRODUCTIONS[SNN_NAME].notes in notice
     # Escaped: the notes' parentheses and full stops are backslash-escaped Markdown.

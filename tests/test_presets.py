@@ -352,10 +352,18 @@ def test_comparison_table_against_hand_computation():
     ]
     assert training.outside_spread(table.reset_index(), snn) == ["SELU (published)"]
     notice = training.spread_notice(table.reset_index(), snn)
-    assert notice.startswith(
+    assert notice == (
         "Published figure outside the measured min–max band: SELU (published). Likely reasons, "
-        "from what is known about the protocol: One unseeded run each."
+        f"from what is known about the published runs: {snn.notes}"
     )
+    deviating = training.spread_notice(table.reset_index(), snn, ["1 epoch instead of 20"])
+    assert deviating == (
+        "Published figure outside the measured min–max band: SELU (published). First suspect: "
+        "this run's 1 deviation(s) from the protocol, listed above. Besides, what is known "
+        f"about the published runs: {snn.notes}"
+    )
+    inside = table.reset_index().assign(min=0.0, max=99.0)
+    assert training.spread_notice(inside, snn, ["1 epoch instead of 20"]) is None
 
 
 def test_two_published_columns_and_figures_a_source_does_not_print(monkeypatch):

@@ -10,6 +10,7 @@ how a run differs from its protocol: the results view prints that above the tabl
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -569,13 +570,22 @@ def comparison_display(table: pd.DataFrame, reproduction: Reproduction) -> pd.Da
     return out
 
 
-def spread_notice(table: pd.DataFrame, reproduction: Reproduction) -> str | None:
-    """The activations whose published figure lies outside the measured band, with the
-    protocol's notes as the likely reason; ``None`` when every figure lies inside."""
+def spread_notice(
+    table: pd.DataFrame, reproduction: Reproduction, deviations: Sequence[str] = ()
+) -> str | None:
+    """The activations whose published figure lies outside the measured band, with the likely
+    reasons: the run's ``deviations`` from the protocol first (a quick mode's single epoch
+    explains more than anything else), then the protocol's notes; ``None`` when every figure
+    lies inside."""
     outside = outside_spread(table, reproduction)
     if not outside:
         return None
-    return (
-        f"Published figure outside the measured min–max band: {', '.join(outside)}. "
-        f"Likely reasons, from what is known about the protocol: {reproduction.notes}"
-    )
+    text = f"Published figure outside the measured min–max band: {', '.join(outside)}. "
+    if deviations:
+        text += (
+            f"First suspect: this run's {len(deviations)} deviation(s) from the protocol, "
+            "listed above. Besides, what is known about the published runs: "
+        )
+    else:
+        text += "Likely reasons, from what is known about the published runs: "
+    return text + reproduction.notes

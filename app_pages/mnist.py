@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from actlab import budget, datasets, gated, optimizers, snippets, training
+from actlab import activations, budget, datasets, gated, optimizers, snippets, training
 from actlab.charts.learning_curves import learning_curve_chart
 from actlab.charts.training import confusion_heatmap
 from ui.bound import bound
@@ -86,9 +86,15 @@ def apply_preset() -> None:
 
 
 def activation_label(name: str) -> str:
-    """An option as the list shows it: ``LeakyReLU(negative_slope=0.1)``, ``SwiGLU (gated)``."""
-    title = training.parse_activation(name).title
-    return f"{title} (gated)" if gated.is_gated(name) else title
+    """An option as the list shows it: ``ReLU``, ``Custom``, ``SwiGLU (gated)``, and a preset's
+    member with parameters as ``LeakyReLU(negative_slope=0.1)``."""
+    if gated.is_gated(name):
+        return f"{gated.display_name(name)} (gated)"
+    if name in training.OUTPUT_FUNCTIONS:
+        return name
+    if name in activations.names() or activations.is_custom(name):
+        return activations.display_name(name)
+    return training.parse_activation(name).title
 
 
 # Every activation the form offers: output functions, the catalogue (and the visitor's

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -376,24 +376,49 @@ def predicted_classes(config: PlaygroundConfig, z: Tensor) -> Tensor:
     return (z[:, 0] > 0).long()
 
 
-def data_loss(config: PlaygroundConfig, z: Tensor, y: Tensor) -> Tensor:
-    """Mean loss of logits ``z`` ``[n, k]`` against ``y`` ``[n]`` (class index or target).
+def loss_function(config: PlaygroundConfig) -> Callable[[Tensor, Tensor], Tensor]:
+    """The mean loss of logits ``z`` ``[n, k]`` against ``y`` ``[n]`` (class index or target),
+    chosen once per run (the training loop calls it per update).
 
     Written as elementwise ops: F.binary_cross_entropy_with_logits and F.cross_entropy cost
     ~1 ms per call on a busy 2-core machine against ~0.02 ms for these few ops.
     """
     output, loss = config.output, config.effective_loss
     if output == "sigmoid":  # log(1 + e^z) − y·z
-        return (F.softplus(z[:, 0]) - y * z[:, 0]).mean()
-    if output == "tanh":  # nn.ts Errors.SQUARE with targets ±1
-        return (0.5 * (torch.tanh(z[:, 0]) - (2 * y - 1)) ** 2).mean()
+
+        def binary_cross_entropy(z: Tensor, y: Tensor) -> Tensor:
+            return (F.softplus(z[:, 0]) - y * z[:, 0]).mean()
+
+        return binary_cross_entropy
+    if output == "tanh":  # nn.ts Errors.SQUARE on TF's tanh output, targets ±1
+
+        def tanh_squared(z: Tensor, y: Tensor) -> Tensor:
+            return (0.5 * (torch.tanh(z[:, 0]) - (2 * y - 1)) ** 2).mean()
+
+        return tanh_squared
+    if output == "softmax" and loss == "cross_entropy":
+
+        def cross_entropy(z: Tensor, y: Tensor) -> Tensor:
+            return (torch.logsumexp(z, dim=1) - z.gather(1, y.long().unsqueeze(1))[:, 0]).mean()
+
+        return cross_entropy
     if output == "softmax":
-        index = y.long().unsqueeze(1)
-        if loss == "cross_entropy":
-            return (torch.logsumexp(z, dim=1) - z.gather(1, index)[:, 0]).mean()
-        onehot = torch.zeros_like(z).scatter_(1, index, 1.0)
-        return (0.5 * ((torch.softmax(z, dim=1) - onehot) ** 2).sum(dim=1)).mean()
-    return (0.5 * (z[:, 0] - y) ** 2).mean()
+
+        def softmax_squared(z: Tensor, y: Tensor) -> Tensor:
+            onehot = torch.zeros_like(z).scatter_(1, y.long().unsqueeze(1), 1.0)
+            return (0.5 * ((torch.softmax(z, dim=1) - onehot) ** 2).sum(dim=1)).mean()
+
+        return softmax_squared
+
+    def squared(z: Tensor, y: Tensor) -> Tensor:  # regression, nn.ts Errors.SQUARE
+        return (0.5 * (z[:, 0] - y) ** 2).mean()
+
+    return squared
+
+
+def data_loss(config: PlaygroundConfig, z: Tensor, y: Tensor) -> Tensor:
+    """``loss_function(config)(z, y)``."""
+    return loss_function(config)(z, y)
 
 
 def penalty(model: PlaygroundNet, l1: float, l2: float) -> float:
@@ -429,7 +454,12 @@ class PlaygroundTrainer:
         if initial_state is not None:
             self.model.load_state_dict(initial_state)
         self.initial_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(), lr=config.lr)
+        # Adam's fused kernel: same update, 0.2 ms instead of 0.34 ms per step here.
+        fused = True if config.optimizer == "adam" else None
+        self.optimizer = optimizers.build(
+            config.optimizer, self.model.parameters(), lr=config.lr, fused=fused
+        )
+        self._loss = loss_function(config)
         self._weights = [linear.weight for linear in self.model.linears]
         # nn.ts: a link L1 pushed across zero is "dead": weight 0, never updated again.
         self._alive = [torch.ones_like(w, dtype=torch.bool) for w in self._weights]
@@ -491,9 +521,6 @@ class PlaygroundTrainer:
         return PlaygroundTrainer(config, self.data if same_data else None, self.initial_state)
 
     # --- training ---------------------------------------------------------------------------
-
-    def _loss(self, z: Tensor, target: Tensor) -> Tensor:
-        return data_loss(self.config, z, target)
 
     def step(self, epochs: int = 1, budget_seconds: float | None = None) -> int:
         """Train ``epochs`` epochs (fewer if ``budget_seconds`` runs out or the run diverges).

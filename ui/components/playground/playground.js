@@ -655,12 +655,14 @@ class Playground {
     // Nodes: each a heatmap of its output over the input plane.
     ctx.imageSmoothingEnabled = false;
     const n = this.nodeGrid || 0;
+    const drawn = this.layers.map(() => 0);
     this.layers.forEach((layer, li) => {
       layer.nodes.forEach((node, ni) => {
         const p = this.positions[li][ni];
         if (n) {
           paintImage(this.offscreen, node.bytes, n, this.rampFor(node.ramp), false);
           ctx.drawImage(this.offscreen, p.x, p.y, s, s);
+          drawn[li] += 1;
         }
         ctx.strokeStyle = "#334155";
         ctx.lineWidth = 1;
@@ -675,6 +677,20 @@ class Playground {
         }
       });
     });
+    this.markForTests(drawn);
+  }
+
+  // Read by the browser test: heatmaps drawn per layer, and where the heaviest edge passes.
+  markForTests(drawn) {
+    this.netCanvas.dataset.heatmaps = drawn.join(",");
+    let heaviest = null;
+    for (const e of this.edges || []) if (!heaviest || Math.abs(e.w) > Math.abs(heaviest.w)) heaviest = e;
+    if (heaviest) {
+      const mid = (heaviest.x0 + heaviest.x1) / 2;
+      // the Bezier's point at t = 1/2
+      const y = (heaviest.y0 + heaviest.y1) / 2;
+      this.netCanvas.dataset.edge = `${mid.toFixed(1)},${y.toFixed(1)},${heaviest.w}`;
+    }
   }
 
   onNetHover(e) {

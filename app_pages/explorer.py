@@ -14,7 +14,7 @@ from ui.caching import bounded_cache
 from ui.catalogue import custom_activation_id, widget_slug
 from ui.export import cacheable_spec, chart_with_downloads
 from ui.frame import end_page, guarded, predict_then_reveal
-from ui.i18n import _, language
+from ui.i18n import N_, _, language
 from ui.safe_text import literal
 
 DEFAULT_SELECTION = ["relu", "sigmoid", "tanh", "leaky_relu"]
@@ -160,13 +160,17 @@ predict_then_reveal(
 f_column, df_column = st.columns(2)
 with f_column:
     st.subheader("f(x)")
-    chart_with_downloads(partial(cached_chart_spec, "f", *view), table_of_view, "activations_f")
+    chart_with_downloads(partial(cached_chart_spec, "f", *view), table_of_view, N_("activations_f"))
 with df_column:
     st.subheader(_("f′(x): the gradient's multiplier"))
-    chart_with_downloads(partial(cached_chart_spec, "df", *view), table_of_view, "activations_df")
+    chart_with_downloads(
+        partial(cached_chart_spec, "df", *view), table_of_view, N_("activations_df")
+    )
 if show_second:
     st.subheader(_("f″(x): curvature (autograd with create_graph)"))
-    chart_with_downloads(partial(cached_chart_spec, "d2f", *view), table_of_view, "activations_d2f")
+    chart_with_downloads(
+        partial(cached_chart_spec, "d2f", *view), table_of_view, N_("activations_d2f")
+    )
 
 st.subheader(_("Does autograd agree with the formula?"))
 st.caption(
@@ -178,7 +182,7 @@ st.caption(
 left, right = st.columns([3, 2])
 with left:
     check_spec = partial(cached_chart_spec, "check", *view)
-    chart_with_downloads(check_spec, table_of_view, "derivative_check")
+    chart_with_downloads(check_spec, table_of_view, N_("derivative_check"))
 right.dataframe(
     curves.check,
     hide_index=True,
@@ -245,7 +249,7 @@ for i, (name, picture) in enumerate(images.pictures.items(), start=1):
 st.download_button(
     _("Download plotted data (CSV)"),
     lambda: table_of_view().to_csv(index=False).encode(),  # made on click, not on every rerun
-    file_name="activations.csv",
+    file_name=_("activations") + ".csv",
     mime="text/csv",
     icon=":material/download:",
 )

@@ -18,7 +18,7 @@ from ui.caching import bounded_cache
 from ui.catalogue import activation_options
 from ui.export import chart_with_downloads
 from ui.frame import end_page, guarded, predict_then_reveal
-from ui.i18n import _, language, ngettext
+from ui.i18n import N_, _, language, ngettext
 from ui.safe_text import literal
 
 PIECE_RANGE = (-3.0, 3.0)
@@ -100,7 +100,7 @@ classic = cached_classic(w1, b1, w2, b2, between, lang)
 controls.latex(classic.collapse_latex)
 controls.latex(classic.activation_latex)
 with plot:
-    chart_with_downloads(classic_chain_chart(classic.curves), classic.curves, "two_layers")
+    chart_with_downloads(classic_chain_chart(classic.curves), classic.curves, N_("two_layers"))
 kink = (
     _(" at x = −b₁/w₁ = {kink}").format(kink=f"{classic.kink:.4g}")
     if classic.kink is not None
@@ -181,7 +181,7 @@ if widths is not None:
             for column in ["rms residual", "relative residual", "max |residual|"]
         },
     )
-    chart_with_downloads(affine_fit_scatter(fit.scatter), fit.scatter, "affine_fit")
+    chart_with_downloads(affine_fit_scatter(fit.scatter), fit.scatter, N_("affine_fit"))
     st.caption(
         _(
             "On the dashed diagonal the network *is* its best affine fit (each panel has its "
@@ -224,12 +224,14 @@ c.metric(
         count=pieces.linear.pieces
     ),
 )
-chart_with_downloads(pieces_chart(pieces.curves, pieces.breakpoints), pieces.curves, "relu_pieces")
+chart_with_downloads(
+    pieces_chart(pieces.curves, pieces.breakpoints), pieces.curves, N_("relu_pieces")
+)
 st.subheader(_("Pieces versus depth and width"))
 table = cached_pieces_table(lang)
 left, right = st.columns([3, 2])
 with left:
-    chart_with_downloads(pieces_vs_depth_chart(table), table, "pieces_vs_depth")
+    chart_with_downloads(pieces_vs_depth_chart(table), table, N_("pieces_vs_depth"))
 with right:
     st.latex(r"t(x) = 2\,\mathrm{ReLU}(x) - 4\,\mathrm{ReLU}(x - \tfrac12)")
     st.latex(
@@ -259,7 +261,7 @@ compare_seed = bound(cols[1].number_input, _("Seed"), 0, 10_000, 0, key="nl_cs")
 comparison = cached_comparison(hidden, int(compare_seed), lang)
 st.latex(rf"y = W_2\, f(W_1 x + b_1) + b_2,\qquad W_1 \in \mathbb{{R}}^{{{hidden}\times 1}}")
 chart_with_downloads(
-    activation_comparison_chart(comparison), comparison, "same_model_five_activations"
+    activation_comparison_chart(comparison), comparison, N_("same_model_five_activations")
 )
 st.caption(
     _(

@@ -60,7 +60,7 @@ def csv_download(label: str, table: pd.DataFrame, file_name: str) -> None:
     st.download_button(
         label,
         table.to_csv(index=False).encode(),
-        file_name=file_name,
+        file_name=_(file_name),
         mime="text/csv",
         icon=":material/download:",
     )
@@ -149,8 +149,10 @@ def playground() -> None:
             "negative."
         )
     )
-    csv_download(_("Download probabilities (CSV)"), view.probabilities, "softmax_probabilities.csv")
-    csv_download(_("Download Jacobian (CSV)"), view.jacobian, "softmax_jacobian.csv")
+    csv_download(
+        _("Download probabilities (CSV)"), view.probabilities, N_("softmax_probabilities.csv")
+    )
+    csv_download(_("Download Jacobian (CSV)"), view.jacobian, N_("softmax_jacobian.csv"))
 
 
 def numerics_lab() -> None:
@@ -242,8 +244,10 @@ def numerics_lab() -> None:
         r"\frac{\partial L}{\partial z_j} = p_j - [j = y]"
     )
     st.dataframe(sm.readable(lab.cross_entropy), hide_index=True)
-    csv_download(_("Download overflow map (CSV)"), lab.segments, "log_softmax_status.csv")
-    csv_download(_("Download log p comparison (CSV)"), lab.comparison, "log_softmax_comparison.csv")
+    csv_download(_("Download overflow map (CSV)"), lab.segments, N_("log_softmax_status.csv"))
+    csv_download(
+        _("Download log p comparison (CSV)"), lab.comparison, N_("log_softmax_comparison.csv")
+    )
 
 
 def losses_and_gradients() -> None:
@@ -291,7 +295,7 @@ def losses_and_gradients() -> None:
             "the model is confidently wrong; cross-entropy's log cancels that slope."
         )
     )
-    csv_download(_("Download loss-gradient curves (CSV)"), losses.all, "loss_gradients.csv")
+    csv_download(_("Download loss-gradient curves (CSV)"), losses.all, N_("loss_gradients.csv"))
 
 
 def nll_needs_log_probabilities() -> None:
@@ -325,7 +329,7 @@ def nll_needs_log_probabilities() -> None:
         )
     )
     link_to_mnist()
-    csv_download(_("Download nll_loss curves (CSV)"), nll.curves, "nll_loss_outputs.csv")
+    csv_download(_("Download nll_loss curves (CSV)"), nll.curves, N_("nll_loss_outputs.csv"))
 
 
 lesson_tabs = tabs(TABS, key="sm_tab", control_label=_("Lesson"))

@@ -17,7 +17,7 @@ import re
 import pytest
 from apptest_helpers import chart_frames, open_via_router, rendered_markdown, shown
 
-from actlab import activations, formula, gated, i18n
+from actlab import activations, explorer, formula, gated, i18n
 from actlab.i18n import Message, Refusal, counted
 from tools import translations
 
@@ -253,3 +253,19 @@ def test_a_refused_formula_is_explained_in_chinese_on_the_page():
     assert any("未知函数 'min'；请用 minimum(a, b)" in text for text in errors), errors
     at = open_via_router("app_pages/explorer.py", {"fx": "min(x, 1)"})
     assert any("unknown function 'min'; use minimum(a, b)" in shown(e.value) for e in at.error)
+
+
+def test_exported_svg_and_png_carry_the_chinese_text_and_a_cjk_font():
+    from actlab.charts.explorer import curve_chart
+    from actlab.charts.theme import themed
+    from actlab.export import chart_png, chart_svg
+
+    rows = explorer.chart_rows(
+        explorer.curve_set({"relu": {}}, -1.0, 1.0, 11), "df", 0.05, 1000
+    ).rows
+    with i18n.using("zh-CN"):
+        spec = themed(curve_chart(rows, "df").to_dict())
+    svg = chart_svg(spec)
+    assert "f′(x)（autograd）" in svg and "激活函数" in svg
+    assert "Noto Sans CJK SC" in spec["config"]["font"]  # the theme names a CJK font
+    assert chart_png(spec)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -19,6 +19,7 @@ from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from actlab.charts.theme import themed
 from actlab.export import chart_png, chart_svg
+from actlab.i18n import _
 
 PRESENTING = "present"  # the presenter-mode toggle's key (ui.frame)
 
@@ -71,7 +72,8 @@ def chart_with_downloads(
     data: pd.DataFrame | Callable[[], pd.DataFrame],
     name: str,
 ) -> None:
-    """The chart plus PNG, SVG and CSV downloads named after ``name``.
+    """The chart plus PNG, SVG and CSV downloads named after ``name`` (marked with ``N_`` where
+    it holds words: the files are named in the visitor's language, the buttons' keys are not).
 
     ``chart`` may be an Altair chart or its cached Vega-Lite spec: building and validating an
     Altair spec costs ~80 ms, which a page with several charts should not pay on every rerun.
@@ -110,7 +112,7 @@ def chart_with_downloads(
         column.download_button(
             label,
             make,
-            file_name=f"{name}.{extension}",
+            file_name=f"{_(name)}.{extension}",  # a marked name reads in the visitor's language
             mime=mime,
             icon=icon,
             key=f"dl_{extension}_{name}",

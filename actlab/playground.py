@@ -255,8 +255,10 @@ def linear_note(config: PlaygroundConfig) -> str | None:
 
 
 def model_formulas(config: PlaygroundConfig) -> list[str]:
-    """LaTeX of what is trained: the layers, the loss, and the regularisation when there is."""
-    sizes = " \\to ".join(map(str, config.sizes))
+    """LaTeX of what is trained: features φ, hidden layers (the activation acts on them only;
+    the output layer is affine, its function comes with the loss), the loss as a mean of whole
+    bracketed terms, and the regularisation when there is some."""
+    hidden = len(config.hidden)
     acts = set(config.layer_activations)
     if acts == {NO_ACTIVATION}:
         f_text = r"\mathrm{id}"
@@ -264,41 +266,51 @@ def model_formulas(config: PlaygroundConfig) -> list[str]:
         f_text = "f"
     else:
         f_text = r"f_\ell"
-    formulas = [rf"h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}"]
+    sizes = " \\to ".join(map(str, config.sizes))
+    if hidden:
+        formulas = [
+            rf"h_0 = \phi(x),\quad h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell)"
+            rf"\ (\ell = 1, \dots, {hidden}),\quad z = W_{{{hidden + 1}}} h_{{{hidden}}}"
+            rf" + b_{{{hidden + 1}}}\quad(\text{{sizes }} {sizes})"
+        ]
+    else:
+        formulas = [rf"z = W_1 \phi(x) + b_1\quad(\text{{sizes }} {sizes})"]
+    mean = r"\tfrac1n\textstyle\sum_{i=1}^{n}"
     loss, output = config.effective_loss, config.output
     if output == "sigmoid":
         formulas.append(
-            r"\text{loss} = \tfrac1n\textstyle\sum_i \log(1 + e^{z_i}) - y_i z_i"
-            r"\quad(\text{binary cross-entropy on the logit } z),"
-            r"\qquad P(\text{class 1}) = \sigma(z)"
+            rf"\text{{loss}} = {mean} \big[\log(1 + e^{{z_i}}) - y_i z_i\big]"
+            r"\quad(\text{binary cross-entropy}),\qquad P(\text{class 1}) = \sigma(z)"
         )
     elif output == "tanh":
         formulas.append(
-            r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12(\tanh z_i - t_i)^2,"
-            r"\quad t_i = \pm 1\ (\text{TF Playground}),\qquad P(\text{class 1}) = "
-            r"\tfrac{1 + \tanh z}{2}"
+            rf"\text{{loss}} = {mean} \tfrac12\big(\tanh z_i - t_i\big)^2,\quad t_i = \pm 1"
+            r"\ (\text{TF Playground}),\qquad P(\text{class 1}) = \tfrac12\big(1 + \tanh z\big)"
         )
     elif output == "softmax" and loss == "cross_entropy":
         formulas.append(
-            r"\text{loss} = \tfrac1n\textstyle\sum_i -\log \mathrm{softmax}(z_i)_{y_i}"
+            rf"\text{{loss}} = {mean} \big[-\log \mathrm{{softmax}}(z_i)_{{y_i}}\big]"
             r"\quad(\text{cross-entropy})"
         )
     elif output == "softmax":
         formulas.append(
-            r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12\lVert \mathrm{softmax}(z_i)"
-            r" - \mathrm{onehot}(y_i) \rVert^2"
+            rf"\text{{loss}} = {mean} \tfrac12\big\lVert \mathrm{{softmax}}(z_i)"
+            r" - \mathrm{onehot}(y_i)\big\rVert^2"
         )
     else:
-        formulas.append(r"\text{loss} = \tfrac1n\textstyle\sum_i \tfrac12(\hat y_i - y_i)^2")
+        formulas.append(rf"\text{{loss}} = {mean} \tfrac12\big(\hat y_i - y_i\big)^2")
     if config.l2:
         formulas.append(
             rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
-            r" \lVert W_\ell \rVert^2\ \text{(weights, not biases)}"
+            r" \lVert W_\ell \rVert^2\ \text{(weights, not biases; as TF, a step }"
+            r"w \leftarrow w - \eta\,\lambda_2 w\text{ after each update)}"
         )
     if config.l1:
         formulas.append(
             rf"\text{{plus L1: }} {config.l1:g} \textstyle\sum_\ell"
-            r" \lVert W_\ell \rVert_1\ \text{(weights, not biases)}"
+            r" \lVert W_\ell \rVert_1\ \text{(weights, not biases; as TF, a step }"
+            r"w \leftarrow w - \eta\,\lambda_1 \mathrm{sign}(w)\text{ after each update,"
+            r" 0 if it crosses 0)}"
         )
     return formulas
 
@@ -543,16 +555,14 @@ class PlaygroundTrainer:
         h, y = self.h_train, self.data.y_train
         n = len(y)
         batch = self.config.batch_size or n
-        order = torch.randperm(n, generator=self._shuffle) if batch < n else None
+        if batch < n:  # one gather per epoch; the batches are then views
+            order = torch.randperm(n, generator=self._shuffle)
+            h, y = h.index_select(0, order), y.index_select(0, order)
         self.model.train()
         for begin in range(0, n, batch):
-            if order is None:
-                hb, yb = h, y
-            else:
-                index = order[begin : begin + batch]
-                hb, yb = h.index_select(0, index), y.index_select(0, index)
+            hb, yb = h[begin : begin + batch], y[begin : begin + batch]
             loss = self._loss(self.model.body(hb), yb)
-            if not torch.isfinite(loss):
+            if not math.isfinite(loss.item()):
                 self._stop(f"the loss became {loss.item()} at update {self.updates + 1}")
                 return
             self.optimizer.zero_grad(set_to_none=True)

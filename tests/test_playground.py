@@ -327,14 +327,19 @@ def test_model_formulas_follow_the_configuration():
     classification = playground.model_formulas(PlaygroundConfig(hidden=(8, 4)))
     assert len(classification) == 2
     assert r"\text{sizes } 2 \to 8 \to 4 \to 1" in classification[0]
-    assert classification[0].startswith(r"h_\ell = f(")
+    assert classification[0].startswith(r"h_0 = \phi(x),\quad h_\ell = f(")
+    assert r"z = W_{3} h_{2} + b_{3}" in classification[0]  # the output layer is affine
     assert "binary cross-entropy" in classification[1]
+    assert r"\big[\log(1 + e^{z_i}) - y_i z_i\big]" in classification[1]  # the whole term
     linear = playground.model_formulas(
         PlaygroundConfig(dataset="sin", activation="linear", hidden=(3,), l2=0.01)
     )
-    assert linear[0].startswith(r"h_\ell = \mathrm{id}(") and "sizes } 1 \\to 3 \\to 1" in linear[0]
-    assert "(\\hat y_i - y_i)^2" in linear[1]
+    assert r"h_\ell = \mathrm{id}(" in linear[0] and "sizes } 1 \\to 3 \\to 1" in linear[0]
+    assert r"\tfrac12\big(\hat y_i - y_i\big)^2" in linear[1]
     assert r"\tfrac{0.01}{2}" in linear[2]
+    no_hidden = playground.model_formulas(PlaygroundConfig(hidden=(), l1=0.003, loss="squared"))
+    assert no_hidden[0].startswith(r"z = W_1 \phi(x) + b_1")
+    assert r"\tanh z_i - t_i" in no_hidden[1] and "plus L1: } 0.003" in no_hidden[2]
 
 
 def test_snapshot_is_what_the_live_panel_draws():

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import validate
-from actlab.i18n import N_, _
+from actlab.i18n import N_, Refusal, _
 
 MIN_LOGITS = 2
 MAX_LOGITS = 10
@@ -95,7 +95,11 @@ def _logit_grid(z_min: float, z_max: float, points: int) -> Tensor:
     low = validate.number("z_min", z_min, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
     high = validate.number("z_max", z_max, -CURVE_LOGIT_LIMIT, CURVE_LOGIT_LIMIT)
     if low >= high:
-        raise ValueError(f"z_min must be below z_max, got z_min={z_min!r}, z_max={z_max!r}")
+        raise Refusal(
+            N_("z_min must be below z_max, got z_min={low}, z_max={high}"),
+            low=repr(z_min),
+            high=repr(z_max),
+        )
     validate.integer("points", points, 2, MAX_CURVE_POINTS)
     return torch.linspace(low, high, points, dtype=torch.float64)
 

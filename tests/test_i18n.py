@@ -269,3 +269,21 @@ def test_exported_svg_and_png_carry_the_chinese_text_and_a_cjk_font():
     assert "f′(x)（autograd）" in svg and "激活函数" in svg
     assert "Noto Sans CJK SC" in spec["config"]["font"]  # the theme names a CJK font
     assert chart_png(spec)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_open_tab_stays_open_when_the_language_changes():
+    at = open_via_router("app_pages/softmax.py", {"sm_tab": "Numerics lab"})
+    assert "log p in four precisions" in [s.value for s in at.subheader]
+    at.radio(key="lang").set_value("zh-CN").run()
+    assert not at.exception
+    assert "四种精度下的 log p" in [s.value for s in at.subheader]
+    at.radio(key="lang").set_value("en").run()
+    assert "log p in four precisions" in [s.value for s in at.subheader]
+
+
+def test_an_empty_logit_range_is_refused_in_chinese():
+    at = open_via_router(
+        "app_pages/softmax.py",
+        {"lang": "zh-CN", "sm_tab": "Losses and gradients", "sm_lz": ["3.0", "3.0"]},
+    )
+    assert any("z_min 必须小于 z_max" in shown(e.value) for e in at.error), at.error

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from actlab import optimizers, playground, snippets, toydata
+from actlab import optimizers, playground, playground_export, playground_io, toydata
 from actlab import playground_features as features
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 from ui import playground_view as view
@@ -19,9 +19,9 @@ from ui.frame import end_page, guarded
 from ui.safe_text import literal
 
 RUNS, PLAYING, APP_RERUN = view.RUNS, view.PLAYING, view.APP_RERUN
-TICK_SECONDS = 0.05  # the live panel asks for a new frame this often while playing
+FALLBACK_SECONDS = 2.0  # while playing, the live panel also reruns at least this often
 TRAIN_BUDGET_SECONDS = 0.05  # training time per frame at most (per run)
-DATASETS = [*toydata.CLASSIFICATION, *toydata.REGRESSION_2D]
+DATASETS = [*toydata.CLASSIFICATION, *toydata.REGRESSION_2D, playground.CUSTOM]
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 BATCH_SIZES = [1, 5, 10, 16, 32, 64, 128, 0]
 RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -37,8 +37,29 @@ with st.sidebar:
         format_func=view.dataset_label,
         key="pg_ds",
         help="TensorFlow Playground's sets (points in [-6, 6]²). Plane and Multi-Gaussian are "
-        "regression: the colour is the network's output, not a class.",
+        "regression: the colour is the network's output, not a class. Your data: draw points "
+        "on the output square, or upload a CSV.",
     )
+    custom = None
+    if dataset == playground.CUSTOM:
+        classes = bound(
+            st.radio, "Classes to draw", [2, 3], horizontal=True, key="pg_classes",
+            help="Click the output square to add a point of the class chosen above it; "
+            "right-click removes the nearest point.",
+        )  # fmt: skip
+        custom = view.your_data(st.session_state, int(classes))
+        upload = st.file_uploader(
+            f"Or upload a CSV of x1,x2,label (up to {playground_io.MAX_ROWS:,} rows)",
+            type=["csv", "txt"],
+            key="_pg_csv",
+            help="One point per line; a header line is optional. Labels 0/1/2 (or -1/+1) are "
+            "classes; any other numbers are regression targets.",
+        )
+        if upload is not None:
+            try:
+                view.take_csv(st.session_state, upload.getvalue(), upload.file_id, int(classes))
+            except ValueError as err:
+                st.error(f"That CSV cannot be used: {literal(err)}", icon=":material/error:")
     noise = bound(st.slider, "Noise", 0.0, 0.5, 0.0, 0.05, key="pg_noise")
     train_percent = bound(st.slider, "Training data (%)", 10, 90, 50, 10, key="pg_ratio")
     n_points = bound(
@@ -146,6 +167,7 @@ def configure() -> PlaygroundConfig:
     chosen = [activation if a == NONE else a for a in per_layer[: len(hidden)]]
     return PlaygroundConfig(
         dataset=dataset,
+        custom_classes=custom["points"].n_classes if custom else 2,
         noise=float(noise),
         train_fraction=train_percent / 100,
         n_points=int(n_points),
@@ -172,15 +194,22 @@ second = None if compare == NONE else replace(config, activations=(compare,) * l
 
 
 def fresh_runs() -> list[PlaygroundTrainer]:
+    data = None
+    if custom is not None:
+        data = playground_io.custom_data(
+            custom["points"], config.train_fraction, config.data_seed, view.custom_view(custom)
+        )
     if second is None:
-        return [PlaygroundTrainer(config)]
-    return list(playground.side_by_side(config, second))
+        return [PlaygroundTrainer(config, data)]
+    return list(playground.side_by_side(config, second, data))
 
 
 runs: list[PlaygroundTrainer] | None = st.session_state.get(RUNS)
 wanted = [config] if second is None else [config, second]
+data_version = custom["version"] if custom else None
 if (
     runs is None
+    or st.session_state.get(view.RUNS_DATA) != data_version
     or len(runs) != len(wanted)
     or not all(run.retune(want) for run, want in zip(runs, wanted, strict=True))
 ):
@@ -190,6 +219,7 @@ if (
     if runs is None:
         end_page()
     st.session_state[RUNS] = runs
+    st.session_state[view.RUNS_DATA] = data_version
 st.session_state.setdefault(PLAYING, False)
 
 
@@ -221,18 +251,21 @@ def live_panel() -> None:
             playing=live,
             show_test=bool(show_test),
             discretize=bool(discretize),
-            draw=False,
+            draw=custom is not None and run.config.task == "classification",
             n_classes=run.config.n_classes,
             activation_labels=[
                 playground.activation_label(a) for a in run.config.layer_activations
             ],
             compact=len(frames) > 1,
+            ticker=index == 0,
         )
         with column:
             playground_panel(frame, key=f"_pg_view{index}", on_action=partial(on_action, index))
 
 
-st.fragment(run_every=TICK_SECONDS if playing else None)(live_panel)()
+# While playing, the component asks for each next frame as soon as it has drawn one (a "tick"
+# action, which reruns this fragment alone); run_every is only a slow safety net.
+st.fragment(run_every=FALLBACK_SECONDS if playing else None)(live_panel)()
 
 note = playground.linear_note(config)
 if note is not None:
@@ -252,14 +285,27 @@ st.caption(
     f"{playground.HIGH_FACTOR:g}× it for {playground.HIGH_PATIENCE} epochs."
 )
 with st.expander(":material/download: Export the trained model"):
-    left, right = st.columns(2)
+    st.caption(
+        "The weights as a PyTorch `state_dict` and a script that rebuilds this network in "
+        "plain torch, loads them and predicts: `python playground_model.py playground_model.pt`."
+    )
+    left, middle, right = st.columns(3)
     left.download_button(
         "state_dict (.pt)",
-        lambda: view.state_dict_bytes(st.session_state[RUNS][0]),
-        file_name="playground_state_dict.pt",
+        lambda: playground_export.state_dict_bytes(st.session_state[RUNS][0]),
+        file_name=playground_export.FILE_NAME,
         mime="application/octet-stream",
         icon=":material/download:",
         key="pg_export_pt",
+    )
+    snippet = playground_export.export_snippet(config)
+    middle.download_button(
+        "Script (.py)",
+        snippet,
+        file_name="playground_model.py",
+        mime="text/x-python",
+        icon=":material/code:",
+        key="pg_export_py",
     )
     right.download_button(
         "Loss history (CSV)",
@@ -269,4 +315,4 @@ with st.expander(":material/download: Export the trained model"):
         icon=":material/download:",
         key="pg_export_csv",
     )
-    st.code(snippets.playground_snippet(config), language="python")
+    st.code(snippet, language="python")

@@ -243,3 +243,101 @@ def test_parse_shape(text, shape):
 def test_parse_shape_refuses(text):
     with pytest.raises(ValueError):
         view.parse_shape(text)
+
+
+def custom_page(**widgets) -> AppTest:
+    return set_widgets(run_page(PAGE), {"pg_ds": "custom", **widgets})
+
+
+def test_your_data_starts_editable_and_a_click_adds_a_point_of_the_chosen_class():
+    at = custom_page()
+    payload = frame(at)
+    assert payload["ui"]["draw"] and payload["n_classes"] == 2
+    assert len(payload["points"]["x1"]) == 30 and payload["extent"] == 6.0
+    view.apply_action(at.session_state, {"kind": "add_point", "x1": 5.5, "x2": -5.5, "label": 1})
+    at.run()
+    payload = frame(at)
+    assert len(payload["points"]["x1"]) == 31 and payload["epoch"] == 0  # a new run
+    points = payload["points"]
+    xs = list(zip(points["x1"], points["x2"], points["label"], strict=True))
+    assert (5.5, -5.5, 1) in xs
+    at = set_widgets(at, {"pg_classes": 3})
+    payload = frame(at)
+    assert payload["n_classes"] == 3 and len(payload["points"]["x1"]) == 45
+    assert len(payload["ui"]["class_names"]) == 3
+
+
+def points_state(classes: int = 2) -> dict:
+    state: dict = {view.RUNS: [], view.PLAYING: False}
+    view.your_data(state, classes)
+    return state
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"kind": "add_point", "x1": float("nan"), "x2": 0.0, "label": 0},
+        {"kind": "add_point", "x1": 1e9, "x2": 0.0, "label": 0},
+        {"kind": "add_point", "x1": "1", "x2": 0.0, "label": 0},
+        {"kind": "add_point", "x1": 1.0, "x2": 0.0, "label": 2},  # two classes drawn
+        {"kind": "add_point", "x1": 1.0, "x2": 0.0, "label": True},
+        {"kind": "remove_point", "x1": 5.9, "x2": 5.9},  # nobody near
+    ],
+)
+def test_drawing_refuses_what_a_visitor_could_send(action):
+    state = points_state()
+    before = state[view.CUSTOM]["points"]
+    view.apply_action(state, action)
+    assert state[view.CUSTOM]["points"] is before and not state[view.APP_RERUN]
+
+
+def test_removing_points_keeps_two_of_each_class_and_start_again_restores_them():
+    state = points_state()
+    custom = state[view.CUSTOM]
+    for _ in range(40):  # right-click on every point of class 0 in turn
+        zeros = custom["points"].x[custom["points"].y == 0]
+        x1, x2 = zeros[0]
+        view.apply_action(state, {"kind": "remove_point", "x1": float(x1), "x2": float(x2)})
+    assert int((custom["points"].y == 0).sum()) == 2
+    view.apply_action(state, {"kind": "clear_points"})
+    assert len(custom["points"].y) == 30 and state[view.APP_RERUN]
+
+
+CSV_GOOD = b"x1,x2,label\n0,0,0\n1,1,1\n0.5,0.2,0\n-1,2,1\n3,3,2\n2,-1,2\n"
+
+
+def upload(at: AppTest, content: bytes, name: str = "points.csv") -> AppTest:
+    at.file_uploader(key="_pg_csv").upload(name, content, "text/csv").run()
+    assert not at.exception
+    return at
+
+
+def test_a_csv_upload_becomes_the_data():
+    at = upload(custom_page(), CSV_GOOD)
+    assert not at.error, [e.value for e in at.error]
+    payload = frame(at)
+    assert payload["n_classes"] == 3 and len(payload["points"]["x1"]) == 6
+    assert sorted(payload["points"]["label"]) == [0, 0, 1, 1, 2, 2]
+    regression = b"1,2,0.5\n2,1,-0.25\n0,0,0.125\n-1,-1,0.75\n3,0,1.5\n"
+    payload = frame(upload(at, regression, "targets.csv"))
+    assert payload["task"] == "regression" and not payload["ui"]["draw"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"x1,x2,label\n0,0,0\n1,1\n", "line 3: expected 3 values"),
+        (b"0,0,0\n1,abc,1\n2,2,0\n3,3,1\n", "line 2: x2 is not a number"),
+        (b"0,0,0\n1,1,1\n2,2,0\n3,3,1\n1e9,0,1\n", "line 5: x1 must be within"),
+        (b"0,0,0\n1,1,1\n", "at least 4 data rows"),
+        (b"0,0,0\n\xff\xfe,1,1\n", "not UTF-8"),
+        (b"0,0,0\n[Click](https://evil.example),1,1\n", "line 2"),
+        (b"0,0,0\n" * 100_000, "larger than 256 KiB"),
+    ],
+)
+def test_a_bad_csv_is_refused_with_a_message_naming_the_line(content, message):
+    at = upload(custom_page(), content)
+    errors = [shown(e.value) for e in at.error]
+    assert any(message in error for error in errors), errors
+    assert not any("](" in e.value.replace("\\]\\(", "") for e in at.error)  # no live link
+    assert len(frame(at)["points"]["x1"]) == 30  # the drawn points stay

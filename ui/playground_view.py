@@ -7,14 +7,16 @@ The page reads left to right through these: controls -> ``PlaygroundConfig`` -> 
 
 from __future__ import annotations
 
-import io
+import math
 import re
 from collections.abc import MutableMapping
+from numbers import Real
 from typing import Any
 
+import numpy as np
 import torch
 
-from actlab import playground, playground_frame, toydata
+from actlab import playground, playground_frame, playground_io, toydata
 from actlab.charts import playground as colours
 from actlab.charts.theme import LABEL_SIZE, TITLE_SIZE
 from actlab.playground import MAX_HIDDEN_LAYERS, MAX_UNITS, PlaygroundTrainer
@@ -23,6 +25,9 @@ from actlab.playground import MAX_HIDDEN_LAYERS, MAX_UNITS, PlaygroundTrainer
 RUNS = "_pg_runs"  # [PlaygroundTrainer]: one run, or two side by side
 PLAYING = "_pg_playing"
 APP_RERUN = "_pg_app_rerun"  # an action changed a control outside the live panel
+CUSTOM = "_pg_custom"  # your data: {"points": Points, "source": "drawn"|"csv", "file", "version"}
+RUNS_DATA = "_pg_runs_data"  # the version of your data the runs were built on
+ERASE_RADIUS = 0.6  # a right click removes your nearest point within this distance (TF units)
 SHAPE_CHARS = 60  # "16, 16, 16, 16, 16, 16" is 22; anything longer is not a shape
 MAX_SEED = 10_000  # the weight seed control's range
 GRID = 100  # cells per side of the output heatmap (issue 15: at least 100 x 100)
@@ -108,6 +113,95 @@ def apply_action(state: MutableMapping[str, Any], action: dict[str, Any]) -> Non
     elif kind in ("show_test", "discretize") and isinstance(action.get("value"), bool):
         state["pg_test" if kind == "show_test" else "pg_disc"] = action["value"]
         state[APP_RERUN] = True
+    elif kind in ("add_point", "remove_point", "clear_points") and CUSTOM in state:
+        # new data: the page builds a new run
+        state[APP_RERUN] = _edit_points(state[CUSTOM], action) or state.get(APP_RERUN, False)
+
+
+def _coordinate(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and abs(value) <= playground_io.MAX_COORDINATE else None
+
+
+def _edit_points(custom: dict[str, Any], action: dict[str, Any]) -> bool:
+    """Add, remove or restart your drawn points; True when they changed. A removal that would
+    leave fewer than ``playground_io.MIN_POINTS`` points, or a class with fewer than two (one
+    for training, one for testing), is refused, so your data always stays trainable."""
+    points: playground_io.Points = custom["points"]
+    kind = action["kind"]
+    if points.task != "classification":
+        return False  # a regression CSV has targets, not classes to draw
+    if kind == "clear_points":
+        custom.update(points=starter_points(points.n_classes), source="drawn", file=None)
+        custom["version"] += 1
+        return True
+    x1, x2 = _coordinate(action.get("x1")), _coordinate(action.get("x2"))
+    if x1 is None or x2 is None:
+        return False
+    items = [[float(a), float(b), int(c)] for (a, b), c in zip(points.x, points.y, strict=True)]
+    if kind == "add_point":
+        label = action.get("label")
+        if isinstance(label, bool) or not isinstance(label, int):
+            return False
+        if not 0 <= label < points.n_classes or len(items) >= playground_io.MAX_DRAWN:
+            return False
+        items.append([x1, x2, label])
+    else:
+        distances = np.hypot(points.x[:, 0] - x1, points.x[:, 1] - x2)
+        nearest = int(distances.argmin())
+        label = items[nearest][2]
+        left = sum(1 for item in items if item[2] == label) - 1
+        if distances[nearest] > ERASE_RADIUS or left < 2:
+            return False
+        if len(items) - 1 < playground_io.MIN_POINTS:
+            return False
+        items.pop(nearest)
+    custom["points"] = playground_io.drawn_points(items)
+    custom["version"] += 1
+    return True
+
+
+def starter_points(classes: int) -> playground_io.Points:
+    """Where your drawing starts: a small built-in set to edit (Two Gaussians, or the 3-arm
+    spiral for three classes), so the network always has something to learn."""
+    data = toydata.make("gaussians" if classes == 2 else "spiral3", 15 * classes, 0.0, 0.5, 0)
+    x = torch.cat([data.x_train, data.x_test]).double().numpy().round(3)
+    y = torch.cat([data.y_train, data.y_test]).long().tolist()
+    return playground_io.drawn_points([[a, b, c] for (a, b), c in zip(x.tolist(), y, strict=True)])
+
+
+def your_data(state: MutableMapping[str, Any], classes: int) -> dict[str, Any]:
+    """Your data in the session, started (or restarted, when the number of classes to draw
+    changes) from ``starter_points``."""
+    custom = state.get(CUSTOM)
+    if custom is None:
+        custom = {"points": starter_points(classes), "source": "drawn", "file": None, "version": 0}
+        state[CUSTOM] = custom
+    elif custom["source"] == "drawn" and custom["points"].n_classes != classes:
+        custom.update(points=starter_points(classes), version=custom["version"] + 1)
+    return custom
+
+
+def take_csv(state: MutableMapping[str, Any], content: bytes, file_id: str, classes: int) -> None:
+    """Your data from an uploaded CSV (``ValueError`` naming the bad line, from
+    ``playground_io.parse_csv``); the same file is read once."""
+    custom = your_data(state, classes)
+    if custom["file"] == file_id:
+        return
+    if len(content) > playground_io.MAX_CSV_BYTES:
+        raise ValueError(
+            f"the file is larger than {playground_io.MAX_CSV_BYTES // 1024} KiB "
+            f"({len(content) / 1024:,.0f} KiB)"
+        )
+    points = playground_io.parse_csv(content)
+    custom.update(points=points, source="csv", file=file_id, version=custom["version"] + 1)
+
+
+def custom_view(custom: dict[str, Any]) -> float:
+    """Drawn points live on TF's square [−6, 6]²; a CSV's square fits its points."""
+    return toydata.TF_EXTENT if custom["source"] == "drawn" else 0.0
 
 
 def display_settings(
@@ -120,6 +214,7 @@ def display_settings(
     n_classes: int,
     activation_labels: list[str],
     compact: bool = False,
+    ticker: bool = True,
 ) -> dict:
     """The component's ``ui`` dict: sizes from the chart theme, colours, toggles."""
     k = max(2, n_classes)
@@ -138,6 +233,7 @@ def display_settings(
         "max_layers": MAX_HIDDEN_LAYERS,
         "max_units": MAX_UNITS,
         "compact": compact,  # two runs side by side: legend and loss under the output
+        "ticker": ticker,  # this component asks for the next frame while playing (one per page)
     }
 
 
@@ -191,13 +287,6 @@ def formulas(config: playground.PlaygroundConfig) -> list[str]:
             rf" + {config.l1:g}\,\mathrm{{sign}}(w)\big)\ \text{{(weights only, as TF)}}"
         )
     return lines
-
-
-def state_dict_bytes(trainer: PlaygroundTrainer) -> bytes:
-    """The trained model's ``state_dict`` as ``torch.save`` writes it."""
-    buffer = io.BytesIO()
-    torch.save(trainer.model.state_dict(), buffer)
-    return buffer.getvalue()
 
 
 def dataset_label(name: str) -> str:

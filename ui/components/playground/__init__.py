@@ -18,6 +18,7 @@ import streamlit as st
 HERE = Path(__file__).parent
 NAME = "actlab_playground"
 ACTIONS = (
+    "tick",  # while playing: the client drew a frame and asks for the next
     "play",
     "pause",
     "step",

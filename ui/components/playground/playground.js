@@ -207,6 +207,8 @@ class Playground {
       el("span", { text }, label);
       box.onchange = () => {
         this.localUi[name] = box.checked;
+        this.legendKey = null;
+        this.renderLegend();
         this.paint();
         this.send(name, { value: box.checked });
       };
@@ -273,12 +275,40 @@ class Playground {
         delete this.localUi[name];
       }
     }
+    const started = performance.now();
     this.decodeFrame();
     this.renderBar();
-    this.renderHeader();
-    this.renderLegend();
+    // Header and legend are DOM: rebuilt only when what they show changes, not every frame.
+    const sizes = (frame.network && frame.network.sizes) || [];
+    const headKey = JSON.stringify([sizes, ui.activation_labels, ui.max_units, ui.max_layers, ui.label_px]);
+    if (headKey !== this.headKey) {
+      this.headKey = headKey;
+      this.renderHeader();
+    }
+    const legendKey = JSON.stringify([frame.task, ui.class_names, ui.label_px, this.setting("show_test"), Math.round(this.valueScale * 100)]);
+    if (legendKey !== this.legendKey) {
+      this.legendKey = legendKey;
+      this.renderLegend();
+    }
     this.layoutAndPaint();
-    window.__pgFrames = (window.__pgFrames || 0) + 1; // read by the browser bench and tests
+    const spent = performance.now() - started;
+    window.__pgPaintMs = (window.__pgPaintMs || 0) + spent; // total, for the bench
+    // Read by the browser bench and tests: frames drawn, and those with a newly trained surface.
+    window.__pgFrames = (window.__pgFrames || 0) + 1;
+    if (frame.epoch !== this.lastEpoch) window.__pgSurfaceUpdates = (window.__pgSurfaceUpdates || 0) + 1;
+    this.lastEpoch = frame.epoch;
+    this.keepPlaying();
+  }
+
+  // While playing, the client asks for the next frame as soon as it has drawn this one: one frame
+  // in flight, so the server never queues work and a closed tab stops training at once. A
+  // watchdog asks again if an answer got lost (e.g. a request sent during a full rerun).
+  keepPlaying() {
+    clearTimeout(this.watchdog);
+    const ui = (this.frame && this.frame.ui) || {};
+    if (!this.playing() || !ui.ticker || this.frame.diverged) return;
+    requestAnimationFrame(() => this.send("tick"));
+    this.watchdog = setTimeout(() => this.keepPlaying(), 1500);
   }
 
   playing() {
@@ -534,10 +564,12 @@ class Playground {
       [this.outCanvas, this.outSize, this.outSize],
       [this.lossCanvas, compact ? this.outSize : sideWidth - 8, compact ? 90 : Math.max(60, Math.min(160, this.outSize + label * 1.5 - this.legend.offsetHeight - label * 2))],
     ]) {
-      canvas.style.width = `${w}px`;
-      canvas.style.height = `${h}px`;
-      canvas.width = Math.round(w * ratio);
-      canvas.height = Math.round(h * ratio);
+      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+        canvas.style.width = `${w}px`;
+        canvas.style.height = `${h}px`;
+        canvas.width = Math.round(w * ratio);
+        canvas.height = Math.round(h * ratio);
+      }
     }
     this.host.querySelector(".pg-net").style.width = `${netWidth}px`;
     this.legend.parentElement.style.width = compact ? `${this.outSize}px` : `${sideWidth}px`;
@@ -919,7 +951,8 @@ class Playground {
       };
     });
     const clear = el("button", { class: "pg-mini", type: "button", "data-testid": "pg-clear-points" }, this.drawBar);
-    clear.textContent = "clear";
+    clear.textContent = "start again";
+    clear.title = "Back to the starter points";
     clear.onclick = () => this.send("clear_points");
   }
 
@@ -948,6 +981,7 @@ export default function (component) {
   return () => {
     // Unmounted: stop watching the size and take the DOM away; a new mount builds anew.
     app.observer.disconnect();
+    clearTimeout(app.watchdog);
     app.host.remove();
     if (parentElement.__playground === app) delete parentElement.__playground;
   };

@@ -184,7 +184,7 @@ def test_a_refusal_reads_in_english_and_is_shown_in_the_visitors_language():
 
 def test_a_lang_link_opens_in_chinese_and_an_unknown_one_is_named_and_ignored():
     at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN"})
-    assert at.title[0].value == "激活函数浏览器"
+    assert at.title[0].value == "激活函数探索器"
     assert at.radio(key="lang").value == "zh-CN"
     for hostile in ("fr", "zh-cn", "<b>x</b>", "zh-CN\u202e"):
         at = open_via_router("app_pages/home.py", {"lang": hostile})
@@ -201,7 +201,7 @@ def test_switching_the_language_keeps_every_control_and_the_link():
     before = {key: at.session_state[key] for key in ("ex_fns", "ex_x", "ex_n")}
     link = {key: at.query_params[key] for key in query}
     at.radio(key="lang").set_value("zh-CN").run()
-    assert not at.exception and at.title[0].value == "激活函数浏览器"
+    assert not at.exception and at.title[0].value == "激活函数探索器"
     assert {key: at.session_state[key] for key in before} == before
     assert {key: at.query_params[key] for key in query} == link
     at.radio(key="lang").set_value("en").run()

@@ -9,8 +9,15 @@ Where the language comes from, first match wins:
 4. English.
 
 Option values and widget keys never depend on the language (labels come from ``format_func``),
-so a link and the widgets' state survive a switch. Tabs are the one control whose value is its
-label: ``tabs`` maps a tab named in the other language onto this language's label.
+so the widgets' state survives a switch. Streamlit writes an option's *label* into the URL,
+though, so ``ui.bound.bound`` renames a link's label from another language to this one before
+the widget reads it; tabs, whose value is their label, get the same through ``tabs``.
+
+To translate a page: wrap each text in ``_()`` (``N_()`` for module-level tables, translated
+where shown; ``ngettext`` where a count decides the form), give cached functions whose results
+hold words a ``lang`` argument, run ``python -m tools.translations update``, fill the new
+``msgstr`` lines of locales/zh_CN/LC_MESSAGES/actlab.po (terms: docs/glossary.zh-CN.md), run
+``... compile``, and add the page to ``WALKED_PAGES`` in tests/test_i18n.py.
 """
 
 from __future__ import annotations

@@ -330,12 +330,12 @@ def test_server_training_reads_the_mnist_pages_own_caption():
 def test_modern_activations_table_reads_mean_and_min_max_by_hand():
     row = bench_modern_activations.Row("ReLU", (128,), 101_770, 0.0, (0.9, 0.92, 0.95))
     config = bench_modern_activations.config(20, 3, None)
-    text = bench_modern_activations.markdown([row], 12.5, config)
+    text = bench_modern_activations.markdown([row], 12.5, config, 20.25)
     assert (
         "| ReLU | 128 | 101,770 (+0.00%) | 92.33% | 90.00%–95.00% | 90.00%, 92.00%, 95.00% |"
         in (text)
     )
-    assert "per seed (0, 1, 2)" in text and "in 12.5 s wall time" in text
+    assert "per seed (0, 1, 2)" in text and "in 12.5 s wall time, 20.2 CPU-s" in text
     assert "20 epochs of 5,000 bundled training digits" in text
 
 

@@ -137,7 +137,7 @@ def parameter_count(activation: str, depth: int, width: int) -> int:
 def parameter_gap(activation: str, depth: int, width: int) -> float:
     """(parameters − the plain net's) / the plain net's: 0 for a plain activation. Within
     ``MAX_RELATIVE_MISMATCH`` (1 %) except where whole units cannot get that close (narrow
-    nets: 4 gated units at width 8 and depth 20 are 8 % short, 5 would be 19 % over)."""
+    nets: 4 gated units at width 8 and depth 20 are 8 % short, 5 would be 17 % over)."""
     plain = plain_parameters(layer_sizes(depth, width))
     return (parameter_count(activation, depth, width) - plain) / plain
 

@@ -595,6 +595,10 @@ def test_the_matched_width_is_the_closest_whole_width(depth, width):
     if width == 8:
         assert gap(units) > 0.01
         assert gap(units + 1) > 0.01 and gap(units - 1) > 0.01
+        # By hand: plain 784·8+8 + 18·(8·8+8) + 8·10+10 = 7,666; gated with 4 units
+        # 2·(784·4+4) + 18·2·(4·4+4) + 4·10+10 = 7,050, with 5 units 8,990.
+        assert units == 4 and gr.parameter_gap("reglu", 20, 8) == pytest.approx(7050 / 7666 - 1)
+        assert gap(5) == pytest.approx(8990 / 7666 - 1)
 
 
 def test_reglu_units_are_zero_exactly_where_their_gate_is_not_positive():

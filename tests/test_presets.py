@@ -168,6 +168,11 @@ def test_quick_mode_keeps_the_most_epochs_that_fit_and_says_the_subset():
     d2l = TrainingConfig(**training.PRESETS["d2l LeNet-5 (Fashion-MNIST)"])
     quick = training.server_config(d2l, 60_000, 10_000, *CAPS)
     assert quick.seeds == (0,) and quick.train_limit is None
+    # One seed, two members of 423,038 multiply-adds, 363,904 of them convolutions counted 6×:
+    # an epoch is 6 × 2 × 2,242,558 × 60,000 + 2 × 2 × 2,242,558 × 10,000 = 1.70 × 10¹² ≤ 2 × 10¹².
+    per_epoch = 6 * 2 * 2_242_558 * 60_000 + 2 * 2 * 2_242_558 * 10_000
+    assert training.training_cost(quick, 60_000, 10_000) == per_epoch
+    assert quick.epochs == 1 and 2 * per_epoch > CAPS[0]
     assert training.budget_problem(quick, 60_000, 10_000, *CAPS) is None
     more = replace(quick, epochs=quick.epochs + 1)
     assert training.budget_problem(more, 60_000, 10_000, *CAPS) is not None

@@ -193,3 +193,24 @@ def test_the_snippet_is_offered_only_for_what_it_writes():
         "a 1/5 validation split",
         "early stopping (patience 2)",
     ]
+
+
+def test_the_cap_counts_convolutions_by_their_measured_slowness():
+    lenet = TrainingConfig(activations=("sigmoid",), architecture="lenet5", batch_size=256)
+    # conv 6@5x5 pad 2 on 28x28: (6·25 + 6) weights × 28·28 positions; conv 16@5x5 on 6@14x14:
+    # (16·6·25 + 16) × 10·10; dense 400 → 120 → 84 → 10.
+    conv = 156 * 784 + 2416 * 100
+    dense = 400 * 120 + 120 + 120 * 84 + 84 + 84 * 10 + 10
+    assert lenet.conv_macs_per_sample == conv == 363_904
+    assert lenet.macs_per_sample == conv + dense == 423_038
+    flops = training.training_flops(lenet, 60_000, 10_000)
+    cost = training.training_cost(lenet, 60_000, 10_000)
+    assert cost * (conv + dense) == flops * (dense + training.CONV_COST_FACTOR * conv)
+    mlp = TrainingConfig(hidden=(64,))
+    assert training.training_cost(mlp, 5_000, 10_000) == training.training_flops(mlp, 5_000, 10_000)
+    # 2 members × 50,890 MACs: 6 × 101,780 × 5,000 + 2 evaluations × 2 × 101,780 × 10,000
+    assert training.cost_text(mlp, 5_000, 10_000) == "an estimated 7.1 GFLOP"
+    message = training.budget_problem(lenet, 60_000, 10_000, flops + 1)  # FLOPs fit, cost not
+    assert message.startswith("This training needs an estimated 0.2 TFLOP of computation")
+    assert "counted as 0.9 TFLOP (convolutions run about 6× slower per FLOP than dense" in message
+    assert training.budget_problem(lenet, 60_000, 10_000, cost) is None

@@ -5,7 +5,8 @@ same batches from the same initial weights, so the only difference between membe
 activation. The package, one concern per module:
 
 - ``config``: ``TrainingConfig`` and ``ActivationSpec``, the ``PRESETS``, the page's form
-  (``parse_hidden``, ``form_values``), the cost estimate (``training_flops``) and the caps;
+  (``parse_hidden``, ``form_values``), the cost estimate (``training_flops``; ``training_cost``
+  counts convolutions ``CONV_COST_FACTOR`` times) and the caps;
 - ``models``: the ``StackedModel`` interface the loop talks to and ``StackedMLP``;
 - ``loop``: ``train`` (with its ``Recorder``), ``tensor_data``, the ``Evaluator``;
 - ``results``: ``TrainingResult`` and its tables (``summary_table``, ``seed_bands``,
@@ -26,6 +27,7 @@ from actlab.training.config import (
     ARCHITECTURES,
     BASIC_PRESETS,
     BATCH_SIZES,
+    CONV_COST_FACTOR,
     CONV_NETS,
     DEVICES,
     DROPOUT_KINDS,
@@ -57,6 +59,7 @@ from actlab.training.config import (
     as_spec,
     budget_problem,
     config_from_form,
+    cost_text,
     estimated_flops,
     flop_text,
     form_values,
@@ -65,6 +68,7 @@ from actlab.training.config import (
     parse_hidden,
     schedule,
     snippet_gaps,
+    training_cost,
     training_flops,
     training_samples,
     training_steps,
@@ -144,6 +148,7 @@ __all__ = [
     "ARCHITECTURE_LABELS",
     "BASIC_PRESETS",
     "BATCH_SIZES",
+    "CONV_COST_FACTOR",
     "CONV_NETS",
     "DEVICES",
     "DROPOUT_KINDS",
@@ -208,6 +213,7 @@ __all__ = [
     "comparison_table",
     "config_from_form",
     "confusion_matrix",
+    "cost_text",
     "deviations",
     "estimated_flops",
     "final_accuracy",
@@ -240,6 +246,7 @@ __all__ = [
     "summary_table",
     "tensor_data",
     "train",
+    "training_cost",
     "training_flops",
     "training_samples",
     "training_steps",

@@ -80,6 +80,12 @@ MAX_STEP_UNITS = int(os.environ.get("ACTLAB_MAX_STEP_UNITS", str(2**22)))  # 4 �
 # (bench/README.md): the longest run within both caps took 27-108 s for seven page shapes.
 MAX_TRAINING_FLOPS = float(os.environ.get("ACTLAB_MAX_TRAINING_FLOPS", "2e12"))
 MAX_TRAINING_STEPS = float(os.environ.get("ACTLAB_MAX_TRAINING_STEPS", "30000"))
+# Convolutions run far below the dense layers' rate on a CPU (a few channels per group: small,
+# strided GEMMs), so the FLOP cap, calibrated on MLPs, counts each convolution multiply-add this
+# many times (``training_cost``). Measured on the 2-core VM at load ~10 (2026-12-02, the page's
+# quick modes, bench/reproduce_presets.py --quick): the MLP presets ran at 5.4-6.6 GFLOP/s; with
+# the dense layers at 6 GFLOP/s, LeNet-5's convolutions ran 4.3× and the SNN CNN's 8.5× slower.
+CONV_COST_FACTOR = 6
 # The values the MNIST page offers (every preset's among them).
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 0.9, 1.0, 3.0)
 MOMENTA = (0.0, 0.5, 0.9, 0.95, 0.99)
@@ -371,9 +377,9 @@ class TrainingConfig:
         """Members trained side by side: activations × seeds."""
         return len(self.activations) * len(self.seeds)
 
-    def _member_costs(self) -> tuple[int, int, int]:
+    def _member_costs(self) -> tuple[int, int, int, int]:
         """One member's weights (biases included), multiply-adds per sample, and the outputs of
-        its widest layer for one sample."""
+        its widest layer for one sample; then the multiply-adds of its convolutions alone."""
         weights = macs = 0
         widest = 0
         if self.architecture != "mlp":
@@ -390,7 +396,7 @@ class TrainingConfig:
                 in_channels = channels
         dense = sum(a * b + b for a, b in itertools.pairwise(self.sizes))
         widest = max(widest, *self.sizes[1:])
-        return weights + dense, macs + dense, widest
+        return weights + dense, macs + dense, widest, macs
 
     @property
     def weights(self) -> int:
@@ -402,6 +408,11 @@ class TrainingConfig:
         """Multiply-adds of one sample's forward pass, all members together (an MLP: its
         weights; a convolution: every weight once per output position)."""
         return self._member_costs()[1] * self.models
+
+    @property
+    def conv_macs_per_sample(self) -> int:
+        """The convolutions' share of ``macs_per_sample`` (0 for an MLP)."""
+        return self._member_costs()[3] * self.models
 
     @property
     def widest_layer_units(self) -> int:
@@ -578,11 +589,38 @@ def training_flops(config: TrainingConfig, n_train: int, n_test: int) -> int:
     a few percent for a wide model and dominate only small batches and models (which
     ``training_steps`` and its cap account for).
     """
+    return _flops(config, n_train, n_test, config.macs_per_sample)
+
+
+def _flops(config: TrainingConfig, n_train: int, n_test: int, macs: int) -> int:
     samples = training_samples(config, n_train)
     evaluations = len(schedule(samples, config).eval_steps)
     evaluated = n_test + validation_samples(config, n_train)
-    macs = config.macs_per_sample
     return 6 * macs * samples * config.epochs + 2 * macs * evaluated * evaluations
+
+
+def training_cost(config: TrainingConfig, n_train: int, n_test: int) -> int:
+    """What the compute cap counts: ``training_flops`` with every convolution multiply-add
+    counted ``CONV_COST_FACTOR`` times (equal to ``training_flops`` for an MLP)."""
+    extra = (CONV_COST_FACTOR - 1) * config.conv_macs_per_sample
+    return _flops(config, n_train, n_test, config.macs_per_sample + extra)
+
+
+def cost_text(config: TrainingConfig, n_train: int, n_test: int) -> str:
+    """``an estimated 13.3 TFLOP``; for a CNN also what the cap counts it as."""
+    return f"an estimated {flop_text(training_flops(config, n_train, n_test))}" + _counted(
+        config, n_train, n_test
+    )
+
+
+def _counted(config: TrainingConfig, n_train: int, n_test: int) -> str:
+    if not config.conv_macs_per_sample:
+        return ""
+    return (
+        f", counted as {flop_text(training_cost(config, n_train, n_test))} (convolutions run "
+        f"about {CONV_COST_FACTOR}× slower per FLOP than dense layers on a CPU and count "
+        f"{CONV_COST_FACTOR}×)"
+    )
 
 
 def training_steps(config: TrainingConfig, n_train: int) -> int:
@@ -608,13 +646,13 @@ def budget_problem(
     max_flops: float,
     max_steps: float | None = None,
 ) -> str | None:
-    """``None`` if the run fits both caps (``training_flops`` ≤ ``max_flops`` and
+    """``None`` if the run fits both caps (``training_cost`` ≤ ``max_flops`` and
     ``training_steps`` ≤ ``max_steps``); else a message with the run's figure, the cap and
     what to reduce (how many epochs would fit, when some would)."""
 
     def fits(epochs: int) -> bool:
         shorter = replace(config, epochs=epochs)
-        return training_flops(shorter, n_train, n_test) <= max_flops and (
+        return training_cost(shorter, n_train, n_test) <= max_flops and (
             max_steps is None or training_steps(shorter, n_train) <= max_steps
         )
 
@@ -626,13 +664,14 @@ def budget_problem(
         reduce = f"With these settings at most {epochs}; or use"
     else:
         reduce = "Even one epoch is over it: use"
-    flops = training_flops(config, n_train, n_test)
-    if flops > max_flops:
+    if training_cost(config, n_train, n_test) > max_flops:
+        flops = training_flops(config, n_train, n_test)
         return (
             f"This training needs an estimated {flop_text(flops)} of computation "
             f"(6 × {config.macs_per_sample:,} multiply-adds per image × training images × "
             "epochs, plus the test "
-            f"evaluations; a TFLOP is a trillion floating-point operations), over this server's "
+            f"evaluations; a TFLOP is a trillion floating-point operations)"
+            f"{_counted(config, n_train, n_test)}, over this server's "
             f"limit of {flop_text(max_flops)} per run. {reduce} fewer training images, fewer "
             "or narrower hidden layers, or fewer activations or seeds."
         )

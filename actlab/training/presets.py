@@ -28,8 +28,8 @@ from actlab.training.config import (
     TRAIN_LIMITS,
     TrainingConfig,
     budget_problem,
+    cost_text,
     flop_text,
-    training_flops,
     training_samples,
     training_steps,
 )
@@ -418,8 +418,8 @@ def plan(
             changes.append(f"{fitted.train_limit:,} training images")
         steps = f"{training_steps(config, n_train):,} steps"
         quick_text = (
-            f"As set, this protocol needs an estimated "
-            f"{flop_text(training_flops(config, n_train, n_test))} and {steps}, over this "
+            f"As set, this protocol needs {cost_text(config, n_train, n_test)} and {steps}, "
+            "over this "
             f"server's caps of {flop_text(max_flops)}"
             + (f" and {max_steps:,.0f} steps" if max_steps is not None else "")
             + f" per run. actlab runs its quick mode instead: {', '.join(changes)}. The full "

@@ -24,7 +24,7 @@ from actlab.training.config import (
     TrainingConfig,
     budget_problem,
     flop_text,
-    training_flops,
+    training_cost,
 )
 from actlab.training.loop import Progress
 from actlab.training.presets import ProtocolPlan, plan
@@ -263,7 +263,7 @@ class RunRegistry:
     """Identical configurations share one run; finished runs are kept (``keep`` at most).
 
     Limits for a public server, where every visitor is anonymous: a new run's estimated cost
-    must fit ``max_flops`` (``training_flops``) and ``max_steps`` (``training_steps``); at
+    must fit ``max_flops`` (``training_cost``) and ``max_steps`` (``training_steps``); at
     most ``max_queued`` runs wait per lane (runs up to ``quick_flops`` have a lane and a slot
     of their own); ``TrainingRefused`` says so otherwise. Started or joined for a ``viewer``
     (an opaque id of one page session), a run is watched by it (``TrainingRun.watch``, with
@@ -331,7 +331,7 @@ class RunRegistry:
             )
             if problem is not None:
                 raise TrainingRefused(problem)
-            quick = training_flops(config, source.n_train, source.n_test) <= self.quick_flops
+            quick = training_cost(config, source.n_train, source.n_test) <= self.quick_flops
             if viewer is not None:
                 self._let_go(viewer)
             waiting = [

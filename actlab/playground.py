@@ -661,6 +661,15 @@ class PlaygroundTrainer:
     def latest(self) -> dict:
         return dict(self._rows[-1])
 
+    def thinned_history(self, max_rows: int = 400) -> dict[str, list[float]]:
+        """``thin_history(self.history, max_rows)`` as columns of lists, without building the
+        whole DataFrame: a frame's cost must not grow with the length of the run."""
+        rows = self._rows
+        if len(rows) > max_rows:
+            keep = np.unique(np.linspace(0, len(rows) - 1, max_rows).round().astype(int))
+            rows = [rows[i] for i in keep]
+        return {key: [row[key] for row in rows] for key in rows[0]}
+
     @torch.no_grad()
     def surface(self, grid: int = 40) -> pd.DataFrame:
         """The output on a ``grid × grid`` lattice of cells covering the data (2-D inputs).

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from actlab import playground_features as features_
-from actlab.playground import PlaygroundTrainer, output_values, predicted_classes, thin_history
+from actlab.playground import PlaygroundTrainer, output_values, predicted_classes
 from actlab.single_thread import run_single_threaded
 
 PAYLOAD_VERSION = 1
@@ -245,7 +245,7 @@ def frame(trainer: PlaygroundTrainer, grid: int = 100, neuron_grid: int = 25) ->
         prediction = z[:, 0].numpy()
         wrong = np.zeros(len(y), dtype=bool)
 
-    history = thin_history(trainer.history, HISTORY_ROWS)
+    history = trainer.thinned_history(HISTORY_ROWS)
     return PlaygroundFrame(
         task=config.task,
         n_classes=config.n_classes,
@@ -270,7 +270,7 @@ def frame(trainer: PlaygroundTrainer, grid: int = 100, neuron_grid: int = 25) ->
         prediction=prediction,
         wrong=wrong,
         history={
-            "epoch": history["epoch"].astype(int).tolist(),
+            "epoch": history["epoch"],
             "train_loss": [_number(v) for v in history["train_loss"]],
             "test_loss": [_number(v) for v in history["test_loss"]],
         },

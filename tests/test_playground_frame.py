@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from actlab import playground
 from actlab import playground_frame as pf
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer, tensorflow_defaults
 
@@ -82,6 +83,17 @@ def test_payload_round_trip(trained):
     )
     assert payload["accuracy"]["train"] == pytest.approx(accuracy, abs=1e-6)
     assert payload["epoch"] == 3 and payload["history"]["epoch"] == [0, 1, 2, 3]
+
+
+def test_history_is_thinned_like_the_pages_charts():
+    trainer = PlaygroundTrainer(PlaygroundConfig(batch_size=0, **SMALL))
+    trainer.step(450)
+    history = pf.frame(trainer, grid=4, neuron_grid=2).history
+    thin = playground.thin_history(trainer.history, pf.HISTORY_ROWS)
+    assert len(history["epoch"]) == pf.HISTORY_ROWS
+    assert history["epoch"] == thin["epoch"].tolist() and history["epoch"][-1] == 450
+    np.testing.assert_allclose(history["test_loss"], thin["test_loss"], rtol=1e-5)
+    assert trainer.thinned_history(1000) == trainer.history.to_dict("list")
 
 
 def test_dynamic_payload_leaves_out_what_never_changes(trained):

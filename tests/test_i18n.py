@@ -218,13 +218,16 @@ def test_a_shared_link_always_carries_its_language():
 
 
 def walk(page: str, tabs: tuple[str, list[str]] | None):
-    """(tab label, AppTest) for the page and each of its tabs, in zh-CN."""
-    if tabs is None:
-        yield "", open_via_router(page, {"lang": "zh-CN"})
-        return
-    key, labels = tabs
-    for label in labels:  # the English label: the link is mapped onto the Chinese tab
-        yield label, open_via_router(page, {"lang": "zh-CN", key: label})
+    """(view, AppTest) for the page and each of its tabs in zh-CN, and once more with each
+    predict-first quiz answered wrongly (the answer and the explanation show)."""
+    views = [("", {})] if tabs is None else [(label, {tabs[0]: label}) for label in tabs[1]]
+    for name, query in views:  # a tab by its English label: the link is mapped onto Chinese
+        at = open_via_router(page, {"lang": "zh-CN", **query})
+        yield name, at
+        quizzes = [r for r in at.radio if str(r.key).endswith("_quiz")]
+        for quiz in quizzes:
+            quiz.set_value(quiz.options[-1]).run()
+            yield f"{name} {quiz.key} answered", at
 
 
 @pytest.mark.parametrize("page", list(WALKED_PAGES))

@@ -82,10 +82,9 @@ class PlaygroundConfig:
     def __post_init__(self) -> None:
         if self.dataset != CUSTOM:
             toydata.task_of(self.dataset)
-            toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
         else:
             validate.choice("classes of your data", self.custom_classes, (0, 2, 3))
-            validate.number("train_fraction", self.train_fraction, 0.1, 0.9)
+        toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
         # The two shape checks keep their own wording ("at most 6 hidden layers", "1 to 16
         # units"): they describe the network, not one number.
         if len(self.hidden) > MAX_HIDDEN_LAYERS:

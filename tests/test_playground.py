@@ -200,6 +200,7 @@ def test_surface_grid_and_points():
         ({"hidden": (True,)}, "units"),
         ({"seed": -1}, "weight seed"),
         ({"dataset": "custom", "custom_classes": 5}, "classes"),
+        ({"dataset": "custom", "noise": float("nan")}, "noise"),
     ],
 )
 def test_config_rejects_bad_values_by_name(changes, message):

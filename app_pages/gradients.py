@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -146,7 +147,7 @@ def vanishing_and_exploding() -> None:
         st.caption(
             f"One batch of {PROBE_BATCH} bundled MNIST digits, cross-entropy loss, float64; "
             f"network 784 → {width} × {depth - 1} → 10, the same initial weights for every "
-            "activation. "
+            "plain activation. "
             + gated_note(view)
             + (
                 "Dashed: 0.25^(L − l) times Sigmoid's own last-layer norm, the shrinkage its "
@@ -166,10 +167,18 @@ def vanishing_and_exploding() -> None:
     layer_statistics(view, depth)
 
 
+SIZE_COLUMNS = ["hidden units", "parameters", "vs plain"]  # on screen only beside a gated unit
+
+
+def gated_rows(view: gr.ProbeComparison) -> pd.DataFrame:
+    """The first/last table's rows of gated units (narrower nets of matched size)."""
+    table = view.first_last
+    return table[table["activation"].isin([u.display_name for u in gated.UNITS])]
+
+
 def gated_note(view: gr.ProbeComparison) -> str:
     """How the gated nets of ``view`` were sized (empty when there are none)."""
-    table = view.first_last
-    rows = table[table["activation"].isin([u.display_name for u in gated.UNITS])]
+    rows = gated_rows(view)
     if rows.empty:
         return ""
     sizes = "; ".join(
@@ -215,6 +224,9 @@ def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
         st.dataframe(
             view.first_last,
             hide_index=True,
+            column_order=None
+            if len(gated_rows(view))
+            else [c for c in view.first_last.columns if c not in SIZE_COLUMNS],
             column_config={
                 c: st.column_config.NumberColumn(format="%.3e")
                 for c in ["first layer", "last layer", "first / last"]

@@ -193,6 +193,17 @@ def test_a_gated_unit_is_measured_beside_the_plain_ones_at_matched_parameters():
     assert table.loc["SwiGLU", "hidden units"] == units
     assert table.loc["SwiGLU", "parameters"] == gr.parameter_count("swiglu", 6, 128)
     assert abs(table.loc["SwiGLU", "vs plain"]) < 0.01 and table.loc["ReLU", "vs plain"] == 0
+    assert not at.dataframe[0].proto.column_order  # no order given: every column on screen
+    # Without a gated unit the size columns stay in the data (CSV) but off the screen.
+    plain = open_page(gr_act=["ReLU"], gr_depth="3", gr_width="8")
+    assert "parameters" in plain.dataframe[0].value.columns
+    assert list(plain.dataframe[0].proto.column_order) == [
+        "activation",
+        "first layer",
+        "last layer",
+        "loss",
+        "first / last",
+    ]
     captions = " ".join(c.value for c in at.caption)
     assert f"SwiGLU {units} units" in captions and "‖∂L/∂[W; V]‖" in captions
     # SwiGLU's own colour and dash from the palette, not SiLU's solid line of the same hue.

@@ -253,9 +253,7 @@ def live_panel() -> None:
             discretize=bool(discretize),
             draw=custom is not None and run.config.task == "classification",
             n_classes=run.config.n_classes,
-            activation_labels=[
-                playground.activation_label(a) for a in run.config.layer_activations
-            ],
+            activation_labels=[view.short_label(a) for a in run.config.layer_activations],
             compact=len(frames) > 1,
             ticker=index == 0,
         )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from actlab import playground, playground_frame, playground_io, toydata
+from actlab import activations, playground, playground_frame, playground_io, toydata
 from actlab.charts import playground as colours
 from actlab.charts.theme import LABEL_SIZE, TITLE_SIZE
 from actlab.playground import MAX_HIDDEN_LAYERS, MAX_UNITS, PlaygroundTrainer
@@ -287,6 +287,13 @@ def formulas(config: playground.PlaygroundConfig) -> list[str]:
             rf" + {config.l1:g}\,\mathrm{{sign}}(w)\big)\ \text{{(weights only, as TF)}}"
         )
     return lines
+
+
+def short_label(name: str) -> str:
+    """An activation as the network diagram names its column: ``linear``, ``Tanh``, ``Custom``."""
+    if name == playground.NO_ACTIVATION:
+        return "linear"
+    return "Custom" if activations.is_custom(name) else activations.display_name(name)
 
 
 def dataset_label(name: str) -> str:

@@ -3,8 +3,10 @@
 Drawn in the browser from one compact frame (``actlab.playground_frame`` payload plus a ``ui``
 dict of display settings), so a live update costs the server a forward pass and ~30 kB of JSON
 instead of a Vega-Lite redraw. The visitor's clicks come back as one trigger value, ``action``:
-``{"kind": ..., "nonce": n, ...}`` (kinds in ``ACTIONS``). JS and CSS are package files read
-once and registered inline: no build step, no network.
+``{"kind": ..., "nonce": n, ...}`` (kinds in ``ACTIONS``); while playing, a second trigger,
+``tick``, asks for the next frame once the client has drawn one (it only reruns the live
+panel). JS and CSS are package files read once and registered inline: no build step, no
+network.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import streamlit as st
 HERE = Path(__file__).parent
 NAME = "actlab_playground"
 ACTIONS = (
-    "tick",  # while playing: the client drew a frame and asks for the next
     "play",
     "pause",
     "step",
@@ -46,7 +47,11 @@ _component = st.components.v2.component(
 def playground_panel(frame: dict[str, Any], *, key: str, on_action: Callable[[], None]) -> Any:
     """Mount the component with ``frame``; ``on_action`` runs (as a widget callback) when the
     visitor presses one of its buttons, with the action in ``st.session_state[key].action``."""
-    return _component(key=key, data=frame, on_action_change=on_action)
+    return _component(key=key, data=frame, on_action_change=on_action, on_tick_change=_next_frame)
+
+
+def _next_frame() -> None:
+    """A tick needs no callback work: the rerun of the live panel it causes trains and draws."""
 
 
 def last_action(key: str) -> dict[str, Any] | None:

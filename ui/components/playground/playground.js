@@ -307,7 +307,11 @@ class Playground {
     clearTimeout(this.watchdog);
     const ui = (this.frame && this.frame.ui) || {};
     if (!this.playing() || !ui.ticker || this.frame.diverged) return;
-    requestAnimationFrame(() => this.send("tick"));
+    // Its own trigger, so a tick sent in the same instant never replaces a click's action.
+    requestAnimationFrame(() => {
+      this.nonce += 1;
+      if (this.api) this.api.setTriggerValue("tick", this.nonce);
+    });
     this.watchdog = setTimeout(() => this.keepPlaying(), 1500);
   }
 
@@ -351,7 +355,7 @@ class Playground {
         labels = outputs > 1 ? (ui.class_names || []).map((n) => `P(${n})`) : [f.task === "regression" ? "ŷ" : "P(class 1)"];
       } else {
         const act = (ui.activation_labels || net.activations || [])[li - 1] || "";
-        title = `layer ${li}\n${act}`;
+        title = `layer ${li} · ${act}`;
         labels = Array.from({ length: units }, (_, k) => `layer ${li}, neuron ${k + 1}`);
       }
       const lows = layer.lo, highs = layer.hi;
@@ -457,6 +461,12 @@ class Playground {
       }
       return head;
     });
+    this.fitHeader = () => {
+      // The header is as tall as its tallest column head (font sizes differ when presenting).
+      let bottom = 0;
+      for (const child of header.children) bottom = Math.max(bottom, child.offsetTop + child.offsetHeight);
+      header.style.height = `${bottom + 4}px`;
+    };
     const layerButtons = el("div", { class: "pg-layer-buttons" }, header);
     el("span", { class: "pg-dim", text: `${hidden} hidden layer${hidden === 1 ? "" : "s"}` }, layerButtons);
     const add = el("button", { class: "pg-mini", type: "button", title: "add a hidden layer", "data-testid": "pg-add-layer" }, layerButtons);
@@ -553,8 +563,9 @@ class Playground {
       ? Math.max(160, Math.min(bodyHeight - label * 2 - 8, (width - 24) / 2))
       : Math.max(200, Math.min(bodyHeight - label * 2 - 8, width - sideWidth - 340));
     this.outSize = Math.floor(outSize);
-    const netWidth = Math.max(260, width - this.outSize - sideWidth - 32);
+    const netWidth = compact ? width - this.outSize - 16 : Math.max(260, width - this.outSize - sideWidth - 32);
     this.netWidth = netWidth;
+    if (this.fitHeader) this.fitHeader();
     const hint = this.host.querySelector(".pg-hint");
     this.netHeight = bodyHeight - this.netHeader.offsetHeight - (hint ? hint.offsetHeight : 0) - 6;
     const ratio = window.devicePixelRatio || 1;
@@ -923,6 +934,9 @@ class Playground {
     ctx.textAlign = "left";
     ctx.fillText(`0 … ${last.toLocaleString("en-US")} epochs, max ${fmt(top, 2)}`, left, bottom + 2);
     ctx.textAlign = "right";
+    const key = ctx.measureText("- - test").width + 8;
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+    ctx.fillRect(w - 4 - key, 2, key, 2 * label + 8);
     ctx.fillStyle = "#0072B2";
     ctx.fillText("— train", w - 4, 4);
     ctx.fillStyle = "#0f172a";

@@ -138,6 +138,15 @@ def estimate() -> None:
         )
 
 
+def markdown_table(table: pd.DataFrame) -> str:
+    """A Markdown table (pandas' ``to_markdown`` needs tabulate, which the app does not ship)."""
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |"]
+    lines.append("|" + "---|" * len(table.columns))
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
 def report() -> None:
     for path in sorted(OUT.glob("*.json")):
         record = json.loads(path.read_text())
@@ -147,7 +156,7 @@ def report() -> None:
         for line in record["deviations"]:
             print(f"- deviation: {line}")
         print()
-        print(table.to_markdown(index=False))
+        print(markdown_table(table))
         reached = pd.DataFrame(record["epochs_reached"])
         if len(reached):
             print(

@@ -59,11 +59,11 @@ SIGMOID_MAX_SLOPE = 0.25  # max of σ′(z) = σ(z)(1 − σ(z)), reached at z =
 SATURATED_SLOPE = 0.01  # |f′(z)| below this: the unit passes back under 1% of its gradient
 HISTOGRAM_BINS = 40
 GATED_OVERFLOW = (
-    ". A gated layer multiplies two linear maps of its input, φ(xW) ⊙ (xV): once its "
-    "activations are larger than about 1 each layer squares their size (10, 100, 10⁴, 10⁸ …) "
-    "and they overflow float64 within a dozen layers. Transformers wrap every gated block in "
-    "a normalisation and a residual connection; this plain stack has neither. Choose a "
-    "smaller depth or a smaller init scale (PyTorch's default keeps it small)."
+    ". With an unbounded gate (SiLU, GELU, ReLU) a gated layer φ(xW) ⊙ (xV) is quadratic in "
+    "its input: once its activations are larger than about 1 each layer squares their size "
+    "(10, 100, 10⁴, 10⁸ …) and they overflow float64 within a dozen layers. Transformers wrap "
+    "every gated block in a normalisation and a residual connection; this plain stack has "
+    "neither. Choose a smaller depth or a smaller init scale (PyTorch's default keeps it small)."
 )
 MEASURES = ("norm", "signal_norm")  # ‖∂L/∂W_l‖ or ‖∂L/∂z_l‖ per layer (see GradientProbe)
 HISTOGRAM_QUANTITIES = ("activation", "log10 |weight gradient|")

@@ -209,10 +209,11 @@ def explain_norms(view: gr.ProbeComparison, depth: int) -> None:
             "as std grows; ReLU (no biases) is scale-free, so the whole curve moves up or down "
             "by the same factor: every layer's gradient explodes or vanishes together.\n"
             "- **Gated (SwiGLU, GEGLU, ReGLU, GLU)**: h = φ(a) ⊙ b with a = xW, b = xV. W's "
-            "gradient is scaled by b and V's by φ(a), and the layer is *quadratic* in its "
-            "input: with small weights the activations shrink layer by layer, with large ones "
-            "(try Xavier or He at depth 20) they square until float64 overflows. LLaMA-style "
-            "models put a normalisation and a residual connection around every gated block."
+            "gradient is scaled by b and V's by φ(a). With an unbounded gate (all but GLU's "
+            "sigmoid) the layer is *quadratic* in its input: with small weights the "
+            "activations shrink layer by layer, with large ones (try Xavier or He at depth 20) "
+            "they square until float64 overflows. LLaMA-style models put a normalisation and "
+            "a residual connection around every gated block."
         )
         st.latex(
             r"\begin{aligned} \sigma'(z) &= \sigma(z)\,(1-\sigma(z)) \le \tfrac14 \\"

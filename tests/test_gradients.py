@@ -623,6 +623,9 @@ def test_a_deep_gated_stack_overflows_and_says_why():
     with pytest.raises(ValueError, match=r"SwiGLU makes the loss nan at depth 50.*squares"):
         gr.gradient_norms("swiglu", 50, 64, "xavier")
     gr.gradient_norms("swiglu", 50, 64, "pytorch_default")  # small weights: it stays finite
+    gr.gradient_norms("glu", 20, 128, "kaiming")  # σ(a) ≤ 1: GLU grows at most like b, linearly
+    with pytest.raises(ValueError, match="unbounded gate"):
+        gr.gradient_norms("reglu", 20, 128, "kaiming")
     with pytest.raises(ValueError, match="takes no parameters"):
         gr.gradient_norms("swiglu", 3, 8, params={"beta": 1.0})
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -120,7 +119,7 @@ def markdown(
         f"{len(cfg.activations)} activations × {len(cfg.seeds)} seeds trained side by side in "
         f"{seconds:.1f} s wall time, {cpu_seconds:.1f} CPU-s ({os.cpu_count()} CPU cores, load "
         "average "
-        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}, {platform.processor() or 'cpu'}); "
+        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}); "
         f"{cfg.epochs} epochs of {cfg.train_limit or 5000:,} bundled training digits, Adam "
         f"lr {cfg.lr:g}, batch {cfg.batch_size}, tested on the 10,000 official test digits."
     )

@@ -306,13 +306,25 @@ class Playground {
   keepPlaying() {
     clearTimeout(this.watchdog);
     const ui = (this.frame && this.frame.ui) || {};
-    if (!this.playing() || !ui.ticker || this.frame.diverged) return;
-    // Its own trigger, so a tick sent in the same instant never replaces a click's action.
-    requestAnimationFrame(() => {
-      this.nonce += 1;
-      if (this.api) this.api.setTriggerValue("tick", this.nonce);
-    });
+    const live = this.playing() && ui.ticker && !this.frame.diverged;
+    if (!live) {
+      this.wasLive = false;
+      return;
+    }
+    this.tick();
+    if (!this.wasLive) {
+      // Two requests in flight: the server trains the next frame while this one travels and
+      // is drawn. Sent apart, so the two triggers are two messages.
+      setTimeout(() => this.tick(), 40);
+      this.wasLive = true;
+    }
     this.watchdog = setTimeout(() => this.keepPlaying(), 1500);
+  }
+
+  tick() {
+    // Its own trigger, so a tick sent in the same instant never replaces a click's action.
+    this.nonce += 1;
+    if (this.api) this.api.setTriggerValue("tick", this.nonce);
   }
 
   playing() {

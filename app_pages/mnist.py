@@ -319,10 +319,8 @@ if reproduction is not None:
         f"{literal(reproduction.source)}. [Open the source]({reproduction.url})"
     )
     with st.expander("The protocol, every field"):
-        st.dataframe(
-            pd.DataFrame(training.protocol_rows(reproduction), columns=["field", "protocol"]),
-            hide_index=True,
-        )
+        rows = [(literal(k), literal(v)) for k, v in training.protocol_rows(reproduction)]
+        st.table(pd.DataFrame(rows, columns=["field", "protocol"]), hide_index=True)
     if plan.quick:
         st.info(
             f"**Quick mode, not the full protocol.** {literal(plan.quick_text)}",

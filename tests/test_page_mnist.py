@@ -355,7 +355,7 @@ def test_choosing_a_published_protocol_sets_every_control_and_states_it(name):
     assert shown(cited).startswith(f":material/menu_book: **Published protocol: {name}.**")
     assert reproduction.source in shown(cited)
     assert cited.endswith(f"[Open the source]({reproduction.url})")
-    stated = at.dataframe[0].value
+    stated = at.table[0].value.map(shown)  # Markdown cells, escaped
     assert list(stated.itertuples(index=False, name=None)) == training.protocol_rows(reproduction)
     assert not at.button(key="mn_go").disabled  # the protocol or its quick mode fits
 

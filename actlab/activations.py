@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from actlab import i18n
+from actlab.i18n import N_, Refusal, _
 
 Params = Mapping[str, float]
 Elementwise = Callable[[Tensor, Params], Tensor]
@@ -652,8 +655,10 @@ def get(name: str) -> Activation:
     try:
         return _BY_ID[name]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown activation {name!r}; expected one of: {', '.join(names())}"
+        raise Refusal(
+            N_("unknown activation {name}; expected one of: {names}"),
+            name=repr(name),
+            names=", ".join(names()),
         ) from None
 
 
@@ -662,11 +667,19 @@ def custom_id(formula_text: str) -> str:
     from actlab.formula import parse_formula
 
     formula = parse_formula(formula_text)
+    if not formula.uses_x and "X" in formula.params:
+        raise Refusal(
+            N_(
+                "the formula does not use x, so it is a constant, not an activation (names are "
+                "case-sensitive: write x, not X); for example x * sigmoid(beta * x)"
+            )
+        )
     if not formula.uses_x:
-        hint = " (names are case-sensitive: write x, not X)" if "X" in formula.params else ""
-        raise ValueError(
-            f"the formula does not use x, so it is a constant, not an activation{hint}; "
-            "for example x * sigmoid(beta * x)"
+        raise Refusal(
+            N_(
+                "the formula does not use x, so it is a constant, not an activation; "
+                "for example x * sigmoid(beta * x)"
+            )
         )
     return CUSTOM_PREFIX + formula.text
 
@@ -675,23 +688,49 @@ def is_custom(name: str) -> bool:
     return name.startswith(CUSTOM_PREFIX)
 
 
-@lru_cache(maxsize=128)
+CUSTOM_LABEL = N_("Custom: {formula}")  # a typed formula's display name, in every language
+
+
+def is_custom_label(label: str) -> bool:
+    """Whether ``label`` is the display name of a typed formula, in any language (charts find
+    a series' style from its label)."""
+    return label.startswith(_custom_label_prefixes())
+
+
+@cache
+def _custom_label_prefixes() -> tuple[str, ...]:
+    prefixes = []
+    for code in i18n.LANGUAGES:
+        with i18n.using(code):
+            prefixes.append(_(CUSTOM_LABEL).split("{formula}")[0])
+    return tuple(prefixes)
+
+
 def _custom_entry(formula_text: str) -> Activation:
-    """A session-defined activation: autograd gives f' and f''; there is no closed form."""
+    """A session-defined activation, named in the current language."""
+    return _custom_entry_in(formula_text, i18n.language())
+
+
+@lru_cache(maxsize=128)
+def _custom_entry_in(formula_text: str, language: str) -> Activation:
+    """A session-defined activation: autograd gives f' and f''; there is no closed form.
+
+    Kept per language: its display name, torch call and origin are words on the page.
+    """
     from actlab.formula import PARAM_DEFAULT, PARAM_RANGE, parse_formula
 
     formula = parse_formula(formula_text)
     low, high = PARAM_RANGE
     return Activation(
         id=CUSTOM_PREFIX + formula.text,
-        display_name=f"Custom: {formula.text}",
-        torch_call=f"custom formula: {formula.text}",
+        display_name=_(CUSTOM_LABEL).format(formula=formula.text),
+        torch_call=_("custom formula: {formula}").format(formula=formula.text),
         forward=formula,
         derivative=None,
         latex_f="",  # shown as code: typed text is not trusted to be valid LaTeX
         latex_df="",
         description="Your own formula, parsed into a whitelisted torch expression.",
-        origin="typed in this session",
+        origin=_("typed in this session"),
         params=tuple(
             Param(name, PARAM_DEFAULT, low, high, 0.01, "parameter found in your formula")
             for name in formula.params
@@ -710,21 +749,42 @@ def resolve_params(name: str, params: Params | None = None) -> dict[str, float]:
     known = {p.name for p in activation.params}
     unknown = sorted(set(params) - known)
     if unknown:
-        allowed = ", ".join(sorted(known)) or "none"
-        raise ValueError(f"{name} has no parameter {unknown[0]!r} (parameters: {allowed})")
+        if not known:
+            raise Refusal(
+                N_("{name} has no parameter {param} (parameters: none)"),
+                name=name,
+                param=repr(unknown[0]),
+            )
+        raise Refusal(
+            N_("{name} has no parameter {param} (parameters: {allowed})"),
+            name=name,
+            param=repr(unknown[0]),
+            allowed=", ".join(sorted(known)),
+        )
     resolved: dict[str, float] = {}
     for spec in activation.params:
         raw = params.get(spec.name, spec.default)
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise ValueError(f"{name}.{spec.name} must be a number, got {raw!r}") from None
+            raise Refusal(
+                N_("{name} must be a number, got {value}"),
+                name=f"{name}.{spec.name}",
+                value=repr(raw),
+            ) from None
         if not math.isfinite(value):
-            raise ValueError(f"{name}.{spec.name} must be finite, got {value!r}")
+            raise Refusal(
+                N_("{param} must be finite, got {value}"),
+                param=f"{name}.{spec.name}",
+                value=repr(value),
+            )
         if not spec.low <= value <= spec.high:
-            raise ValueError(
-                f"{name}.{spec.name}={value:g} is outside its allowed range "
-                f"[{spec.low:g}, {spec.high:g}]"
+            raise Refusal(
+                N_("{param}={value} is outside its allowed range [{low}, {high}]"),
+                param=f"{name}.{spec.name}",
+                value=f"{value:g}",
+                low=f"{spec.low:g}",
+                high=f"{spec.high:g}",
             )
         resolved[spec.name] = value
     _check_joint_constraints(name, resolved)
@@ -733,17 +793,25 @@ def resolve_params(name: str, params: Params | None = None) -> dict[str, float]:
 
 def _check_joint_constraints(name: str, p: dict[str, float]) -> None:
     if name == "rrelu" and p["lower"] > p["upper"]:
-        raise ValueError(
-            f"rrelu needs lower ≤ upper, got lower={p['lower']:g} > upper={p['upper']:g}"
+        raise Refusal(
+            N_("rrelu needs lower ≤ upper, got lower={lower} > upper={upper}"),
+            lower=f"{p['lower']:g}",
+            upper=f"{p['upper']:g}",
         )
     if name == "xielu" and p["alpha_n"] <= p["beta"]:
-        raise ValueError(
-            f"xielu needs alpha_n > beta (α_n = β + softplus(a_n)), got "
-            f"alpha_n={p['alpha_n']:g} ≤ beta={p['beta']:g}"
+        raise Refusal(
+            N_(
+                "xielu needs alpha_n > beta (α_n = β + softplus(a_n)), got "
+                "alpha_n={alpha_n} ≤ beta={beta}"
+            ),
+            alpha_n=f"{p['alpha_n']:g}",
+            beta=f"{p['beta']:g}",
         )
     if name == "hardtanh" and p["min_val"] >= p["max_val"]:
-        raise ValueError(
-            f"hardtanh needs min_val < max_val, got min_val={p['min_val']:g} ≥ max_val={p['max_val']:g}"
+        raise Refusal(
+            N_("hardtanh needs min_val < max_val, got min_val={min_val} ≥ max_val={max_val}"),
+            min_val=f"{p['min_val']:g}",
+            max_val=f"{p['max_val']:g}",
         )
 
 
@@ -787,11 +855,11 @@ def as_input(x: Sequence[float] | np.ndarray | Tensor) -> Tensor:
         tensor = tensor.to(torch.float64)
     tensor = tensor.reshape(-1)
     if tensor.numel() == 0:
-        raise ValueError("x is empty: give at least one point")
+        raise Refusal(N_("x is empty: give at least one point"))
     finite = torch.isfinite(tensor)
     if not bool(finite.all()):
         bad = tensor[~finite][0].item()
-        raise ValueError(f"x must be finite, got {bad!r}")
+        raise Refusal(N_("x must be finite, got {value}"), value=repr(bad))
     return tensor
 
 

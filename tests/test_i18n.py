@@ -15,7 +15,7 @@ import json
 import re
 
 import pytest
-from apptest_helpers import chart_frames, open_via_router, rendered_markdown, shown
+from apptest_helpers import chart_frames, chart_rows, open_via_router, rendered_markdown, shown
 
 from actlab import activations, explorer, formula, gated, i18n
 from actlab.i18n import Message, Refusal, counted
@@ -290,3 +290,18 @@ def test_an_empty_logit_range_is_refused_in_chinese():
         {"lang": "zh-CN", "sm_tab": "Losses and gradients", "sm_lz": ["3.0", "3.0"]},
     )
     assert any("z_min 必须小于 z_max" in shown(e.value) for e in at.error), at.error
+
+
+def test_a_typed_formula_is_named_and_refused_in_chinese():
+    swish = "x * sigmoid(beta * x)"
+    at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN", "fx": swish})
+    assert not at.exception
+    assert f"自定义：{swish}" in set(chart_rows(at, 0, "f")["activation"])
+    at.radio(key="lang").set_value("en").run()
+    assert f"Custom: {swish}" in set(chart_rows(at, 0, "f")["activation"])
+    for label in (f"自定义：{swish}", f"Custom: {swish}"):  # charts style it as the formula
+        assert activations.is_custom_label(label)
+    assert not activations.is_custom_label("ReLU")
+    at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN", "fx": "X * 2"})
+    errors = [shown(e.value) for e in at.error]
+    assert any("公式没有用到 x" in text and "不要写 X" in text for text in errors), errors

@@ -38,3 +38,22 @@ def test_choice_lists_the_options():
     assert validate.choice("init", "xavier", ["xavier", "kaiming"]) == "xavier"
     with pytest.raises(ValueError, match="init must be one of xavier, kaiming; got 'he'"):
         validate.choice("init", "he", ["xavier", "kaiming"])
+
+
+def test_a_refusal_reads_in_chinese_with_a_marked_name_translated_and_a_typed_one_kept():
+    from actlab import i18n
+
+    with pytest.raises(ValueError) as caught:
+        validate.integer("depth", 80, 2, 50)  # a marked text: its translation is used
+    assert str(caught.value) == "depth must be between 2 and 50, got 80"
+    with i18n.using("zh-CN"):
+        assert caught.value.localized() == "深度 必须在 2 到 50 之间，收到的是 80"
+    with pytest.raises(ValueError) as caught:
+        validate.positive("{lr}", math.nan, 10.0)  # braces in a name are not a template
+    assert str(caught.value) == "{lr} must be a finite number in (0, 10], got nan"
+    with i18n.using("zh-CN"):
+        assert caught.value.localized() == "{lr} 必须是 (0, 10] 内的有限数，收到的是 nan"
+    with pytest.raises(ValueError) as caught:
+        validate.choice("init", "he", ["xavier", "kaiming"])
+    with i18n.using("zh-CN"):
+        assert caught.value.localized() == "init 必须是 xavier, kaiming 之一；收到的是 'he'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from functools import partial
 
@@ -21,6 +22,8 @@ from ui.safe_text import literal
 RUNS, PLAYING, APP_RERUN = view.RUNS, view.PLAYING, view.APP_RERUN
 FALLBACK_SECONDS = 2.0  # while playing, the live panel also reruns at least this often
 TRAIN_BUDGET_SECONDS = 0.05  # training time per frame at most (per run)
+MIN_FRAME_SECONDS = 1 / 30  # a client asking faster is paced: at most 30 trained frames a second
+LAST_FRAME = "_pg_last_frame"  # time.monotonic() of the last trained frame
 DATASETS = [*toydata.CLASSIFICATION, *toydata.REGRESSION_2D, playground.CUSTOM]
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 BATCH_SIZES = [1, 5, 10, 16, 32, 64, 128, 0]
@@ -240,6 +243,11 @@ def live_panel() -> None:
         st.rerun()  # the whole page: controls and the refresh timer follow the action
     current: list[PlaygroundTrainer] = st.session_state[RUNS]
     live = st.session_state[PLAYING]
+    if live:
+        wait = st.session_state.get(LAST_FRAME, 0.0) + MIN_FRAME_SECONDS - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        st.session_state[LAST_FRAME] = time.monotonic()
     frames = [view.advance(run, int(speed) if live else 0, TRAIN_BUDGET_SECONDS) for run in current]
     if live and any(run.diverged for run in current):
         st.session_state[PLAYING] = False

@@ -1,60 +1,68 @@
-"""actlab.charts.playground: the live charts keep their encodings and carry fresh data.
+"""actlab.charts.playground: the component's colours stay apart for colour-blind viewers.
 
-The learning curves: tests/test_charts_learning_curves.py.
+Each colour vision deficiency is simulated with Machado, Oliveira & Fernandes (2009), severity
+1.0, on linear RGB; two colours must stay at least ``MIN_DISTANCE`` apart (sRGB, 0-255) under
+normal vision and under each simulation.
 """
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import pytest
 
-from actlab.charts.playground import (
-    CLASS_COLOURS,
-    SPLIT_SHAPES,
-    decision_surface_chart,
-    regression_fit_chart,
+from actlab.charts.palette import HUES
+from actlab.charts.playground import CLASS_HEX, REGRESSION_HEX
+
+# Machado et al. 2009, Table: severity 1.0.
+SIMULATIONS = {
+    "normal": np.eye(3),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+         [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+         [-0.011820, 0.042940, 0.968881]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+         [0.004733, 0.691367, 0.303900]]
+    ),
+}  # fmt: skip
+MIN_DISTANCE = 60.0
+
+
+def srgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def simulate(hex_colour: str, matrix: np.ndarray) -> np.ndarray:
+    c = srgb(hex_colour) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(matrix @ linear, 0, 1)
+    back = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+    return back * 255
+
+
+@pytest.mark.parametrize("vision", SIMULATIONS)
+@pytest.mark.parametrize(
+    "pair",
+    [*itertools.combinations(CLASS_HEX, 2), tuple(REGRESSION_HEX)],
 )
-from actlab.playground import PlaygroundConfig, PlaygroundTrainer
-
-SMALL = {"n_points": 200}
-
-
-def test_live_charts_reuse_their_encodings_but_carry_fresh_data():
-    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
-    before = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
-    trainer.step(5)
-    after = decision_surface_chart(trainer.surface(8), trainer.points(), trainer.extent)
-    first, second = before.to_dict(), after.to_dict()
-    assert [layer["encoding"] for layer in first["layer"]] == [
-        layer["encoding"] for layer in second["layer"]
-    ]
-    surface_rows = second["datasets"][second["layer"][0]["data"]["name"]]
-    assert [row["p"] for row in surface_rows] == pytest.approx(
-        trainer.surface(8)["p"].tolist(), rel=1e-6
-    )
-    assert first["datasets"] != second["datasets"]
+def test_class_and_regression_colours_stay_apart(vision, pair):
+    first, second = (simulate(c, SIMULATIONS[vision]) for c in pair)
+    assert np.linalg.norm(first - second) >= MIN_DISTANCE, (vision, pair)
 
 
-def tooltip_fields(spec: dict) -> set[str]:
-    return {t["field"] for layer in spec["layer"] for t in layer["encoding"].get("tooltip", [])}
+def test_the_simulation_is_not_vacuous():
+    """Red and green, the classic pair, do collapse under deuteranopia."""
+    red, green = (simulate(c, SIMULATIONS["deuteranopia"]) for c in ("#d62728", "#2ca02c"))
+    assert np.linalg.norm(red - green) < MIN_DISTANCE
 
 
-def test_decision_surface_draws_cells_and_points_in_playground_colours():
-    trainer = PlaygroundTrainer(PlaygroundConfig(**SMALL))
-    spec = decision_surface_chart(trainer.surface(6), trainer.points(), trainer.extent).to_dict()
-    cells, dots = spec["layer"]
-    assert cells["mark"]["type"] == "rect"
-    assert cells["encoding"]["x"]["scale"]["domain"] == [-trainer.extent, trainer.extent]
-    assert dots["encoding"]["fill"]["scale"]["range"] == CLASS_COLOURS.range
-    assert dots["encoding"]["shape"]["scale"]["range"] == SPLIT_SHAPES.range
-    assert {"p", "label", "split", "correct"} <= tooltip_fields(spec)
-    assert len(spec["datasets"][cells["data"]["name"]]) == 36
-
-
-def test_regression_fit_draws_points_and_the_curve():
-    trainer = PlaygroundTrainer(PlaygroundConfig(dataset="sin", **SMALL))
-    spec = regression_fit_chart(trainer.curve(21), trainer.points(), trainer.extent).to_dict()
-    dots, line = spec["layer"]
-    assert dots["mark"]["type"] == "point" and line["mark"]["type"] == "line"
-    assert line["encoding"]["y"]["field"] == "prediction"
-    assert len(spec["datasets"][line["data"]["name"]]) == 21
-    assert len(spec["datasets"][dots["data"]["name"]]) == 200
+def test_classes_use_the_apps_palette_and_regression_never_a_class_colour():
+    assert set(CLASS_HEX) <= set(HUES)
+    assert CLASS_HEX[:2] == ("#E69F00", "#0072B2")  # TF Playground's orange and blue roles
+    assert not set(REGRESSION_HEX) & set(CLASS_HEX)

@@ -642,7 +642,7 @@ class Playground {
   rampFor(kind) {
     const ui = this.frame.ui || {};
     if (kind.startsWith("to:")) {
-      const colour = (ui.class_colours || ["#E69F00", "#0072B2", "#009E73"])[Number(kind.slice(3))] || "#0f172a";
+      const colour = (ui.class_colours || ["#E69F00", "#0072B2", "#D55E00"])[Number(kind.slice(3))] || "#0f172a";
       this.ramps = this.ramps || {};
       return (this.ramps[kind] = this.ramps[kind] || sequentialRamp(colour));
     }

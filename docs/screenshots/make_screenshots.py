@@ -1,8 +1,11 @@
 """Screenshots of every page, as a projector and a desktop show them: 1280x720 in presenter mode
-and 1920x1080 without it, into docs/screenshots/ (linked from the README).
+and 1920x1080 without it, into docs/screenshots/ (linked from the README), and the projector's
+view once more in Chinese (``<page>-projector.zh-CN.png``, linked from README.zh-CN.md).
 
-    python docs/screenshots/make_screenshots.py            # every page, both sizes
-    python docs/screenshots/make_screenshots.py explorer   # one page
+    python docs/screenshots/make_screenshots.py                    # every page, every shot
+    python docs/screenshots/make_screenshots.py explorer           # one page, every shot
+    python docs/screenshots/make_screenshots.py projector.zh-CN    # every page, one shot
+    python docs/screenshots/make_screenshots.py projector.zh-CN explorer gated
 
 Starts its own server on 127.0.0.1 and drives Debian's Chromium (/usr/bin/chromium) through
 Playwright. Each screenshot is the first screen a visitor sees (no scrolling): what fits there
@@ -26,8 +29,14 @@ from load_test import streamlit_server  # noqa: E402
 from ui.lessons import HOME, LESSONS  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
-SIZES = {"projector": ((1280, 720), "present=true"), "desktop": ((1920, 1080), "")}
-TRAIN_FIRST = {"mnist": "Train"}  # page -> button to press before the screenshot
+# shot -> (viewport, link values); the shot names the file: <page>-<shot>.png
+SIZES = {
+    "projector": ((1280, 720), "present=true"),
+    "desktop": ((1920, 1080), ""),
+    "projector.zh-CN": ((1280, 720), "present=true&lang=zh-CN"),
+}
+# page -> key of the button to press before the screenshot (a key reads the same in any language)
+TRAIN_FIRST = {"mnist": "mn_go"}
 
 
 def wait_until_idle(page, timeout: float = 180) -> None:
@@ -55,14 +64,15 @@ def wait_for_charts_in_view(page, timeout: float = 120) -> None:
     page.wait_for_function(CHARTS_IN_VIEW_DRAWN, timeout=timeout * 1000)
 
 
-def shoot(base_url: str, url_path: str, browser) -> list[Path]:
+def shoot(base_url: str, url_path: str, browser, shots: list[str]) -> list[Path]:
     written = []
-    for size_name, ((width, height), query) in SIZES.items():
+    for size_name in shots:
+        (width, height), query = SIZES[size_name]
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(f"{base_url}/{url_path}?{query}")
         wait_until_idle(page)
-        if url_path in TRAIN_FIRST:
-            page.get_by_role("button", name=TRAIN_FIRST[url_path]).click()
+        if url_path in TRAIN_FIRST:  # Streamlit gives a keyed element the class st-key-<key>
+            page.locator(f".st-key-{TRAIN_FIRST[url_path]} button").click()
             time.sleep(2)
             wait_until_idle(page, timeout=600)
         wait_for_charts_in_view(page)
@@ -75,14 +85,17 @@ def shoot(base_url: str, url_path: str, browser) -> list[Path]:
 
 
 def main(names: list[str]) -> None:
+    """``names``: pages (``home``, ``explorer``) and shots (``projector.zh-CN``); none means all."""
+    shots = [shot for shot in SIZES if shot in names] or list(SIZES)
+    pages = [name for name in names if name not in SIZES]
     paths = [HOME.url_path, *(lesson.url_path for lesson in LESSONS)]
-    chosen = [p for p in paths if not names or (p or "home") in names]
+    chosen = [p for p in paths if not pages or (p or "home") in pages]
     with streamlit_server() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
         )
         for url_path in chosen:
-            for path in shoot(server.url, url_path, browser):
+            for path in shoot(server.url, url_path, browser, shots):
                 print(path.relative_to(ROOT))
         browser.close()
 

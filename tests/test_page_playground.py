@@ -341,3 +341,24 @@ def test_a_bad_csv_is_refused_with_a_message_naming_the_line(content, message):
     assert any(message in error for error in errors), errors
     assert not any("](" in e.value.replace("\\]\\(", "") for e in at.error)  # no live link
     assert len(frame(at)["points"]["x1"]) == 30  # the drawn points stay
+
+
+def test_a_diverging_run_stops_with_a_message_not_a_traceback():
+    at = set_widgets(
+        run_page(PAGE, query=SMALL),
+        {"pg_ds": "plane", "pg_lr": 10.0, "pg_bs": 1, "pg_opt": "sgd", "pg_speed": 5},
+    )
+    at.session_state[view.PLAYING] = True
+    for _ in range(5):
+        at.run()
+        if frame(at)["diverged"]:
+            break
+    assert not at.exception
+    payload = frame(at)
+    assert "Training diverged" in payload["diverged"] and "learning rate 10" in payload["diverged"]
+    at.run()  # the page sees the stop: playing ends, the message is on the page too
+    assert not at.session_state[view.PLAYING] and not frame(at)["ui"]["playing"]
+    assert any("Training diverged" in shown(e.value) for e in at.error)
+    view.apply_action(at.session_state, {"kind": "rewind"})
+    at.run()
+    assert frame(at)["diverged"] is None and frame(at)["epoch"] == 0

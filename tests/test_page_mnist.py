@@ -488,3 +488,40 @@ def test_a_gated_unit_trains_beside_plain_ones_at_matched_width():
     table = at.dataframe[0].value.set_index("activation")
     assert table["status"].to_dict() == {"ReLU": "finished", "SwiGLU": "finished"}
     assert table.loc["SwiGLU", "test accuracy"] > 0.3  # it learned (chance is 0.1)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(), reason="no system Fashion-MNIST"
+)
+def test_uva_shows_the_pytorch_and_the_jax_columns_after_its_quick_mode(monkeypatch):
+    from test_presets import hand_built_result
+
+    name = "UvA tutorial 3 (Fashion-MNIST MLP)"
+    runs = training.RunRegistry()  # the default caps: the quick mode, one epoch
+    monkeypatch.setattr(training, "RUNS", runs)
+    quick = replace(training.TrainingConfig(**training.PRESETS[name]), epochs=1)
+    tests = dict(zip(quick.titles, (0.10, 0.7802, 0.7118, 0.7177, 0.7857, 0.3254), strict=True))
+    result = hand_built_result(quick, [(t, 0, 195, 0.5, a) for t, a in tests.items()])
+    runs._runs[quick] = FinishedRun(result)
+    at = run_page(PAGE)
+    at.selectbox(key="mn_preset").set_value(name).run()
+    assert not at.exception
+    assert any("Quick mode, not the full protocol" in i.value for i in at.info)
+    deviations = next(shown(w.value) for w in at.warning if "deviates" in w.value)
+    assert deviations.endswith(
+        "- 1 seed instead of actlab's 3 (the published runs are one "
+        "each; the seeds give the min–max band)\n- 1 epoch instead of 50"
+    )
+    table = next(f.value for f in at.dataframe if "measured mean" in f.value.columns)
+    sigmoid = table.set_index("activation").loc["Sigmoid"]
+    # 10.00 measured: 0.00 from PyTorch's 10.00, −68.46 from JAX's 78.46.
+    assert sigmoid[["published (PyTorch)", "published (JAX)", "measured mean"]].tolist() == [
+        "10.00",
+        "78.46",
+        "10.00",
+    ]
+    assert sigmoid["difference vs PyTorch"] == "+0.00"
+    assert sigmoid["difference vs JAX"] == "−68.46"
+    notice = next(shown(i.value) for i in at.info if "outside the measured" in i.value)
+    assert "Sigmoid (published (JAX))" in notice and "Sigmoid (published (PyTorch))" not in notice
+    assert "First suspect: this run's 2 deviation(s) from the protocol" in notice

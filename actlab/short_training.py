@@ -26,9 +26,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from actlab import activations, optimizers, validate
+from actlab import optimizers, validate
 from actlab.bundled import bundled_mnist
-from actlab.gradients import INIT_LABELS, INITS, build_mlp, mnist_batch, standardised
+from actlab.gradients import (
+    INIT_LABELS,
+    INITS,
+    GatedLayer,
+    build_mlp,
+    check_activation,
+    display_name,
+    mnist_batch,
+    standardised,
+)
 from actlab.single_thread import run_single_threaded
 
 MAX_STEPS = 2000
@@ -51,6 +60,10 @@ COMPARISON_PAIRS = (
     "relu:kaiming",
     "leaky_relu:kaiming",
     "gelu:kaiming",
+    # Gated layers φ(xW) ⊙ (xV) at the plain net's parameter count (actlab.gradients).
+    "swiglu:pytorch_default",
+    "swiglu:xavier",
+    "reglu:pytorch_default",
 )
 CUSTOM_PAIR_INITS = ("pytorch_default", "xavier", "kaiming")
 CURVE_COLUMNS = ["run", "step", "loss", "accuracy", "train_loss"]
@@ -61,8 +74,9 @@ DEAD_COLUMNS = ["run", "step", "layer", "units", "dead", "fraction", "negative"]
 class RunConfig:
     """One network and how to train it; hashable, so pages can cache finished runs by it.
 
-    ``depth`` counts weight layers (``depth − 1`` hidden layers of ``width`` units); ``bias``
-    overrides the hidden biases' init; an ``actlab.optimizers`` id (SGD without momentum).
+    ``depth`` counts weight layers (``depth − 1`` hidden layers of ``width`` units; a gated
+    unit's at the narrower width that matches the plain net's parameters); ``bias`` overrides
+    the hidden biases' init; an ``actlab.optimizers`` id (SGD without momentum).
     """
 
     activation: str = "relu"
@@ -80,7 +94,7 @@ class RunConfig:
     probe_size: int = 512
 
     def __post_init__(self) -> None:
-        activations.get(self.activation)
+        check_activation(self.activation)
         validate.integer("depth", self.depth, 2, 50)
         validate.integer("width", self.width, 2, 1024)
         validate.choice("init", self.init, INITS)
@@ -218,7 +232,13 @@ class _Run:
         if not math.isfinite(loss):
             self.stopped = (
                 f"{self.name}: diverged by step {step} (loss on the probe digits {loss}); "
-                "stopped there. Lower the learning rate."
+                "stopped there. "
+                + (
+                    "Lower the learning rate."
+                    if step
+                    else "Its untrained outputs already overflow (a gated layer squares its "
+                    "input's scale): choose a smaller init or depth."
+                )
             )
             return None
         train_loss = float(np.mean(self.losses)) if self.losses else math.nan
@@ -315,7 +335,7 @@ def run_to_end(runs: Mapping[str, RunConfig]) -> Snapshot:
 
 
 def comparison_label(activation: str, init: str) -> str:
-    return f"{activations.display_name(activation)}, {INIT_LABELS[init]}"
+    return f"{display_name(activation)}, {INIT_LABELS[init]}"
 
 
 def comparison_pairs(extra_activations: Iterable[str] = ()) -> list[str]:
@@ -409,7 +429,9 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
     A unit like that gets no gradient from any of those examples, so (for ReLU) nothing can
     bring it back. Columns: ``layer`` (1 = first hidden layer), ``units``, ``dead``,
     ``fraction`` (dead / units), ``negative`` (fraction of units whose pre-activation is ≤ 0 on
-    every example: dead for ReLU, merely quiet for LeakyReLU, which still passes slope a).
+    every example: dead for ReLU, merely quiet for LeakyReLU, which still passes slope a). A
+    gated layer (``GatedLayer``) is judged by its gate's pre-activation a = xW: ReGLU's unit
+    relu(a)·b is dead where a ≤ 0 for every example (both its slopes are then 0).
     """
     if not isinstance(model, nn.Sequential):
         raise ValueError(f"model must be an nn.Sequential, got {type(model).__name__}")
@@ -428,6 +450,11 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
             if isinstance(module, nn.Linear):
                 layer += 1
             else:
+                if isinstance(module, GatedLayer):
+                    layer += 1
+                    pre = module.gate(h)
+                else:
+                    pre = h
                 dead = int((out == 0).all(dim=0).sum())
                 units = out.shape[1]
                 rows.append(
@@ -436,7 +463,7 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
                         "units": units,
                         "dead": dead,
                         "fraction": dead / units,
-                        "negative": float((h <= 0).all(dim=0).double().mean()),
+                        "negative": float((pre <= 0).all(dim=0).double().mean()),
                     }
                 )
             h = out

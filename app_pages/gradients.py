@@ -382,7 +382,10 @@ def does_it_learn() -> None:
     st.caption(
         "Why: in the first tab, set the same depth and init and compare the first layers' "
         "gradients. Then try Adam, which divides each step by the gradient's running size: "
-        "does it rescue the sigmoid net?"
+        "does it rescue the sigmoid net? The gated entries (SwiGLU, ReGLU) are plain stacks "
+        "of φ(xW) ⊙ (xV) at the plain net's parameter count, without the normalisation and "
+        "residual connection a Transformer puts around each of them: each layer squares its "
+        "input's scale, so small weights vanish and large ones overflow. Try depth 2 and 3."
     )
 
 

@@ -252,3 +252,22 @@ def test_gated_units_count_against_the_cost_cap():
     assert "6 activations × depth 50 × width 512" in message
     assert f"cap of {budget.PROBE_SECONDS_PER_REQUEST:g} CPU" in message
     assert not at.get("vega_lite_chart")
+
+
+@pytest.mark.slow  # ~8 s: three 300-step trainings from the page
+def test_a_deep_plain_gated_stack_does_not_learn_where_relu_with_he_init_does():
+    at = open_page(
+        gr_tab="Does it learn?",
+        gr_pairs=[short_training.pair_label(p) for p in ("relu:kaiming", "swiglu:pytorch_default")],
+    )
+    at.button(key="gr_lgo").click()
+    rerun(at)
+    curves = chart_frames(at)[1][0]
+    final = curves.sort_values("step").groupby("run")["accuracy"].last()
+    assert final["ReLU, Kaiming/He normal"] > 0.7
+    assert final["SwiGLU, PyTorch default (nn.Linear)"] < 0.2  # depth 10: it vanishes
+    at.slider(key="gr_ldepth").set_value(2)
+    at.button(key="gr_lgo").click()
+    rerun(at)
+    final = chart_frames(at)[1][0].sort_values("step").groupby("run")["accuracy"].last()
+    assert final["SwiGLU, PyTorch default (nn.Linear)"] > 0.7  # one gated layer learns

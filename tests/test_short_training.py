@@ -244,3 +244,43 @@ def test_snapshot_tables_by_run_and_the_final_dead_units():
         pd.concat([final_dead(result, name) for name in runs]).reset_index(drop=True),
         check_names=False,
     )
+
+
+# --- gated units (actlab.gradients.GatedLayer) --------------------------------------------------
+
+
+def test_a_reglu_unit_is_dead_where_its_gate_is_negative_for_every_probe_digit():
+    model = gr.build_mlp("reglu", 4, 64, "pytorch_default", 0, bias=-0.05)
+    probe, _ = gr.mnist_batch(128, 1)
+    got = short_training.dead_unit_fraction(model, probe)
+    blocks = [m for m in model if isinstance(m, gr.GatedLayer)]
+    expected_dead, h = [], probe
+    with torch.no_grad():
+        for block in blocks:  # by hand: a = xW + b, h = relu(a) * (xV + c)
+            a = h @ block.gate.weight.T + block.gate.bias
+            expected_dead.append(int((a <= 0).all(dim=0).sum()))
+            h = F.relu(a) * (h @ block.value.weight.T + block.value.bias)
+    units = gr.hidden_width("reglu", 4, 64)
+    assert got["layer"].tolist() == [1, 2, 3] and got["units"].tolist() == [units] * 3
+    assert got["dead"].tolist() == expected_dead and sum(expected_dead) > 0
+    assert got["negative"].tolist() == [d / units for d in expected_dead]
+    swiglu = short_training.dead_unit_fraction(gr.build_mlp("swiglu", 4, 64), probe)
+    assert swiglu["dead"].tolist() == [0, 0, 0]  # SiLU(a) is 0 only at a = 0
+
+
+def test_gated_pairs_train_a_matched_gated_net_and_name_it():
+    runs = short_training.learning_comparison(["swiglu:pytorch_default"], 3, 32, steps=5)
+    (label,) = runs
+    assert label == "SwiGLU, PyTorch default (nn.Linear)"
+    assert "swiglu:pytorch_default" in short_training.comparison_pairs()
+    run = short_training._Run(label, runs[label])
+    assert run.model[0].gate.out_features == gr.hidden_width("swiglu", 3, 32) < 32
+    snapshot = short_training.run_to_end(runs)
+    assert snapshot.curves["step"].max() == 5 and not snapshot.messages
+
+
+def test_a_gated_stack_that_overflows_at_step_0_says_so_not_lower_the_rate():
+    config = short_training.RunConfig("swiglu", depth=10, width=64, init="xavier", steps=5)
+    snapshot = short_training.run_to_end({"x": config})
+    assert "untrained outputs already overflow" in snapshot.messages["x"]
+    assert "Lower the learning rate" not in snapshot.messages["x"]

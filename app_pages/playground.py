@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from actlab import optimizers, playground, playground_export, playground_io, toydata
+from actlab import optimizers, playground, playground_export, playground_io
 from actlab import playground_features as features
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 from ui import playground_view as view
@@ -24,7 +24,7 @@ FALLBACK_SECONDS = 2.0  # while playing, the live panel also reruns at least thi
 TRAIN_BUDGET_SECONDS = 0.05  # training time per frame at most (per run)
 MIN_FRAME_SECONDS = 1 / 30  # a client asking faster is paced: at most 30 trained frames a second
 LAST_FRAME = "_pg_last_frame"  # time.monotonic() of the last trained frame
-DATASETS = [*toydata.CLASSIFICATION, *toydata.REGRESSION_2D, playground.CUSTOM]
+DATASETS = list(view.DATASETS)
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 BATCH_SIZES = [1, 5, 10, 16, 32, 64, 128, 0]
 RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -264,6 +264,7 @@ def live_panel() -> None:
             activation_labels=[view.short_label(a) for a in run.config.layer_activations],
             compact=len(frames) > 1,
             ticker=index == 0,
+            dataset=dataset,
         )
         with column:
             playground_panel(frame, key=f"_pg_view{index}", on_action=partial(on_action, index))

@@ -96,11 +96,17 @@ def test_play_pause_step_reset_add_a_neuron_and_switch_dataset(server, page):  #
     wait_for(lambda: heatmaps(page) == [2, 9, 8, 1], 30, "a ninth neuron in layer 1")
     page.wait_for_url(re.compile(r"pg_shape=9%2C(\+|%20)8"), timeout=30_000)
 
-    page.locator(".st-key-pg_ds").click()
+    page.locator(".st-key-pg_ds").click()  # the sidebar's selector
     page.get_by_role("option", name="XOR", exact=True).click()
     page.wait_for_url(re.compile("pg_ds=XOR"), timeout=30_000)
     wait_until_idle(page)
     assert epoch(page) == 0 and heatmaps(page) == [2, 9, 8, 1]
+    expect(page.get_by_test_id("pg-dataset-xor")).to_have_class(re.compile("pg-chosen"))
+
+    page.get_by_test_id("pg-dataset-spiral3").click()  # the component's data column
+    page.wait_for_url(re.compile(r"pg_ds=3-arm\+spiral|pg_ds=3-arm%20spiral"), timeout=30_000)
+    wait_for(lambda: heatmaps(page) == [2, 9, 8, 3], 30, "three output neurons for 3 classes")
+    expect(page.get_by_test_id("pg-legend")).to_contain_text("class 2")
     assert_rendered_cleanly(page)
 
 

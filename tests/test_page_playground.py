@@ -220,6 +220,19 @@ def test_shape_actions_edit_the_bound_shape_control_within_the_caps(hidden, acti
     assert view.parse_shape(shape) == tuple(int(u) for u in shape.split(", ") if u)
 
 
+def test_the_data_column_switches_the_bound_dataset_control_to_known_sets_only():
+    state = fresh_state()
+    view.apply_action(state, {"kind": "dataset", "value": "spiral3"})
+    assert state["pg_ds"] == "spiral3" and state.pop(view.APP_RERUN)
+    for value in ("../etc/passwd", "sin", None, ["xor"]):
+        view.apply_action(state, {"kind": "dataset", "value": value})
+    assert state["pg_ds"] == "spiral3" and not state.get(view.APP_RERUN)
+    at = run_page(PAGE, query=SMALL)
+    ui = frame(at)["ui"]
+    assert ui["dataset"] == "circle"
+    assert [name for name, _ in ui["datasets"]] == list(view.DATASETS)
+
+
 def test_display_toggles_take_only_booleans_and_unknown_actions_do_nothing():
     state = fresh_state()
     view.apply_action(state, {"kind": "show_test", "value": True})

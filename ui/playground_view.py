@@ -28,6 +28,18 @@ APP_RERUN = "_pg_app_rerun"  # an action changed a control outside the live pane
 CUSTOM = "_pg_custom"  # your data: {"points": Points, "source": "drawn"|"csv", "file", "version"}
 RUNS_DATA = "_pg_runs_data"  # the version of your data the runs were built on
 ERASE_RADIUS = 0.6  # a right click removes your nearest point within this distance (TF units)
+DATASETS = (*toydata.CLASSIFICATION, *toydata.REGRESSION_2D, playground.CUSTOM)
+# The component's data column: short names that fit a narrow column on a projector.
+SHORT_DATASET_NAMES = {
+    "circle": "Circle",
+    "xor": "XOR",
+    "gaussians": "Gaussians",
+    "spiral": "Spiral",
+    "spiral3": "Spiral × 3",
+    "plane": "Plane",
+    "multigauss": "Multi-Gauss",
+    playground.CUSTOM: "Your data",
+}
 SHAPE_CHARS = 60  # "16, 16, 16, 16, 16, 16" is 22; anything longer is not a shape
 MAX_SEED = 10_000  # the weight seed control's range
 GRID = 100  # cells per side of the output heatmap (issue 15: at least 100 x 100)
@@ -112,6 +124,9 @@ def apply_action(state: MutableMapping[str, Any], action: dict[str, Any]) -> Non
         state[APP_RERUN] = True
     elif kind in ("show_test", "discretize") and isinstance(action.get("value"), bool):
         state["pg_test" if kind == "show_test" else "pg_disc"] = action["value"]
+        state[APP_RERUN] = True
+    elif kind == "dataset" and action.get("value") in DATASETS:
+        state["pg_ds"] = action["value"]
         state[APP_RERUN] = True
     elif kind in ("add_point", "remove_point", "clear_points") and CUSTOM in state:
         # new data: the page builds a new run
@@ -215,6 +230,7 @@ def display_settings(
     activation_labels: list[str],
     compact: bool = False,
     ticker: bool = True,
+    dataset: str | None = None,
 ) -> dict:
     """The component's ``ui`` dict: sizes from the chart theme, colours, toggles."""
     k = max(2, n_classes)
@@ -234,6 +250,8 @@ def display_settings(
         "max_units": MAX_UNITS,
         "compact": compact,  # two runs side by side: legend and loss under the output
         "ticker": ticker,  # this component asks for the next frame while playing (one per page)
+        "dataset": dataset,  # the data column's buttons: the chosen one, and all of them
+        "datasets": [[name, SHORT_DATASET_NAMES.get(name, name)] for name in DATASETS],
     }
 
 

@@ -30,6 +30,7 @@ ACTIONS = (
     "add_neuron",
     "remove_neuron",
     "show_test",
+    "dataset",
     "discretize",
     "add_point",
     "remove_point",

@@ -219,6 +219,8 @@ class Playground {
     this.discretizeBox = toggle("discretize", "discretize output");
 
     const body = el("div", { class: "pg-body" }, host);
+    // TF's DATA column: the datasets as buttons, so a presenter switches without the sidebar.
+    this.dataColumn = el("div", { class: "pg-data", "data-testid": "pg-datasets" }, body);
     const net = el("div", { class: "pg-net" }, body);
     this.netHeader = el("div", { class: "pg-net-header" }, net);
     this.netWrap = el("div", { class: "pg-net-canvas" }, net);
@@ -278,6 +280,7 @@ class Playground {
     const started = performance.now();
     this.decodeFrame();
     this.renderBar();
+    this.renderDatasets();
     // Header and legend are DOM: rebuilt only when what they show changes, not every frame.
     const sizes = (frame.network && frame.network.sizes) || [];
     const headKey = JSON.stringify([sizes, ui.activation_labels, ui.max_units, ui.max_layers, ui.label_px]);
@@ -575,7 +578,10 @@ class Playground {
       ? Math.max(160, Math.min(bodyHeight - label * 2 - 8, (width - 24) / 2))
       : Math.max(200, Math.min(bodyHeight - label * 2 - 8, width - sideWidth - 340));
     this.outSize = Math.floor(outSize);
-    const netWidth = compact ? width - this.outSize - 16 : Math.max(260, width - this.outSize - sideWidth - 32);
+    const dataWidth = compact ? 0 : this.dataColumn.offsetWidth + 12;
+    const netWidth = compact
+      ? width - this.outSize - 16
+      : Math.max(240, width - this.outSize - sideWidth - dataWidth - 32);
     this.netWidth = netWidth;
     if (this.fitHeader) this.fitHeader();
     const hint = this.host.querySelector(".pg-hint");
@@ -956,6 +962,25 @@ class Playground {
   }
 
   // --- your own data ------------------------------------------------------------------------------
+
+  renderDatasets() {
+    const ui = (this.frame && this.frame.ui) || {};
+    const key = JSON.stringify([ui.datasets, ui.dataset, ui.compact]);
+    if (key === this.datasetKey) return;
+    this.datasetKey = key;
+    const column = this.dataColumn;
+    column.replaceChildren();
+    column.style.display = ui.compact || !ui.datasets ? "none" : "flex";
+    el("div", { class: "pg-dim", text: "data" }, column);
+    for (const [id, label] of ui.datasets || []) {
+      const b = el("button", { class: "pg-mini pg-dataset", type: "button", "data-testid": `pg-dataset-${id}` }, column);
+      b.textContent = label;
+      if (id === ui.dataset) b.classList.add("pg-chosen");
+      b.onclick = () => {
+        if (id !== ui.dataset) this.send("dataset", { value: id });
+      };
+    }
+  }
 
   renderDrawBar() {
     const f = this.frame;

@@ -54,7 +54,7 @@ def chart_config(presenting: bool = False) -> dict[str, Any]:
             "symbolSize": 240 if presenting else 160,
             "orient": "bottom",
             "direction": "horizontal",
-            "columns": 2 if presenting else 6,  # long labels fit a half-width chart
+            "columns": 2 if presenting else 4,  # long labels fit a half- or third-width chart
             "columnPadding": 18,
             "rowPadding": 6,
         },

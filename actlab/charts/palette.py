@@ -98,7 +98,7 @@ def activation_style(name: str) -> SeriesStyle:
 def _id_of_label(label: str) -> str | None:
     """The activation id a chart label stands for: ``ReLU``, ``ELU(alpha=2)``,
     ``Sigmoid · Xavier``, ``Custom: x*sigmoid(x)``, ``log_softmax`` …"""
-    if label.startswith("Custom:") or activations.is_custom(label):
+    if activations.is_custom_label(label) or activations.is_custom(label):
         return activations.CUSTOM_PREFIX
     base = re.split(r" · |\(", label, maxsplit=1)[0].strip()
     if base in activations.names() or base in OUTPUT_FUNCTIONS or gated.is_gated(base):

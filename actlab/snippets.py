@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from actlab import activations, datasets, optimizers
+from actlab import activations, datasets, gated, optimizers
+from actlab.training.gated import gated_sizes
 
 # Catalogue ids whose functional form is not simply F.<id>(x, **params).
 _SPECIAL_FORMS = {
@@ -98,10 +99,13 @@ def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
                 "log_softmax": "F.log_softmax(x, dim=-1)",
                 "softmax": "F.softmax(x, dim=-1)",
             }.get(spec.name) or activation_expression(spec.name, dict(spec.params))
-            members.append((spec.title, "F.relu(x)", output))
+            members.append((spec.title, "F.relu(x)", output, sizes, False))
+        elif gated.is_gated(spec.name):  # φ(x W) ⊙ (x V), narrower to keep the parameter count
+            gate = activation_expression(gated.get(spec.name).gate)
+            members.append((spec.title, gate, "F.log_softmax(x, dim=-1)", gated_sizes(sizes), True))
         else:
             hidden = activation_expression(spec.name, dict(spec.params))
-            members.append((spec.title, hidden, "F.log_softmax(x, dim=-1)"))
+            members.append((spec.title, hidden, "F.log_softmax(x, dim=-1)", sizes, False))
     optimizer = optimizers.OPTIMIZERS[config.optimizer]
     momentum = f", momentum={config.momentum!r}" if optimizer.takes_momentum else ""
     optimizer_call = (
@@ -124,8 +128,8 @@ def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
         else "# (the full training set)\n"
     )
     member_lines = "\n".join(
-        f"    ({title!r}, lambda x: {hidden}, lambda x: {output}),"
-        for title, hidden, output in members
+        f"    ({title!r}, lambda x: {hidden}, lambda x: {output}, {widths!r}, {is_gated!r}),"
+        for title, hidden, output, widths, is_gated in members
     )
     files = {role: info.files[role] for role in datasets.ROLES}
     return f"""# Reproduces actlab's MNIST page: {", ".join(config.titles)}
@@ -169,23 +173,28 @@ def inputs(images):
     {scaling}
 
 
-MEMBERS = [  # (name, hidden activation, output function fed to nll_loss)
+# (name, hidden activation (a gated unit's gate φ), output function fed to nll_loss, layer
+# sizes, gated: hidden = φ(x W) * (x V), narrower so the parameter count stays the plain one's)
+MEMBERS = [
 {member_lines}
 ]
 SIZES = {sizes!r}
 
 
 class MLP(torch.nn.Module):
-    def __init__(self, hidden_activation, output_function):
+    def __init__(self, hidden_activation, output_function, sizes=SIZES, gated=False):
         super().__init__()
-        self.layers = torch.nn.ModuleList(
-            torch.nn.Linear(a, b) for a, b in zip(SIZES[:-1], SIZES[1:])
+        pairs = list(zip(sizes[:-1], sizes[1:]))
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in pairs)
+        self.values = (  # V of each gated hidden layer
+            torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in pairs[:-1]) if gated else None
         )
         self.hidden_activation, self.output_function = hidden_activation, output_function
 
     def forward(self, x):
-        for layer in self.layers[:-1]:
-            x = self.hidden_activation(layer(x))
+        for index, layer in enumerate(self.layers[:-1]):
+            hidden = self.hidden_activation(layer(x))
+            x = hidden * self.values[index](x) if self.values is not None else hidden
         return self.output_function(self.layers[-1](x))
 
 
@@ -196,9 +205,9 @@ def evaluate(model):
 
 
 train = torch.utils.data.TensorDataset(train_images, train_labels)
-for name, hidden_activation, output_function in MEMBERS:
+for name, hidden_activation, output_function, sizes, gated in MEMBERS:
     torch.manual_seed({config.seeds[0]})  # the same initial weights and batches for every member
-    model = MLP(hidden_activation, output_function)
+    model = MLP(hidden_activation, output_function, sizes, gated)
     optimizer = {optimizer_call}
     loader = torch.utils.data.DataLoader(train, batch_size={config.batch_size}, shuffle=True)
     for epoch in range({config.epochs}):

@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from mnist_fixtures import closed_port_url, idx_bytes, write_files
 
-from actlab import activations, datasets, playground, training
+from actlab import activations, datasets, gated, playground, training
 from actlab.bundled import BUNDLED_MNIST_DIR
 from actlab.snippets import activation_expression, mnist_snippet, playground_snippet
+from actlab.training import gated as matching
 
 ROOT = Path(__file__).resolve().parents[1]
 X = torch.linspace(-4, 4, 161, dtype=torch.float64)
@@ -63,6 +64,34 @@ def test_mnist_snippet_is_python_and_carries_the_configuration():
     ast.parse(tutorial)
     assert "SIZES = (784, 10)" in tutorial and "F.softmax(x, dim=-1)" in tutorial
     assert "lr=0.5, momentum=0.0" in tutorial and "div(255)" in tutorial
+
+
+def test_mnist_snippet_writes_gated_members_at_the_trainers_matched_size():
+    config = training.TrainingConfig(activations=("relu", "swiglu", "reglu"), hidden=(128, 64))
+    code = mnist_snippet(config)
+    namespace: dict = {}
+    imports = code.split("def read_idx")[0]
+    model_part = code[code.index("MEMBERS = [") : code.index("def evaluate")]
+    exec(imports + model_part, namespace)  # test-only: the member table and the model class
+    members = {name: member for name, *member in namespace["MEMBERS"]}
+    gated_sizes = matching.gated_sizes(config.sizes)
+    for name, unit in (("SwiGLU", "swiglu"), ("ReGLU", "reglu")):
+        gate, output, sizes, is_gated = members[name]
+        assert sizes == gated_sizes and is_gated
+        model = namespace["MLP"](gate, output, sizes, is_gated)
+        count = sum(p.numel() for p in model.parameters())
+        assert count == matching.gated_parameters(gated_sizes)
+        assert abs(count / matching.plain_parameters(config.sizes) - 1) < 0.01
+        # hidden = φ(x W + b) ⊙ (x V + c), by hand, then the output layer and log-softmax
+        x = torch.randn(3, 784)
+        h = x
+        for layer, value in zip(model.layers[:-1], model.values, strict=True):
+            phi = activations.apply(gated.get(unit).gate, layer(h))
+            h = phi * value(h)
+        expected = F.log_softmax(model.layers[-1](h), dim=-1)
+        torch.testing.assert_close(model(x), expected)
+    plain = namespace["MLP"](*members["ReLU"])
+    assert sum(p.numel() for p in plain.parameters()) == matching.plain_parameters(config.sizes)
 
 
 def test_playground_snippet_rebuilds_the_same_network():

@@ -518,13 +518,12 @@ def config_from_form(
 
 def snippet_gaps(config: TrainingConfig) -> list[str]:
     """What ``config`` trains that the page's PyTorch snippet (``actlab.snippets.mnist_snippet``:
-    a plain MLP, PyTorch's default init, pixels ÷ 255 or standardised, every batch of a
-    shuffled loader, the test accuracy after the last epoch) does not write; empty when the
-    snippet reproduces it."""
+    an MLP, gated members included, PyTorch's default init, pixels ÷ 255 or standardised, every
+    batch of a shuffled loader, the test accuracy after the last epoch) does not write; empty
+    when the snippet reproduces it."""
     gaps = []
     if config.architecture != "mlp":
         gaps.append(ARCHITECTURE_LABELS[config.architecture])
-    gaps += [spec.title for spec in config.activations if gated.is_gated(spec.name)]
     if config.input_scaling not in ("standardize", "divide_by_255"):
         gaps.append(INPUT_SCALING_LABELS[config.input_scaling])
     if config.init != "default":

@@ -34,6 +34,7 @@ from torch import Tensor, nn
 
 from actlab import activations, budget, gated, validate
 from actlab.bundled import bundled_mnist
+from actlab.i18n import N_, Message, Refusal, counted
 from actlab.training.gated import (
     MAX_RELATIVE_MISMATCH,
     gated_parameters,
@@ -48,30 +49,31 @@ MIN_DEPTH, MAX_DEPTH = 2, 50
 MIN_WIDTH, MAX_WIDTH = 2, 1024
 MAX_BATCH = 5000
 INITS = ("pytorch_default", "xavier", "kaiming", "orthogonal", "normal")
-INIT_LABELS = {
-    "pytorch_default": "PyTorch default (nn.Linear)",
-    "xavier": "Xavier/Glorot uniform",
-    "kaiming": "Kaiming/He normal",
-    "orthogonal": "orthogonal",
-    "normal": "normal with your std",
+INIT_LABELS = {  # marked (N_): translated where shown
+    "pytorch_default": N_("PyTorch default (nn.Linear)"),
+    "xavier": N_("Xavier/Glorot uniform"),
+    "kaiming": N_("Kaiming/He normal"),
+    "orthogonal": N_("orthogonal"),
+    "normal": N_("normal with your std"),
 }
 SIGMOID_MAX_SLOPE = 0.25  # max of σ′(z) = σ(z)(1 − σ(z)), reached at z = 0
 SATURATED_SLOPE = 0.01  # |f′(z)| below this: the unit passes back under 1% of its gradient
 HISTOGRAM_BINS = 40
-GATED_OVERFLOW = (
-    ". With an unbounded gate (SiLU, GELU, ReLU) a gated layer φ(xW) ⊙ (xV) is quadratic in "
-    "its input: once its activations are larger than about 1 each layer squares their size "
-    "(10, 100, 10⁴, 10⁸ …) and they overflow float64 within a dozen layers. Transformers wrap "
-    "every gated block in a normalisation and a residual connection; this plain stack has "
-    "neither. Choose a smaller depth or a smaller init scale (PyTorch's default keeps it small)."
+GATED_OVERFLOW = N_(
+    "{name} makes the loss {loss} at depth {depth}: no gradients. With an unbounded gate (SiLU, "
+    "GELU, ReLU) a gated layer φ(xW) ⊙ (xV) is quadratic in its input: once its activations are "
+    "larger than about 1 each layer squares their size (10, 100, 10⁴, 10⁸ …) and they overflow "
+    "float64 within a dozen layers. Transformers wrap every gated block in a normalisation and a "
+    "residual connection; this plain stack has neither. Choose a smaller depth or a smaller init "
+    "scale (PyTorch's default keeps it small)."
 )
 MEASURES = ("norm", "signal_norm")  # ‖∂L/∂W_l‖ or ‖∂L/∂z_l‖ per layer (see GradientProbe)
 HISTOGRAM_QUANTITIES = ("activation", "log10 |weight gradient|")
-# The per-layer statistics the lesson charts: column → (heading, axis title).
+# The per-layer statistics the lesson charts: column → (heading, axis title), marked (N_).
 LAYER_STATISTICS = {
-    "mean": ("Mean activation", "mean of h"),
-    "std": ("Spread of activations", "std of h"),
-    "saturated": ("Saturated units", f"share with |f′(z)| < {SATURATED_SLOPE:g}"),
+    "mean": (N_("Mean activation"), N_("mean of h")),
+    "std": (N_("Spread of activations"), N_("std of h")),
+    "saturated": (N_("Saturated units"), N_("share with |f′(z)| < {slope}")),
 }
 
 
@@ -103,7 +105,11 @@ def check_activation(activation: str, params: Mapping[str, float] | None = None)
     """The activation's parameters filled in and checked; a gated unit takes none."""
     if is_gated(activation):
         if params:
-            raise ValueError(f"{display_name(activation)} takes no parameters, got {dict(params)}")
+            raise Refusal(
+                N_("{name} takes no parameters, got {params}"),
+                name=display_name(activation),
+                params=str(dict(params)),
+            )
         return {}
     return activations.resolve_params(activation, dict(params or {}))
 
@@ -582,9 +588,13 @@ def probe(
             if not bool(torch.isfinite(loss)):
                 # float64 throughout: a typed formula (log of a negative value) or a deep
                 # gated net, whose layers square their input's scale, gets here.
-                raise ValueError(
-                    f"{name} makes the loss {loss.item()} at depth {depth}: no gradients"
-                    + (GATED_OVERFLOW if is_gated(activation) else "")
+                raise Refusal(
+                    GATED_OVERFLOW
+                    if is_gated(activation)
+                    else N_("{name} makes the loss {loss} at depth {depth}: no gradients"),
+                    name=name,
+                    loss=loss.item(),
+                    depth=depth,
                 )
             (upstream,) = torch.autograd.grad(loss, logits)  # ∂L/∂z_L
         norms, gradient_histograms = [], []
@@ -712,16 +722,27 @@ def check_probe_budget(
     if total <= limit:
         return
     allowed = sum(1 for spent in itertools.accumulate(costs) if spent <= limit)
+    size = {"depth": depth, "width": width}
     fits = (
-        f"at depth {depth} and width {width} that is at most {allowed} of them"
+        Message(
+            N_("at depth {depth} and width {width} that is at most {allowed} of them"),
+            {**size, "allowed": allowed},
+        )
         if allowed
-        else f"not even one of them fits at depth {depth} and width {width}"
+        else Message(N_("not even one of them fits at depth {depth} and width {width}"), size)
     )
-    raise ValueError(
-        f"{len(costs)} activation{'s' * (len(costs) != 1)} × depth {depth} × width {width} "
-        f"({INIT_LABELS[init]} init) is about {total:.0f} CPU-seconds of work, over this "
-        f"server's cap of {limit:g} CPU-seconds per view: {fits}. Choose fewer activations, "
-        "a smaller depth or a smaller width."
+    raise Refusal(
+        N_(
+            "{activations} × depth {depth} × width {width} ({init} init) is about {total} "
+            "CPU-seconds of work, over this server's cap of {limit} CPU-seconds per view: "
+            "{fits}. Choose fewer activations, a smaller depth or a smaller width."
+        ),
+        activations=counted("{count} activation", "{count} activations", len(costs)),
+        init=Message(INIT_LABELS[init]),
+        total=f"{total:.0f}",
+        limit=f"{limit:g}",
+        fits=fits,
+        **size,
     )
 
 
@@ -804,7 +825,7 @@ def compare(
     """``probes`` side by side; ``reference`` adds Sigmoid's 0.25^(L − l) line when it is there."""
     measure = validate.choice("measure", measure, MEASURES)
     if not probes:
-        raise ValueError("choose at least one activation")
+        raise Refusal(N_("choose at least one activation"))
     norms = pd.concat([p.norms for p in probes], ignore_index=True)
     sigmoid = activations.display_name("sigmoid")
     anchor = next((p for p in probes if p.activation == sigmoid), None)

@@ -38,16 +38,17 @@ from actlab.gradients import (
     mnist_batch,
     standardised,
 )
+from actlab.i18n import N_, Message, _
 from actlab.single_thread import run_single_threaded
 
 MAX_STEPS = 2000
 PROBE_SEED = 0
-# A cure changes one setting of the run it is applied to.
+# A cure changes one setting of the run it is applied to (labels marked, translated where shown).
 CURES = {
-    "leaky_relu": "LeakyReLU instead of ReLU",
-    "lower_lr": "learning rate ÷ 10",
-    "he_init": "Kaiming/He init",
-    "positive_bias": "hidden biases start at +0.1",
+    "leaky_relu": N_("LeakyReLU instead of ReLU"),
+    "lower_lr": N_("learning rate ÷ 10"),
+    "he_init": N_("Kaiming/He init"),
+    "positive_bias": N_("hidden biases start at +0.1"),
 }
 POSITIVE_BIAS = 0.1
 # "Does it learn?": the (activation, init) pairs offered, as ids "activation:init".
@@ -124,6 +125,22 @@ class RunConfig:
             else:
                 validate.choice("cure", cure, CURES)
         return replace(self, **changes)
+
+
+class Said(str):
+    """A message as English text (a ``str``: logs, tests) that can also say itself in the
+    page's language (``localized()``): a run trains on another thread, which has none."""
+
+    message: Message
+
+    def __new__(cls, template: str, **params: object) -> Said:
+        message = Message(template, params)
+        said = super().__new__(cls, str(message))
+        said.message = message
+        return said
+
+    def localized(self) -> str:
+        return self.message.localized()
 
 
 @dataclass(frozen=True)
@@ -210,9 +227,14 @@ class _Run:
         loss = F.cross_entropy(self.model(x[index]), y[index])
         value = float(loss.detach())
         if not math.isfinite(value):
-            self.stopped = (
-                f"{self.name}: diverged at step {step} (training loss {value}); stopped there. "
-                "Lower the learning rate."
+            self.stopped = Said(
+                N_(
+                    "{run}: diverged at step {step} (training loss {value}); stopped there. "
+                    "Lower the learning rate."
+                ),
+                run=self.name,
+                step=step,
+                value=value,
             )
             return
         self.optimizer.zero_grad(set_to_none=True)
@@ -230,15 +252,20 @@ class _Run:
             loss = float(F.cross_entropy(logits, probe_y))
             accuracy = float((logits.argmax(dim=1) == probe_y).double().mean())
         if not math.isfinite(loss):
-            self.stopped = (
-                f"{self.name}: diverged by step {step} (loss on the probe digits {loss}); "
-                "stopped there. "
-                + (
-                    "Lower the learning rate."
-                    if step
-                    else "Its untrained outputs already overflow (a gated layer squares its "
-                    "input's scale): choose a smaller init or depth."
+            self.stopped = Said(
+                N_(
+                    "{run}: diverged by step {step} (loss on the probe digits {loss}); "
+                    "stopped there. Lower the learning rate."
                 )
+                if step
+                else N_(
+                    "{run}: diverged by step {step} (loss on the probe digits {loss}); "
+                    "stopped there. Its untrained outputs already overflow (a gated layer "
+                    "squares its input's scale): choose a smaller init or depth."
+                ),
+                run=self.name,
+                step=step,
+                loss=loss,
             )
             return None
         train_loss = float(np.mean(self.losses)) if self.losses else math.nan
@@ -335,7 +362,7 @@ def run_to_end(runs: Mapping[str, RunConfig]) -> Snapshot:
 
 
 def comparison_label(activation: str, init: str) -> str:
-    return f"{display_name(activation)}, {INIT_LABELS[init]}"
+    return f"{display_name(activation)}, {_(INIT_LABELS[init])}"
 
 
 def comparison_pairs(extra_activations: Iterable[str] = ()) -> list[str]:
@@ -417,7 +444,8 @@ def dead_relu_runs(
         seed=seed,
     )
     cures = list(cures)
-    return {"as set": base, "with cures": base.cured(cures)} if cures else {"as set": base}
+    as_set = _("as set")  # run names are shown: in the page's language
+    return {as_set: base, _("with cures"): base.cured(cures)} if cures else {as_set: base}
 
 
 # --- dead units -------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ NAMES = {
     "nn", "Linear", "Module", "silu", "Telgarsky", "Hardsigmoid", "init", "expm1", "softplus",
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
+    "fan_in", "log10",
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
@@ -116,9 +117,15 @@ def chart_texts(at) -> list[str]:
     return texts
 
 
+PROTO_OPTION = re.compile(r'content: "(.*)"\n', re.S)  # a pills option as protobuf text
+
+
 def page_texts(at) -> list[str]:
     """Every text of the page a visitor reads, charts included."""
-    texts = list(rendered_markdown(at))
+    texts = [
+        PROTO_OPTION.sub(lambda m: m.group(1), text) if text.startswith("content: ") else text
+        for text in rendered_markdown(at)
+    ]
     for kind in ("selectbox", "multiselect", "select_slider"):
         for widget in at.get(kind):
             texts.extend(str(option) for option in widget.proto.options)
@@ -226,7 +233,10 @@ def walk(page: str, tabs: tuple[str, list[str]] | None):
         yield name, at
         quizzes = [r for r in at.radio if str(r.key).endswith("_quiz")]
         for quiz in quizzes:
-            quiz.set_value(quiz.options[-1]).run()
+            # AppTest formats every other choice of the page (format_func) in this thread, as
+            # the browser sends back the labels it was shown: in Chinese.
+            with i18n.using("zh-CN"):
+                quiz.set_value(quiz.options[-1]).run()
             yield f"{name} {quiz.key} answered", at
 
 

@@ -27,6 +27,7 @@ WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     "app_pages/explorer.py": None,
     "app_pages/gated.py": None,
     "app_pages/nonlinearity.py": None,
+    "app_pages/gradients.py": ("gr_tab", ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]),
     "app_pages/softmax.py": (
         "sm_tab",
         [
@@ -315,3 +316,16 @@ def test_a_typed_formula_is_named_and_refused_in_chinese():
     at = open_via_router("app_pages/explorer.py", {"lang": "zh-CN", "fx": "X * 2"})
     errors = [shown(e.value) for e in at.error]
     assert any("公式没有用到 x" in text and "不要写 X" in text for text in errors), errors
+
+
+def test_a_finished_training_on_the_gradients_page_reads_in_chinese():
+    query = {"lang": "zh-CN", "gr_tab": "Dead ReLU", "gr_ddepth": "2", "gr_dwidth": "32"}
+    at = open_via_router("app_pages/gradients.py", {**query, "gr_dsteps": "100"})
+    with i18n.using("zh-CN"):  # AppTest formats the other choices in this thread (see walk)
+        at.button(key="gr_dgo").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith("训练用时") for c in at.caption)
+    allowed = allowed_words()
+    left = {t[:80]: w for t in map(shown, page_texts(at)) if (w := english_left(t, allowed))}
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)
+    assert "按当前设置" in chart_texts(at)  # the run's name titles its dead-unit chart

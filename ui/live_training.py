@@ -26,6 +26,7 @@ import streamlit as st
 
 from actlab import budget
 from ui.export import chart_with_downloads, draw
+from ui.i18n import _
 from ui.safe_text import literal
 
 REDRAW_SECONDS = 0.25  # the live charts are redrawn at most this often
@@ -85,6 +86,13 @@ class FinishedRuns(Generic[S]):
             self._runs.popitem(last=False)
 
 
+def said(message: str) -> str:
+    """A message of a training (it ran on another thread, in no language): in the page's
+    language where it can say itself so (``localized()``), else as it is."""
+    localized = getattr(message, "localized", None)
+    return localized() if callable(localized) else str(message)
+
+
 @st.cache_resource(show_spinner=False)
 def finished_runs(page: str) -> FinishedRuns:
     """The server's finished runs of one page (``page`` keeps pages' keys apart)."""
@@ -94,14 +102,16 @@ def finished_runs(page: str) -> FinishedRuns:
 def train_live(snapshots: Iterator[S], draw_snapshot: Callable[[S, bool], None]) -> S:
     """Run the training, with a progress bar and the charts redrawn into a placeholder about
     four times a second; both are cleared at the end. Returns the last (finished) snapshot."""
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text=_("Starting…"))
     area = st.empty()
     drawn_at = 0.0
     snapshot = None
     for snapshot in snapshots:
         bar.progress(
             snapshot.step / snapshot.total_steps,
-            text=f"step {snapshot.step} / {snapshot.total_steps} · {snapshot.seconds:.1f} s",
+            text=_("step {step} / {total} · {seconds} s").format(
+                step=snapshot.step, total=snapshot.total_steps, seconds=f"{snapshot.seconds:.1f}"
+            ),
         )
         if not snapshot.finished and time.perf_counter() - drawn_at > REDRAW_SECONDS:
             with area.container():
@@ -124,15 +134,15 @@ def training_section(
     messages as warnings, its time, ``draw_snapshot(result, False)``). Returns the finished
     snapshot, or ``None`` before anyone trained this ``key``."""
     runs = finished_runs(page)
-    if st.button("Train", key=button_key, type="primary", icon=":material/play_arrow:"):
+    if st.button(_("Train"), key=button_key, type="primary", icon=":material/play_arrow:"):
         runs.add(key, train_live(start(), draw_snapshot))
     result = runs.get(key)
     if result is None:
-        st.info("Press **Train**: the curves update live while it trains.")
+        st.info(_("Press **Train**: the curves update live while it trains."))
         return None
     for message in result.messages.values():
-        st.warning(literal(message), icon=":material/warning:")
-    st.caption(f"Trained in {result.seconds:.1f} s.")
+        st.warning(literal(said(message)), icon=":material/warning:")
+    st.caption(_("Trained in {seconds} s.").format(seconds=f"{result.seconds:.1f}"))
     draw_snapshot(result, False)
     return result
 

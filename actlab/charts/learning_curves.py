@@ -18,8 +18,10 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
+from actlab import i18n
 from actlab.charts import palette
 from actlab.charts.common import legend_selection
+from actlab.i18n import _
 
 # Patterns of the ``dash`` series in sorted order: "test loss" solid, "train loss" dashed.
 DASH_PATTERNS = ([1, 0], [5, 4], [2, 2], [8, 3, 2, 3])
@@ -46,7 +48,8 @@ class _Style:
     dash_title: str
     dash_values: tuple[str, ...]
     series_values: tuple[str, ...]  # their colours (and dashes) come from actlab.charts.palette
-    tooltip: tuple[str, ...]
+    tooltip: tuple[str | tuple[str, str], ...]
+    language: str  # the template's own words ("lowest seed") are in it
 
 
 def learning_curve_chart(
@@ -67,7 +70,7 @@ def learning_curve_chart(
     band: tuple[str, str] | None = None,
     dash: str | None = None,
     dash_title: str = "",
-    tooltip: Sequence[str] = (),
+    tooltip: Sequence[str | tuple[str, str]] = (),
 ) -> alt.LayerChart:
     """``y`` against ``x`` (``"step"`` or ``"epoch"``), one coloured line per ``series`` value.
 
@@ -79,7 +82,8 @@ def learning_curve_chart(
     - ``markers`` draws a dot at every record (few points: evaluations); otherwise invisible
       dots only widen the hover target.
     - ``legend``: the name of the legend selection (unique per page): click an entry to
-      highlight it. Hovering shows the values (``tooltip`` adds columns, ``"step:Q"``).
+      highlight it. Hovering shows the values (``tooltip`` adds columns, ``"step:Q"``, or
+      ``("step:Q", title)`` with the title the tooltip shows).
 
     Rows with no ``y`` value (no training loss before the first step) are left out. Long series
     names are never cut in the legend.
@@ -105,6 +109,7 @@ def learning_curve_chart(
         dash_values=tuple(sorted(map(str, rows[dash].unique()))) if dash else (),
         series_values=tuple(dict.fromkeys(map(str, rows[series]))),
         tooltip=tuple(tooltip),
+        language=i18n.language(),
     )
     return _template(style).properties(data=rows)
 
@@ -139,7 +144,7 @@ def _template(style: _Style) -> alt.LayerChart:
     lines = base.mark_line(strokeWidth=2.5).encode(**line_encoding).add_params(selection)
     point_opacity = alt.condition(selection, alt.value(0.9), alt.value(0.05))
     points = base.mark_point(size=60 if style.markers else 40, filled=True).encode(
-        y=alt.Y(f"{style.y}:Q"),
+        y=alt.Y(f"{style.y}:Q", title=style.y_title),  # the lines' title: one per axis
         opacity=point_opacity if style.markers else alt.value(0),
         tooltip=_tooltip(style),
         **({"shape": alt.Shape(f"{style.dash}:N", legend=None)} if style.dash else {}),
@@ -148,7 +153,7 @@ def _template(style: _Style) -> alt.LayerChart:
     if style.band is not None:
         low, high = style.band
         area = base.mark_area(opacity=0.18).encode(
-            y=alt.Y(f"{low}:Q", scale=scale),
+            y=alt.Y(f"{low}:Q", title=style.y_title, scale=scale),
             y2=f"{high}:Q",
             opacity=alt.condition(selection, alt.value(0.18), alt.value(0.03)),
             **detail,
@@ -166,7 +171,9 @@ def _y_axis(log: bool) -> alt.Axis:
 
 
 def _tooltip(style: _Style) -> list[alt.Tooltip]:
-    y_title = f"{style.y_title} (mean over seeds)" if style.band else style.y_title
+    y_title = (
+        _("{title} (mean over seeds)").format(title=style.y_title) if style.band else style.y_title
+    )
     tips = [alt.Tooltip(f"{style.series}:N", title=style.series_title)]
     if style.dash:
         tips.append(alt.Tooltip(f"{style.dash}:N", title=style.dash_title))
@@ -176,7 +183,10 @@ def _tooltip(style: _Style) -> list[alt.Tooltip]:
     ]
     if style.band:
         tips += [
-            alt.Tooltip(f"{style.band[0]}:Q", format=".6g", title="lowest seed"),
-            alt.Tooltip(f"{style.band[1]}:Q", format=".6g", title="highest seed"),
+            alt.Tooltip(f"{style.band[0]}:Q", format=".6g", title=_("lowest seed")),
+            alt.Tooltip(f"{style.band[1]}:Q", format=".6g", title=_("highest seed")),
         ]
-    return tips + [alt.Tooltip(column) for column in style.tooltip]
+    return tips + [
+        alt.Tooltip(column) if isinstance(column, str) else alt.Tooltip(column[0], title=column[1])
+        for column in style.tooltip
+    ]

@@ -5,23 +5,25 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from actlab.i18n import _
+
 
 def confusion_heatmap(counts: pd.DataFrame, height: int = 380) -> alt.LayerChart:
     """Rows: true class; columns: predicted; colour: share of the true class; number: count."""
     order = list(dict.fromkeys(counts["true"]))
     base = alt.Chart(counts).encode(
-        x=alt.X("predicted:N", sort=order, title="predicted", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("true:N", sort=order, title="true class"),
+        x=alt.X("predicted:N", sort=order, title=_("predicted"), axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("true:N", sort=order, title=_("true class")),
         tooltip=[
-            alt.Tooltip("true:N", title="true"),
-            alt.Tooltip("predicted:N"),
-            alt.Tooltip("count:Q", format=","),
-            alt.Tooltip("share:Q", format=".2%", title="share of the true class"),
+            alt.Tooltip("true:N", title=_("true")),
+            alt.Tooltip("predicted:N", title=_("predicted")),
+            alt.Tooltip("count:Q", format=",", title=_("count")),
+            alt.Tooltip("share:Q", format=".2%", title=_("share of the true class")),
         ],
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "share:Q", title="share", scale=alt.Scale(scheme="blues", domain=[0, 1], type="sqrt")
+            "share:Q", title=_("share"), scale=alt.Scale(scheme="blues", domain=[0, 1], type="sqrt")
         )
     )
     numbers = base.mark_text().encode(  # the theme's text size: 20 px when presenting

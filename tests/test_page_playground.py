@@ -16,9 +16,10 @@ import torch
 from apptest_helpers import app_path, run_page, set_widgets, shown
 from streamlit.testing.v1 import AppTest
 
-from actlab import playground_frame
+from actlab import activations, playground_frame
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 from ui import playground_view as view
+from ui.catalogue import CUSTOM_STATE
 
 PAGE = "app_pages/playground.py"
 SMALL = {"pg_n": 100}
@@ -375,3 +376,17 @@ def test_a_diverging_run_stops_with_a_message_not_a_traceback():
     view.apply_action(at.session_state, {"kind": "rewind"})
     at.run()
     assert frame(at)["diverged"] is None and frame(at)["epoch"] == 0
+
+
+def test_a_typed_formula_can_be_one_layers_activation():
+    custom = activations.custom_id("x * sigmoid(1.5 * x)")
+    at = AppTest.from_file(app_path(PAGE))
+    at.session_state[CUSTOM_STATE] = custom  # what ui.catalogue's sidebar field stores
+    at.query_params.update(SMALL)
+    at.run(timeout=120)
+    at = set_widgets(at, {"pg_act1": custom})
+    payload = frame(at)
+    assert payload["network"]["activations"] == [custom, "tanh"]
+    assert payload["ui"]["activation_labels"] == ["Custom", "Tanh"]
+    reference = PlaygroundTrainer(runs(at)[0].config)
+    assert payload["loss"]["train"] == pytest.approx(reference.latest["train_loss"], rel=1e-5)

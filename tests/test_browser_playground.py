@@ -7,6 +7,7 @@ skipped where that one is, and fails where ACTLAB_REQUIRE_BROWSER=1 and Chromium
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -92,20 +93,30 @@ def test_play_pause_step_reset_add_a_neuron_and_switch_dataset(server, page):  #
     wait_for(lambda: epoch(page) == 0, 30, "epoch 0 after Reset")
     page.wait_for_url(re.compile(r"pg_seed=1\b"), timeout=30_000)  # the next weight seed
 
+    # TF's inputs: a faint feature switched on by a click (X₁², the circle's own feature).
+    slots = json.loads(page.get_by_test_id("pg-network").get_attribute("data-slots"))
+    assert [slot[0] for slot in slots if slot[3]] == ["x1", "x2"] and len(slots) == 7
+    _, x, y, _ = next(slot for slot in slots if slot[0] == "x1sq")
+    box = page.get_by_test_id("pg-network").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(re.compile("pg_feat=X.*pg_feat=X.*pg_feat=X"), timeout=30_000)
+    wait_for(lambda: heatmaps(page) == [3, 8, 8, 1], 30, "a third input feature")
+    wait_for(lambda: epoch(page) == 0, 30, "a new run for the new inputs")
+
     page.get_by_test_id("pg-add-neuron-0").click()
-    wait_for(lambda: heatmaps(page) == [2, 9, 8, 1], 30, "a ninth neuron in layer 1")
+    wait_for(lambda: heatmaps(page) == [3, 9, 8, 1], 30, "a ninth neuron in layer 1")
     page.wait_for_url(re.compile(r"pg_shape=9%2C(\+|%20)8"), timeout=30_000)
 
     page.locator(".st-key-pg_ds").click()  # the sidebar's selector
     page.get_by_role("option", name="XOR", exact=True).click()
     page.wait_for_url(re.compile("pg_ds=XOR"), timeout=30_000)
     wait_until_idle(page)
-    assert epoch(page) == 0 and heatmaps(page) == [2, 9, 8, 1]
+    assert epoch(page) == 0 and heatmaps(page) == [3, 9, 8, 1]
     expect(page.get_by_test_id("pg-dataset-xor")).to_have_class(re.compile("pg-chosen"))
 
     page.get_by_test_id("pg-dataset-spiral3").click()  # the component's data column
     page.wait_for_url(re.compile(r"pg_ds=3-arm\+spiral|pg_ds=3-arm%20spiral"), timeout=30_000)
-    wait_for(lambda: heatmaps(page) == [2, 9, 8, 3], 30, "three output neurons for 3 classes")
+    wait_for(lambda: heatmaps(page) == [3, 9, 8, 3], 30, "three output neurons for 3 classes")
     expect(page.get_by_test_id("pg-legend")).to_contain_text("class 2")
     assert_rendered_cleanly(page)
 

@@ -234,6 +234,18 @@ def test_the_data_column_switches_the_bound_dataset_control_to_known_sets_only()
     assert [name for name, _ in ui["datasets"]] == list(view.DATASETS)
 
 
+def test_a_click_on_an_input_switches_that_feature_and_never_the_last_one():
+    state = fresh_state()
+    view.apply_action(state, {"kind": "feature", "value": "x1sq"})
+    assert state["pg_feat"] == ["x1", "x2", "x1sq"] and state.pop(view.APP_RERUN)
+    view.apply_action(state, {"kind": "feature", "value": "x1"})
+    assert state["pg_feat"] == ["x2"]  # from the run's features: x1 off
+    only = fresh_state(features=("x2",))
+    view.apply_action(only, {"kind": "feature", "value": "x2"})
+    view.apply_action(only, {"kind": "feature", "value": "cos_x1"})
+    assert "pg_feat" not in only and not only.get(view.APP_RERUN)
+
+
 def test_display_toggles_take_only_booleans_and_unknown_actions_do_nothing():
     state = fresh_state()
     view.apply_action(state, {"kind": "show_test", "value": True})

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from actlab import activations, playground, playground_frame, playground_io, toydata
+from actlab import playground_features as features
 from actlab.charts import playground as colours
 from actlab.charts.theme import LABEL_SIZE, TITLE_SIZE
 from actlab.playground import MAX_HIDDEN_LAYERS, MAX_UNITS, PlaygroundTrainer
@@ -125,6 +126,12 @@ def apply_action(state: MutableMapping[str, Any], action: dict[str, Any]) -> Non
     elif kind in ("show_test", "discretize") and isinstance(action.get("value"), bool):
         state["pg_test" if kind == "show_test" else "pg_disc"] = action["value"]
         state[APP_RERUN] = True
+    elif kind == "feature" and action.get("value") in features.FEATURES:
+        chosen = set(runs[0].config.feature_ids) if runs else set(features.DEFAULT_2D)
+        chosen ^= {action["value"]}
+        if chosen:  # the network needs at least one input
+            state["pg_feat"] = [f for f in features.FEATURES if f in chosen]
+            state[APP_RERUN] = True
     elif kind == "dataset" and action.get("value") in DATASETS:
         state["pg_ds"] = action["value"]
         state[APP_RERUN] = True
@@ -252,6 +259,7 @@ def display_settings(
         "ticker": ticker,  # this component asks for the next frame while playing (one per page)
         "dataset": dataset,  # the data column's buttons: the chosen one, and all of them
         "datasets": [[name, SHORT_DATASET_NAMES.get(name, name)] for name in DATASETS],
+        "feature_choices": [[name, label] for name, label in features.FEATURES.items()],
     }
 
 

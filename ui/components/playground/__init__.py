@@ -31,6 +31,7 @@ ACTIONS = (
     "remove_neuron",
     "show_test",
     "dataset",
+    "feature",
     "discretize",
     "add_point",
     "remove_point",

@@ -228,6 +228,10 @@ class Playground {
     el("div", { class: "pg-dim pg-hint", text: "hover an edge for its weight, a neuron for its range" }, net);
     this.tooltip = el("div", { class: "pg-tooltip", "data-testid": "pg-tooltip" }, this.netWrap);
     this.netCanvas.addEventListener("mousemove", (e) => this.onNetHover(e));
+    this.netCanvas.addEventListener("click", (e) => {
+      const slot = this.slotAt(e);
+      if (slot) this.send("feature", { value: slot.id });
+    });
     this.netCanvas.addEventListener("mouseleave", () => {
       this.hover = null;
       this.tooltip.style.display = "none";
@@ -370,7 +374,7 @@ class Playground {
         labels = outputs > 1 ? (ui.class_names || []).map((n) => `P(${n})`) : [f.task === "regression" ? "ŷ" : "P(class 1)"];
       } else {
         const act = (ui.activation_labels || net.activations || [])[li - 1] || "";
-        title = `layer ${li} · ${act}`;
+        title = act; // the column's position says which layer; the head's tooltip too
         labels = Array.from({ length: units }, (_, k) => `layer ${li}, neuron ${k + 1}`);
       }
       const lows = layer.lo, highs = layer.hi;
@@ -462,6 +466,7 @@ class Playground {
     const hidden = this.layers.filter((l) => l.kind === "hidden").length;
     this.columnHeads = this.layers.map((layer, index) => {
       const head = el("div", { class: "pg-head", "data-testid": `pg-head-${index}` }, header);
+      if (layer.kind === "hidden") head.title = `hidden layer ${index}: ${layer.title}`;
       el("div", { class: "pg-head-name", text: layer.title }, head);
       if (layer.kind === "hidden") {
         const row = el("div", { class: "pg-head-buttons" }, head);
@@ -608,7 +613,7 @@ class Playground {
 
   computeNodePositions() {
     const columns = Math.max(1, this.layers.length);
-    const maxNodes = Math.max(1, ...this.layers.map((l) => l.nodes.length));
+    const maxNodes = Math.max(1, this.featureChoices().length, ...this.layers.map((l) => l.nodes.length));
     const h = this.netHeight;
     const w = this.netWidth;
     const size = Math.max(14, Math.min(56, Math.floor((h - 4) / maxNodes) - 4, Math.floor(w / columns / 1.7)));
@@ -621,6 +626,21 @@ class Playground {
       const top = Math.max(2, (h - total) / 2);
       return layer.nodes.map((_, ni) => ({ x, y: top + ni * (size + 4) }));
     });
+    // TF's inputs: every feature has a place in the first column; the unused ones are drawn
+    // faint, and a click on any of them switches it on or off.
+    const all = this.featureChoices();
+    this.inputSlots = [];
+    if (all.length && this.layers.length) {
+      const total = all.length * (size + 4);
+      const top = Math.max(2, (h - total) / 2);
+      const active = (this.frame.network && this.frame.network.features) || [];
+      all.forEach(([id, label], k) => {
+        const slot = { id, label, x: pad, y: top + k * (size + 4), active: active.includes(id) };
+        this.inputSlots.push(slot);
+        const index = active.indexOf(id);
+        if (index >= 0 && this.positions[0][index]) this.positions[0][index] = { x: slot.x, y: slot.y };
+      });
+    }
     // Column heads sit above their columns.
     if (this.columnHeads) {
       this.columnHeads.forEach((head, li) => {
@@ -631,10 +651,42 @@ class Playground {
     }
   }
 
+  featureChoices() {
+    return (this.frame && this.frame.ui && this.frame.ui.feature_choices) || [];
+  }
+
+  // A feature's values over the square, as the server computes them (playground_features).
+  featureBytes(id) {
+    const n = this.nodeGrid || 0;
+    const e = (this.frame && this.frame.extent) || 1;
+    this.featureCache = this.featureCache || {};
+    const key = `${id}:${n}:${e}`;
+    if (this.featureCache[key]) return this.featureCache[key];
+    const f = {
+      x1: (a) => a, x2: (a, b) => b, x1sq: (a) => a * a, x2sq: (a, b) => b * b,
+      x1x2: (a, b) => a * b, sin_x1: (a) => Math.sin(a), sin_x2: (a, b) => Math.sin(b),
+    }[id] || (() => 0);
+    const values = new Float64Array(n * n);
+    let scale = 1e-9;
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        const v = f(-e + ((c + 0.5) * 2 * e) / n, e - ((r + 0.5) * 2 * e) / n);
+        values[r * n + c] = v;
+        scale = Math.max(scale, Math.abs(v));
+      }
+    }
+    const bytes = new Uint8Array(n * n);
+    for (let i = 0; i < n * n; i++) bytes[i] = Math.round(127.5 + (127.5 * values[i]) / scale);
+    return (this.featureCache[key] = bytes);
+  }
+
   labelPad() {
     // Room left of the input column for the features' names.
     const label = Math.max(12, ((this.frame.ui || {}).label_px || 14) - 2);
-    const names = (this.layers[0] || { nodes: [] }).nodes.map((n) => n.label.length);
+    const names = [
+      ...(this.layers[0] || { nodes: [] }).nodes.map((n) => n.label.length),
+      ...this.featureChoices().map(([, label]) => label.length),
+    ];
     return 8 + Math.ceil(label * 0.6 * Math.max(2, ...names));
   }
 
@@ -717,6 +769,22 @@ class Playground {
     ctx.imageSmoothingEnabled = false;
     const n = this.nodeGrid || 0;
     const drawn = this.layers.map(() => 0);
+    for (const slot of this.inputSlots || []) {
+      if (slot.active || !n) continue;
+      ctx.globalAlpha = 0.3;
+      paintImage(this.offscreen, this.featureBytes(slot.id), n, this.rampFor("class"), false);
+      ctx.drawImage(this.offscreen, slot.x, slot.y, s, s);
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = "#94a3b8";
+      ctx.setLineDash([3, 3]);
+      ctx.strokeRect(slot.x + 0.5, slot.y + 0.5, s - 1, s - 1);
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#64748b";
+      ctx.font = `${Math.max(12, (ui.label_px || 14) - 2)}px "Source Sans Pro", sans-serif`;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      ctx.fillText(slot.label, slot.x - 4, slot.y + s / 2);
+    }
     this.layers.forEach((layer, li) => {
       layer.nodes.forEach((node, ni) => {
         const p = this.positions[li][ni];
@@ -744,6 +812,10 @@ class Playground {
   // Read by the browser test: heatmaps drawn per layer, and where the heaviest edge passes.
   markForTests(drawn) {
     this.netCanvas.dataset.heatmaps = drawn.join(",");
+    const half = this.nodeSize / 2;
+    this.netCanvas.dataset.slots = JSON.stringify(
+      (this.inputSlots || []).map((p) => [p.id, p.x + half, p.y + half, p.active]),
+    );
     let heaviest = null;
     for (const e of this.edges || []) if (!heaviest || Math.abs(e.w) > Math.abs(heaviest.w)) heaviest = e;
     if (heaviest) {
@@ -754,7 +826,24 @@ class Playground {
     }
   }
 
+  slotAt(e) {
+    const rect = this.netCanvas.getBoundingClientRect();
+    const x = e.clientX - rect.left, y = e.clientY - rect.top;
+    const s = this.nodeSize;
+    return (this.inputSlots || []).find((p) => x >= p.x && x <= p.x + s && y >= p.y && y <= p.y + s);
+  }
+
   onNetHover(e) {
+    const slot = this.slotAt(e);
+    this.netCanvas.style.cursor = slot ? "pointer" : "default";
+    if (slot && !slot.active) {
+      this.tooltip.textContent = `${slot.label}: click to use this feature`;
+      this.tooltip.style.display = "block";
+      const rect = this.netCanvas.getBoundingClientRect();
+      this.tooltip.style.left = `${e.clientX - rect.left + 12}px`;
+      this.tooltip.style.top = `${e.clientY - rect.top + 14}px`;
+      return;
+    }
     const rect = this.netCanvas.getBoundingClientRect();
     const x = e.clientX - rect.left, y = e.clientY - rect.top;
     const s = this.nodeSize;
@@ -768,7 +857,7 @@ class Playground {
     let text = "";
     if (found) {
       const { node, layer } = found;
-      text = `${node.label}${layer.kind === "input" ? "" : ` · output ${fmt(node.low, 2)} … ${fmt(node.high, 2)}`}`;
+      text = `${node.label}${layer.kind === "input" ? ": click to leave it out" : ` · output ${fmt(node.low, 2)} … ${fmt(node.high, 2)}`}`;
       this.hover = { node };
     } else {
       // the nearest edge within 6 px, measured along its curve

@@ -960,8 +960,9 @@ class Playground {
         fill = `rgb(${c[0]},${c[1]},${c[2]})`;
       }
       ctx.fillStyle = fill;
-      ctx.strokeStyle = test ? "#0f172a" : "#ffffff";
-      ctx.lineWidth = 1.5;
+      // Regression targets near 0 are white: a grey edge keeps them visible on a white square.
+      ctx.strokeStyle = test ? "#0f172a" : f.task === "regression" ? "#64748b" : "#ffffff";
+      ctx.lineWidth = test || f.task !== "regression" ? 1.5 : 1;
       ctx.beginPath();
       if (test) ctx.rect(px - radius, py - radius, 2 * radius, 2 * radius);
       else ctx.arc(px, py, radius, 0, 2 * Math.PI);

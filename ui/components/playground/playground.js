@@ -5,6 +5,7 @@
 // mount and kept on the parent element.
 
 const SVGNS = "http://www.w3.org/2000/svg";
+const NET_MIN = 360; // px the network diagram keeps before the output square grows
 const BACKGROUND = 0.7; // heatmap colours reach 70 % of a class colour: points stay visible
 
 function decode(b64) {
@@ -579,14 +580,16 @@ class Playground {
     const compact = !!(this.frame.ui && this.frame.ui.compact) || width < 760;
     this.host.classList.toggle("pg-compact", compact);
     const sideWidth = compact ? 0 : Math.max(190, label * 13);
+    const dataWidth = compact ? 0 : this.dataColumn.offsetWidth + 12;
+    // The network keeps at least NET_MIN pixels; the output square takes the rest (up to the
+    // body's height).
     const outSize = compact
       ? Math.max(160, Math.min(bodyHeight - label * 2 - 8, (width - 24) / 2))
-      : Math.max(200, Math.min(bodyHeight - label * 2 - 8, width - sideWidth - 340));
+      : Math.max(200, Math.min(bodyHeight - label * 2 - 8, width - sideWidth - dataWidth - NET_MIN - 32));
     this.outSize = Math.floor(outSize);
-    const dataWidth = compact ? 0 : this.dataColumn.offsetWidth + 12;
     const netWidth = compact
       ? width - this.outSize - 16
-      : Math.max(240, width - this.outSize - sideWidth - dataWidth - 32);
+      : Math.max(200, width - this.outSize - sideWidth - dataWidth - 32);
     this.netWidth = netWidth;
     if (this.fitHeader) this.fitHeader();
     const hint = this.host.querySelector(".pg-hint");
@@ -644,9 +647,9 @@ class Playground {
     // Column heads sit above their columns.
     if (this.columnHeads) {
       this.columnHeads.forEach((head, li) => {
-        head.style.left = `${pad + li * step - 10}px`;
-        head.style.width = `${Math.max(size + 20, step - 4)}px`;
-        head.style.left = `${pad + li * step + size / 2 - Math.max(size + 20, step - 4) / 2}px`;
+        const wide = Math.max(size + 4, step - 4);
+        head.style.width = `${wide}px`;
+        head.style.left = `${pad + li * step + size / 2 - wide / 2}px`;
       });
     }
   }

@@ -55,6 +55,7 @@ def cached_piece_curve(depth: int, width: int, seed: int, lang: str) -> stacking
 @st.cache_data(
     show_spinner=_("Counting the pieces of 180 networks…"),
     max_entries=2,  # one per language
+    max_size=budget.NONLINEARITY_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
 def cached_pieces_table(lang: str) -> pd.DataFrame:

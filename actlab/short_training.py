@@ -38,7 +38,8 @@ from actlab.gradients import (
     mnist_batch,
     standardised,
 )
-from actlab.i18n import N_, Message, _
+from actlab.i18n import N_, _
+from actlab.said import Said
 from actlab.single_thread import run_single_threaded
 
 MAX_STEPS = 2000
@@ -125,22 +126,6 @@ class RunConfig:
             else:
                 validate.choice("cure", cure, CURES)
         return replace(self, **changes)
-
-
-class Said(str):
-    """A message as English text (a ``str``: logs, tests) that can also say itself in the
-    page's language (``localized()``): a run trains on another thread, which has none."""
-
-    message: Message
-
-    def __new__(cls, template: str, **params: object) -> Said:
-        message = Message(template, params)
-        said = super().__new__(cls, str(message))
-        said.message = message
-        return said
-
-    def localized(self) -> str:
-        return self.message.localized()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import cacheable_spec, chart_with_downloads, draw
 from ui.frame import end_page, guarded
+from ui.i18n import N_, _, language, localized_error
+from ui.live_training import said
 from ui.safe_text import literal
 
 PRESET_NAMES = ["custom", *training.PRESETS]
@@ -45,19 +47,27 @@ KEYS = {
     "dropout_kind": "mn_dropk",
 }
 # "my folder" reads a path typed on the page: only where the operator allows it (a local install).
-SOURCE_LABELS = {
-    "auto": "first available",
-    **({"folder": "my folder"} if datasets.folder_field_allowed() else {}),
-    "cache": "download cache",
-    "system": "system copy",
-    "bundled": "bundled MNIST (5,000 + 10,000)",
+SOURCE_LABELS = {  # marked (N_): translated where shown
+    "auto": N_("first available"),
+    **({"folder": N_("my folder")} if datasets.folder_field_allowed() else {}),
+    "cache": N_("download cache"),
+    "system": N_("system copy"),
+    "bundled": N_("bundled MNIST (5,000 + 10,000)"),
 }
 # (file name, metrics, y axis, legend parameter, title) of the two learning-curve charts
-LOSS_TITLE = "Loss: test (solid), train (dashed)"
+LOSS_TITLE = N_("Loss: test (solid), train (dashed)")
 CURVES = [
-    ("loss", ["train_loss", "test_loss"], "loss", "mn_loss_legend", LOSS_TITLE),
-    ("accuracy", ["test_accuracy"], "test accuracy", "mn_acc_legend", "Test accuracy"),
+    ("loss", ["train_loss", "test_loss"], N_("loss"), "mn_loss_legend", LOSS_TITLE),
+    ("accuracy", ["test_accuracy"], N_("test accuracy"), "mn_acc_legend", N_("Test accuracy")),
 ]
+PRESET_LABELS = {"custom": N_("custom")}  # the presets' own names are marked in training
+# seed_bands' metric names (the dash's legend), marked
+METRIC_LABELS = {"train loss": N_("train loss"), "test loss": N_("test loss")}
+
+
+def label(table: dict[str, str]):
+    """A ``format_func`` showing ``table``'s marked label of an option, in this language."""
+    return lambda option: _(table[option])
 
 
 @st.cache_resource(show_spinner=False)
@@ -90,7 +100,7 @@ def activation_label(name: str) -> str:
     """An option as the list shows it: ``ReLU``, ``Custom``, ``SwiGLU (gated)``, and a preset's
     member with parameters as ``LeakyReLU(negative_slope=0.1)``."""
     if gated.is_gated(name):
-        return f"{gated.display_name(name)} (gated)"
+        return _("{unit} (gated)").format(unit=gated.display_name(name))
     if name in training.OUTPUT_FUNCTIONS:
         return name
     if name in activations.names() or activations.is_custom(name):
@@ -111,18 +121,21 @@ ACTIVATION_OPTIONS += list(
 )
 
 
-@st.cache_data(show_spinner="Reading the dataset…", ttl=60, max_entries=16)
-def dataset_summary(dataset: str, source: str, folder: str | None) -> tuple[str, str]:
+@st.cache_data(show_spinner=False, ttl=60, max_entries=16)
+def dataset_summary(dataset: str, source: str, folder: str | None, lang: str) -> tuple[str, str]:
+    """The data line's two parts, per language."""
     data = datasets.load(dataset, source, folder)
     if data.unverified:
-        check = f"not matched to a published checksum: {', '.join(data.unverified)}"
+        check = _("not matched to a published checksum: {files}").format(
+            files=", ".join(data.unverified)
+        )
     else:
-        check = "all four files match their published checksums"
+        check = _("all four files match their published checksums")
     return data.source.describe(), check
 
 
 def download_with_progress(dataset: str) -> None:
-    bar = st.progress(0.0, text="Connecting…")
+    bar = st.progress(0.0, text=_("Connecting…"))
 
     def show(p: datasets.DownloadProgress) -> None:
         bar.progress(p.fraction, text=f"{p.file}.gz: {p.done / 1e6:.1f} MB")
@@ -131,103 +144,117 @@ def download_with_progress(dataset: str) -> None:
         source = datasets.download(dataset, timeout=20, on_progress=show)
     except datasets.DownloadError as err:
         bar.empty()
-        st.error(f"Download failed: {literal(err)}", icon=":material/cloud_off:")
-        st.info("Training uses the bundled MNIST (5,000 training digits) instead.")
+        st.error(
+            _("Download failed: {reason}").format(reason=literal(localized_error(err))),
+            icon=":material/cloud_off:",
+        )
+        st.info(_("Training uses the bundled MNIST (5,000 training digits) instead."))
         return
-    bar.progress(1.0, text="Done")
+    bar.progress(1.0, text=_("Done"))
     dataset_summary.clear()
-    st.success(f"Saved and verified: {literal(source.describe())}")
+    st.success(_("Saved and verified: {source}").format(source=literal(source.describe())))
 
 
 form = {}  # TrainingConfig's fields as the controls show them (training.config_from_form)
 with st.sidebar:
-    st.header("Experiment")
+    st.header(_("Experiment"))
     preset_box = st.container()  # filled last: it names the preset whose values are on screen
-    with st.expander("Data", expanded=False):
+    with st.expander(_("Data"), expanded=False):
         form["dataset"] = bound(
             st.selectbox,
-            "Dataset",
+            _("Dataset"),
             list(datasets.DATASETS),
             format_func=lambda d: datasets.DATASETS[d].display_name,
             key="mn_ds",
         )
         form["source"] = bound(
-            st.selectbox, "Source", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, key="mn_src"
+            st.selectbox,
+            _("Source"),
+            list(SOURCE_LABELS),
+            format_func=label(SOURCE_LABELS),
+            key="mn_src",
         )
         if datasets.folder_field_allowed():
             form["folder"] = st.text_input(
-                "My folder (IDX files, or torchvision's root with MNIST/raw)",
+                _("My folder (IDX files, or torchvision's root with MNIST/raw)"),
                 key="mn_dir",
-                help=f"Also read from ${datasets.DATA_DIR_ENV}.",
+                help=_("Also read from ${variable}.").format(variable=datasets.DATA_DIR_ENV),
             )
-        if st.button("Download the full dataset", key="mn_dl", icon=":material/download:"):
+        if st.button(_("Download the full dataset"), key="mn_dl", icon=":material/download:"):
             download_with_progress(form["dataset"])
     form["compare_at"] = bound(
         st.radio,
-        "Compare activations at",
+        _("Compare activations at"),
         training.SITES,
         index=training.SITES.index(DEFAULT["compare_at"]),
-        format_func=training.SITE_LABELS.get,
+        format_func=label(training.SITE_LABELS),
         key="mn_at",
     )
     form["activations"] = bound(
         st.multiselect,
-        "Activations",
+        _("Activations"),
         ACTIVATION_OPTIONS,
         default=DEFAULT["activations"],
         format_func=activation_label,
         key="mn_act",
-        help="Gated units (GLU, ReGLU, GEGLU, SwiGLU) replace a hidden layer by "
-        "φ(xW) ⊙ (xV), narrowed to the plain network's parameter count.",
+        help=_(
+            "Gated units (GLU, ReGLU, GEGLU, SwiGLU) replace a hidden layer by "
+            "φ(xW) ⊙ (xV), narrowed to the plain network's parameter count."
+        ),
     )
     form["architecture"] = bound(
         st.selectbox,
-        "Network",
+        _("Network"),
         training.ARCHITECTURES,
         index=training.ARCHITECTURES.index(DEFAULT["architecture"]),
-        format_func=training.ARCHITECTURE_LABELS.get,
+        format_func=label(training.ARCHITECTURE_LABELS),
         key="mn_arch",
     )
     form["hidden"] = bound(
         st.text_input,
-        "Hidden layers",
+        _("Hidden layers"),
         DEFAULT["hidden"],
         key="mn_hid",
         disabled=form["architecture"] != "mlp",
-        help="e.g. 256, 128 — or none (a CNN's dense layers are part of the network)",
+        help=_("e.g. 256, 128 — or none (a CNN's dense layers are part of the network)"),
     )
     form["optimizer"] = bound(
         st.selectbox,
-        "Optimizer",
+        _("Optimizer"),
         optimizers.IDS,
         index=optimizers.IDS.index(DEFAULT["optimizer"]),
         format_func=optimizers.label,
         key="mn_opt",
     )
     form["lr"] = bound(
-        st.select_slider, "Learning rate", training.LEARNING_RATES, DEFAULT["lr"], key="mn_lr"
+        st.select_slider, _("Learning rate"), training.LEARNING_RATES, DEFAULT["lr"], key="mn_lr"
     )
     form["momentum"] = bound(
-        st.select_slider, "Momentum (SGD)", training.MOMENTA, DEFAULT["momentum"], key="mn_mom"
+        st.select_slider, _("Momentum (SGD)"), training.MOMENTA, DEFAULT["momentum"], key="mn_mom"
     )
     form["batch_size"] = bound(
-        st.select_slider, "Batch size", training.BATCH_SIZES, DEFAULT["batch_size"], key="mn_bs"
+        st.select_slider, _("Batch size"), training.BATCH_SIZES, DEFAULT["batch_size"], key="mn_bs"
     )
-    form["epochs"] = bound(st.number_input, "Epochs", 1, 50, DEFAULT["epochs"], key="mn_ep")
+    form["epochs"] = bound(st.number_input, _("Epochs"), 1, 50, DEFAULT["epochs"], key="mn_ep")
     form["seeds"] = bound(
-        st.number_input, "Seeds (mean and min–max band)", 1, 5, DEFAULT["seeds"], key="mn_seeds"
+        st.number_input,
+        _("Seeds (mean and min–max band)"),
+        1,
+        5,
+        DEFAULT["seeds"],
+        key="mn_seeds",
     )
     form["train_limit"] = bound(
         st.select_slider,
-        "Training images",
+        _("Training images"),
         training.TRAIN_LIMITS,
         DEFAULT["train_limit"],
-        format_func=lambda n: "all" if n == 0 else f"{n:,}",
+        format_func=lambda n: _("all") if n == 0 else f"{n:,}",
         key="mn_lim",
     )
     form["evals_per_epoch"] = bound(
         st.number_input,
-        "Test evaluations per epoch",
+        _("Test evaluations per epoch"),
         1,
         10,
         DEFAULT["evals_per_epoch"],
@@ -235,25 +262,25 @@ with st.sidebar:
     )
     form["input_scaling"] = bound(
         st.radio,
-        "Input pixels",
+        _("Input pixels"),
         training.INPUT_SCALINGS,
         index=training.INPUT_SCALINGS.index(DEFAULT["input_scaling"]),
-        format_func=training.INPUT_SCALING_LABELS.get,
+        format_func=label(training.INPUT_SCALING_LABELS),
         key="mn_scale",
     )
-    with st.expander("Protocol: validation, early stopping, init, dropout"):
+    with st.expander(_("Protocol: validation, early stopping, init, dropout")):
         form["validation_share"] = bound(
             st.select_slider,
-            "Validation split (held out of the training images)",
+            _("Validation split (held out of the training images)"),
             training.VALIDATION_SHARES,
             DEFAULT["validation_share"],
-            format_func=lambda n: "none" if n == 0 else f"1/{n}",
+            format_func=lambda n: _("none") if n == 0 else f"1/{n}",
             key="mn_val",
-            help="With a split, each model is judged by its best-validation checkpoint.",
+            help=_("With a split, each model is judged by its best-validation checkpoint."),
         )
         form["patience"] = bound(
             st.number_input,
-            "Early stopping: patience in epochs (0: off)",
+            _("Early stopping: patience in epochs (0: off)"),
             0,
             training.MAX_PATIENCE,
             DEFAULT["patience"],
@@ -261,31 +288,31 @@ with st.sidebar:
         )
         form["drop_last"] = bound(
             st.checkbox,
-            "Drop each epoch's last, smaller batch",
+            _("Drop each epoch's last, smaller batch"),
             DEFAULT["drop_last"],
             key="mn_droplast",
         )
         form["init"] = bound(
             st.selectbox,
-            "Initialisation",
+            _("Initialisation"),
             training.INITS,
             index=training.INITS.index(DEFAULT["init"]),
-            format_func=training.INIT_LABELS.get,
+            format_func=label(training.INIT_LABELS),
             key="mn_init",
         )
         form["dropout"] = bound(
             st.select_slider,
-            "Dropout after dense hidden layers",
+            _("Dropout after dense hidden layers"),
             training.DROPOUT_RATES,
             DEFAULT["dropout"],
             key="mn_drop",
         )
         form["dropout_kind"] = bound(
             st.selectbox,
-            "Dropout kind",
+            _("Dropout kind"),
             training.DROPOUT_KINDS,
             index=training.DROPOUT_KINDS.index(DEFAULT["dropout_kind"]),
-            format_func=training.DROPOUT_LABELS.get,
+            format_func=label(training.DROPOUT_LABELS),
             key="mn_dropk",
         )
 
@@ -293,45 +320,67 @@ config = guarded(lambda: training.config_from_form(**form))
 # The preset box names the preset whose values the controls show, "custom" once one is edited.
 st.session_state["mn_preset"] = training.preset_name(config) or "custom"
 with preset_box:
-    st.selectbox("Preset", PRESET_NAMES, key="mn_preset", on_change=apply_preset)
+    st.selectbox(
+        _("Preset"),
+        PRESET_NAMES,
+        format_func=lambda name: _(PRESET_LABELS.get(name, name)),
+        key="mn_preset",
+        on_change=apply_preset,
+    )
 if config is None:
     end_page()
 gaps = training.snippet_gaps(config)
-with st.expander(":material/code: PyTorch code for this configuration"):
+with st.expander(":material/code: " + _("PyTorch code for this configuration")):
     if gaps:
         st.caption(
-            "The PyTorch snippet writes a plain MLP loop; it does not write this "
-            f"configuration's {literal('; '.join(gaps))}, so none is shown for it."
+            _(
+                "The PyTorch snippet writes a plain MLP loop; it does not write this "
+                "configuration's {gaps}, so none is shown for it."
+            ).format(gaps=literal("; ".join(gaps)))
         )
     else:
         st.code(snippets.mnist_snippet(config), language="python")
-summary = guarded(lambda: dataset_summary(config.dataset, config.source, config.folder))
+with st.spinner(_("Reading the dataset…")):
+    summary = guarded(
+        lambda: dataset_summary(config.dataset, config.source, config.folder, language())
+    )
 if summary is None:
     end_page()
-st.markdown(f":material/database: **Data:** {literal(summary[0])}; {literal(summary[1])}.")
-st.caption(f"Source: {datasets.DATASETS[config.dataset].citation}.")
+st.markdown(
+    ":material/database: "
+    + _("**Data:** {source}; {check}.").format(
+        source=literal(summary[0]), check=literal(summary[1])
+    )
+)
+st.caption(_("Source: {citation}.").format(citation=datasets.DATASETS[config.dataset].citation))
 plan = guarded(lambda: training.RUNS.plan(config))
 if plan is None:
     end_page()
 reproduction = plan.reproduction
 if reproduction is not None:
     st.markdown(
-        f":material/menu_book: **Published protocol: {literal(plan.name)}.** "
-        f"{literal(reproduction.source)}. [Open the source]({reproduction.url})"
+        ":material/menu_book: "
+        + _("**Published protocol: {name}.** {source}. [Open the source]({url})").format(
+            name=literal(_(plan.name)), source=literal(_(reproduction.source)), url=reproduction.url
+        )
     )
-    with st.expander("The protocol, every field"):
+    with st.expander(_("The protocol, every field")):
         rows = [(literal(k), literal(v)) for k, v in training.protocol_rows(reproduction)]
-        st.table(pd.DataFrame(rows, columns=["field", "protocol"]), hide_index=True)
+        st.table(pd.DataFrame(rows, columns=[_("field"), _("protocol")]), hide_index=True)
     if plan.quick:
         st.info(
-            f"**Quick mode, not the full protocol.** {literal(plan.quick_text)}",
+            _("**Quick mode, not the full protocol.** {text}").format(
+                text=literal(said(plan.quick_text))
+            ),
             icon=":material/bolt:",
         )
     if plan.subset:
         st.info(
-            f"**Data subset:** {literal(summary[0])}, not the protocol's "
-            f"{reproduction.full_train:,} training images: expect lower accuracies than "
-            "published. *Download the full dataset* under Data for the protocol's own data.",
+            _(
+                "**Data subset:** {source}, not the protocol's {full} training images: expect "
+                "lower accuracies than published. *Download the full dataset* under Data for the "
+                "protocol's own data."
+            ).format(source=literal(summary[0]), full=f"{reproduction.full_train:,}"),
             icon=":material/dataset:",
         )
 
@@ -341,33 +390,38 @@ with left:
         st.latex(line)
     matched = training.width_match(config)
     if matched is not None:
-        st.caption(literal(matched.text))
+        st.caption(literal(said(matched.text)))
     if config.compare_at == "output":
         st.caption(
-            "Only g = log_softmax makes this the cross-entropy; with softmax, sigmoid or tanh the "
-            "'loss' is minus a bounded score, so its gradient fades. Accuracy is measured on the "
-            "full 10,000-image test set (the tutorial printed it for a single batch of 64)."
+            _(
+                "Only g = log_softmax makes this the cross-entropy; with softmax, sigmoid or tanh "
+                "the 'loss' is minus a bounded score, so its gradient fades. Accuracy is measured "
+                "on the full 10,000-image test set (the tutorial printed it for a single batch of "
+                "64)."
+            )
         )
 with right:
     over_budget = plan.problem
     start = st.button(
-        "Train",
+        _("Train"),
         key="mn_go",
         type="primary",
         icon=":material/play_arrow:",
         disabled=over_budget is not None,
     )
-    st.caption(training.SHARING_NOTE)
+    st.caption(said(training.SHARING_NOTE))
 if over_budget is not None:
-    st.warning(over_budget, icon=":material/speed:")
+    st.warning(said(over_budget), icon=":material/speed:")
 if start and guarded(lambda: training.RUNS.start(plan.config, viewer_id())) is not None:
     st.session_state.pop("mn_left", None)
 run = training.RUNS.find(plan.config)
 if run is None:
-    st.info("Press **Train** to start (a run someone else started with these settings shows here).")
+    st.info(
+        _("Press **Train** to start (a run someone else started with these settings shows here).")
+    )
     end_page()
 if not run.state().finished and st.session_state.get("mn_left") == run.id:
-    st.info(run.state().left_text, icon=":material/visibility_off:")
+    st.info(said(run.state().left_text), icon=":material/visibility_off:")
     end_page()
 
 
@@ -377,7 +431,7 @@ if not run.state().finished and st.session_state.get("mn_left") == run.id:
     max_size=budget.MNIST_CURVES_BYTES,
     ttl=budget.CACHE_TTL_SECONDS,
 )
-def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFrame, str]]:
+def learning_curve_charts(history: pd.DataFrame, lang: str) -> list[tuple[dict, pd.DataFrame, str]]:
     """Loss and accuracy charts of a history: cached Vega-Lite spec, its data, a file name.
 
     The live view refreshes twice a second but the history only grows at evaluations: building
@@ -386,20 +440,23 @@ def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFram
     charts = []
     for name, metrics, axis, legend, title in CURVES:
         bands = training.seed_bands(history, metrics)
+        bands = bands.assign(metric=bands["metric"].map(lambda m: _(METRIC_LABELS.get(m, m))))
         chart = learning_curve_chart(
             bands,
             x="epoch",
             y="mean",
             series="activation",
-            y_title=axis,
-            title=title,
+            x_title=_("epoch"),
+            y_title=_(axis),
+            series_title=_("activation"),
+            title=_(title),
             legend=legend,
             band=("low", "high"),
             dash="metric",
-            dash_title="loss",
+            dash_title=_("loss"),
             markers=True,
             zero=False,
-            tooltip=["step:Q", "seeds:Q"],
+            tooltip=[("step:Q", _("step")), ("seeds:Q", _("seeds"))],
         )
         charts.append((cacheable_spec(chart), bands, name))
     return charts
@@ -407,7 +464,7 @@ def learning_curve_charts(history: pd.DataFrame) -> list[tuple[dict, pd.DataFram
 
 def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
     """Side by side; with PNG / SVG / CSV buttons once the run is over (not while it redraws)."""
-    charts = learning_curve_charts(history)
+    charts = learning_curve_charts(history, language())
     for column, (spec, data, name) in zip(st.columns(2), charts, strict=True):
         with column:
             if downloads:
@@ -424,12 +481,12 @@ def live_view(run: training.TrainingRun) -> None:
     if state.finished:
         st.rerun()
     if state.status == "queued":
-        st.info(state.queue_text, icon=":material/hourglass_top:")
+        st.info(said(state.queue_text), icon=":material/hourglass_top:")
     if state.status == "running" and state.progress is None:
-        st.caption("Loading the data and building the models…")
+        st.caption(_("Loading the data and building the models…"))
     if state.progress is not None:
-        st.progress(state.progress.fraction, text=state.progress.text)
-    if st.button("Stop", key="mn_stop", icon=":material/stop:") and not run.leave(viewer_id()):
+        st.progress(state.progress.fraction, text=said(state.progress.text))
+    if st.button(_("Stop"), key="mn_stop", icon=":material/stop:") and not run.leave(viewer_id()):
         st.session_state["mn_left"] = run.id  # others still watch it: it goes on for them
         st.rerun()
     if state.progress is not None and not state.progress.history.empty:
@@ -441,78 +498,94 @@ if not state.finished:
     live_view(run)
     end_page()
 if state.status == "failed":
-    st.error(f"Training failed: {literal(state.error)}", icon=":material/error:")
+    st.error(
+        _("Training failed: {reason}").format(reason=literal(said(state.error))),
+        icon=":material/error:",
+    )
     end_page()
 result = state.result
 if result is None:
-    st.warning("The run was stopped before it started.")
+    st.warning(_("The run was stopped before it started."))
     end_page()
 if result.stopped:
-    st.warning("Stopped early: the curves and tables show the history up to that point.")
+    st.warning(_("Stopped early: the curves and tables show the history up to that point."))
 for message in result.messages.values():
-    st.warning(literal(message), icon=":material/warning:")
+    st.warning(literal(said(message)), icon=":material/warning:")
 st.caption(
-    f"{result.data_description} · device {result.device} · {result.seconds:.1f} s in all · "
-    f"{result.samples_per_second:,.0f} training samples/s per model."
+    _(
+        "{data} · device {device} · {seconds} s in all · {rate} training samples/s per model."
+    ).format(
+        data=said(result.data_description),
+        device=result.device,
+        seconds=f"{result.seconds:.1f}",
+        rate=f"{result.samples_per_second:,.0f}",
+    )
 )
 if result.history.empty:
     end_page()
 draw_curves(result.history, downloads=True)
 
 if reproduction is not None:
-    st.subheader("Published versus measured")
+    st.subheader(_("Published versus measured"))
     st.markdown(
-        f"{literal(plan.name)}: test accuracy in percent; measured at each seed's "
-        "selected checkpoint (mean, min–max over seeds), difference = measured mean − published. "
-        f"[Source]({reproduction.url})"
+        _(
+            "{name}: test accuracy in percent; measured at each seed's selected checkpoint "
+            "(mean, min–max over seeds), difference = measured mean − published. [Source]({url})"
+        ).format(name=literal(_(plan.name)), url=reproduction.url)
     )
     differences = training.deviations(result.config, reproduction, plan.n_train)
     if differences:
         st.warning(
-            "**This run deviates from the protocol:**\n"
-            + "\n".join(f"- {literal(text)}" for text in differences),
+            _("**This run deviates from the protocol:**")
+            + "\n"
+            + "\n".join(f"- {literal(said(text))}" for text in differences),
             icon=":material/rule:",
         )
     else:
-        st.success("This run follows the protocol exactly.", icon=":material/check:")
+        st.success(_("This run follows the protocol exactly."), icon=":material/check:")
     comparison = training.comparison_table(result, reproduction)
     st.dataframe(training.comparison_display(comparison, reproduction), hide_index=True)
     notice = training.spread_notice(comparison, reproduction, differences)
     if notice is not None:
-        st.info(literal(notice), icon=":material/info:")
+        st.info(literal(said(notice)), icon=":material/info:")
 
-st.subheader("Results")
+st.subheader(_("Results"))
+results_table = training.summary_table(result)
 st.dataframe(
-    training.summary_table(result),
+    results_table.assign(status=results_table["status"].map(_)).rename(columns=_),
     hide_index=True,
     column_config={
-        column: st.column_config.NumberColumn(format=number_format)
+        _(column): st.column_config.NumberColumn(format=number_format)
         for column, number_format in training.SUMMARY_FORMATS.items()
     },
 )
 
-st.subheader("Where the mistakes are")
-picked = st.selectbox("Activation", list(result.test_probabilities), key="mn_cm")
+st.subheader(_("Where the mistakes are"))
+picked = st.selectbox(_("Activation"), list(result.test_probabilities), key="mn_cm")
 matrix_column, gallery_column = st.columns([3, 2])
 with matrix_column:
     matrix = training.confusion_matrix(result, picked)
     file_name = f"mnist_confusion_{re.sub(r'[^A-Za-z0-9]+', '_', picked)}"
     chart_with_downloads(confusion_heatmap(matrix), matrix, file_name)
 with gallery_column:
-    st.caption("The most confident mistakes on the test set (first seed's model):")
+    st.caption(_("The most confident mistakes on the test set (first seed's model):"))
     cells = st.columns(3)
     for i, row in enumerate(training.misclassified(result, picked, limit=12).itertuples()):
         cells[i % 3].image(
             result.test_images[row.index],
             width=84,
-            caption=f"{row.true} → {row.predicted} ({row.p_predicted:.0%}), "
-            f"p(true) {row.p_true:.0%}",
+            caption=_("{true} → {predicted} ({p_predicted}), p(true) {p_true}").format(
+                true=row.true,
+                predicted=row.predicted,
+                p_predicted=f"{row.p_predicted:.0%}",
+                p_true=f"{row.p_true:.0%}",
+            ),
         )
 
 st.download_button(
-    "Download the training history (CSV)",
+    _("Download the training history (CSV)"),
     result.history.to_csv(index=False).encode(),
-    file_name="mnist_history.csv",
+    file_name=_("mnist_history") + ".csv",
     mime="text/csv",
     icon=":material/download:",
 )

@@ -17,7 +17,7 @@ import re
 import pytest
 from apptest_helpers import chart_frames, chart_rows, open_via_router, rendered_markdown, shown
 
-from actlab import activations, explorer, formula, gated, i18n
+from actlab import activations, datasets, explorer, formula, gated, i18n
 from actlab.i18n import Message, Refusal, counted
 from tools import translations
 
@@ -52,10 +52,11 @@ NAMES = {
     "nn", "Linear", "Module", "silu", "Telgarsky", "Hardsigmoid", "init", "expm1", "softplus",
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
-    "fan_in", "log10",
+    "fan_in", "log10", "UvA", "SNN", "d2l", "LeNet", "CNN", "dropout", "JAX", "IDX", "cpu",
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
+CITATIONS += [info.citation for info in datasets.DATASETS.values()]
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']{2,}")
 SYMBOL = re.compile(r"^d?[A-Za-z]_[A-Za-z0-9]+$")  # subscripted symbols: p_i, z_y, dz_y
 

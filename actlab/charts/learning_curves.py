@@ -147,7 +147,11 @@ def _template(style: _Style) -> alt.LayerChart:
         y=alt.Y(f"{style.y}:Q", title=style.y_title),  # the lines' title: one per axis
         opacity=point_opacity if style.markers else alt.value(0),
         tooltip=_tooltip(style),
-        **({"shape": alt.Shape(f"{style.dash}:N", legend=None)} if style.dash else {}),
+        **(
+            {"shape": alt.Shape(f"{style.dash}:N", title=style.dash_title, legend=None)}
+            if style.dash
+            else {}
+        ),
     )
     layers = [lines, points]
     if style.band is not None:

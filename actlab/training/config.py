@@ -17,17 +17,20 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import activations, datasets, gated, optimizers, validate
+from actlab.i18n import N_, Message, Refusal, _
+from actlab.said import Said
 
 OPTIMIZERS = optimizers.IDS
 SITES = ("hidden", "output")
-SITE_LABELS = {"hidden": "hidden layers", "output": "the output (fed to nll_loss)"}
+# The labels below are marked (N_) and translated where a page shows them.
+SITE_LABELS = {"hidden": N_("hidden layers"), "output": N_("the output (fed to nll_loss)")}
 # How uint8 pixels become model inputs: ``(p / 255 - mean) / std``. ``standardize`` takes mean and
 # std from the training images themselves; the others are fixed, as the protocols write them
 # (torchvision's ``ToTensor()`` then ``Normalize(mean, std)``).
 INPUT_SCALINGS = ("standardize", "divide_by_255", "normalize_half", "normalize_mnist")
 INPUT_SCALING_LABELS = {
-    "standardize": "standardised",
-    "divide_by_255": "÷ 255 (tutorial, d2l)",
+    "standardize": N_("standardised"),
+    "divide_by_255": N_("÷ 255 (tutorial, d2l)"),
     "normalize_half": "Normalize(0.5, 0.5) (UvA)",
     "normalize_mnist": "Normalize(0.1307, 0.3081) (SNN)",
 }
@@ -44,20 +47,20 @@ FIXED_NORMALIZATIONS = {
 # (the SNN tutorial, which initialises only its SELU networks that way).
 INITS = ("default", "xavier", "kaiming", "lecun_normal", "lecun_for_selu")
 INIT_LABELS = {
-    "default": "PyTorch default",
-    "xavier": "Xavier uniform",
-    "kaiming": "Kaiming normal, zero biases",
-    "lecun_normal": "LeCun normal, zero biases",
-    "lecun_for_selu": "LeCun normal for SELU, default for the rest (SNN)",
+    "default": N_("PyTorch default"),
+    "xavier": N_("Xavier uniform"),
+    "kaiming": N_("Kaiming normal, zero biases"),
+    "lecun_normal": N_("LeCun normal, zero biases"),
+    "lecun_for_selu": N_("LeCun normal for SELU, default for the rest (SNN)"),
 }
 # Dropout after every dense hidden layer's activation: standard (``F.dropout``), alpha-dropout
 # (``F.alpha_dropout``: keeps SELU's mean 0 and variance 1), or alpha-dropout for SELU members
 # and standard dropout for the others (the SNN tutorials).
 DROPOUT_KINDS = ("standard", "alpha", "alpha_for_selu")
 DROPOUT_LABELS = {
-    "standard": "dropout",
-    "alpha": "alpha-dropout",
-    "alpha_for_selu": "alpha-dropout for SELU, dropout for the rest (SNN)",
+    "standard": N_("dropout"),
+    "alpha": N_("alpha-dropout"),
+    "alpha_for_selu": N_("alpha-dropout for SELU, dropout for the rest (SNN)"),
 }
 DROPOUT_RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 # Validation splits the MNIST page offers (hold out 1/N of the training images; 0: none): the
@@ -140,14 +143,14 @@ CONV_NETS = {
     # d2l "Convolutional Neural Networks (LeNet)": conv 6@5x5 pad 2, sigmoid, avg-pool 2,
     # conv 16@5x5, sigmoid, avg-pool 2, dense 120, 84, 10.
     "lenet5": ConvNet(
-        "LeNet-5 (d2l)",
+        "LeNet-5 (d2l)",  # a name
         (ConvLayer(6, 5, 2, "avg"), ConvLayer(16, 5, 0, "avg")),
         (120, 84),
     ),
     # bioinf-jku/SNNs Pytorch/SelfNormalizingNetworks_CNN_MNIST.ipynb: conv 8@5x5, max-pool 2,
     # activation, conv 16@3x3, max-pool 2, activation, dense 512, activation, dropout, 10.
     "snn_cnn": ConvNet(
-        "small CNN (SNN tutorial)",
+        N_("small CNN (SNN tutorial)"),
         (ConvLayer(8, 5, 0, "max", "pool_act"), ConvLayer(16, 3, 0, "max", "pool_act")),
         (512,),
     ),
@@ -278,25 +281,29 @@ class TrainingConfig:
             specs = (specs,)
         specs = tuple(as_spec(s) for s in specs)
         if not specs:
-            raise ValueError("choose at least one activation")
+            raise Refusal(N_("choose at least one activation"))
         for spec in specs:
             if spec.name in OUTPUT_FUNCTIONS and self.compare_at == "hidden":
-                raise ValueError(f"{spec.name} is an output function: use compare_at='output'")
+                raise Refusal(
+                    N_("{name} is an output function: use compare_at='output'"), name=spec.name
+                )
             if gated.is_gated(spec.name) and self.compare_at == "output":
-                raise ValueError(f"{spec.title} is a gated hidden block: use compare_at='hidden'")
+                raise Refusal(
+                    N_("{name} is a gated hidden block: use compare_at='hidden'"), name=spec.title
+                )
             spec.resolve()
         titles = [s.title for s in specs]
         duplicates = sorted({t for t in titles if titles.count(t) > 1})
         if duplicates:
-            raise ValueError(f"activation {duplicates[0]!r} is listed twice")
+            raise Refusal(N_("activation {name} is listed twice"), name=repr(duplicates[0]))
         set_(self, "activations", specs)
         validate.choice("architecture", self.architecture, ARCHITECTURES)
         if self.architecture != "mlp":  # a CNN's dense layers are part of its architecture
             set_(self, "hidden", CONV_NETS[self.architecture].dense)
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
-        hidden = tuple(validate.integer("hidden layer width", w, 1, 4096) for w in hidden)
+        hidden = tuple(validate.integer(N_("hidden layer width"), w, 1, 4096) for w in hidden)
         if len(hidden) > 4:
-            raise ValueError(f"at most 4 hidden layers, got {len(hidden)}")
+            raise Refusal(N_("at most 4 hidden layers, got {count}"), count=len(hidden))
         set_(self, "hidden", hidden)
         validate.choice("compare_at", self.compare_at, SITES)
         optimizers.check(self.optimizer)
@@ -311,22 +318,36 @@ class TrainingConfig:
             validate.integer("validation_share", self.validation_share, 0, 100),
         )
         if self.validation_share == 1:
-            raise ValueError("validation_share 1 would hold out every training image")
+            raise Refusal(N_("validation_share 1 would hold out every training image"))
         set_(self, "patience", validate.integer("patience", self.patience, 0, 100))
         if self.patience and not self.validation_share:
-            raise ValueError("early stopping (patience) needs a validation split")
+            raise Refusal(N_("early stopping (patience) needs a validation split"))
         set_(self, "drop_last", bool(self.drop_last))
         gated_titles = [spec.title for spec in specs if gated.is_gated(spec.name)]
         if gated_titles:  # checked here, so a form says it before a run is started
-            what = f"{gated_titles[0]} is a gated MLP block"
+            unit = gated_titles[0]
             if self.architecture != "mlp":
-                raise ValueError(f"{what}: choose the MLP architecture for gated units")
+                raise Refusal(
+                    N_("{unit} is a gated MLP block: choose the MLP architecture for gated units"),
+                    unit=unit,
+                )
             if not hidden:
-                raise ValueError(f"{what}: it needs at least one hidden layer")
+                raise Refusal(
+                    N_("{unit} is a gated MLP block: it needs at least one hidden layer"), unit=unit
+                )
             if self.init != "default":
-                raise ValueError(f"{what}, started from PyTorch's default init: set init default")
+                raise Refusal(
+                    N_(
+                        "{unit} is a gated MLP block, started from PyTorch's default init: set "
+                        "init default"
+                    ),
+                    unit=unit,
+                )
             if self.dropout:
-                raise ValueError(f"{what}, trained without dropout: set dropout to 0")
+                raise Refusal(
+                    N_("{unit} is a gated MLP block, trained without dropout: set dropout to 0"),
+                    unit=unit,
+                )
         set_(self, "lr", validate.positive("lr", self.lr, 10.0))
         set_(self, "momentum", validate.number("momentum", self.momentum, 0.0, 0.999))
         set_(self, "batch_size", validate.integer("batch_size", self.batch_size, 1, 8192))
@@ -338,23 +359,39 @@ class TrainingConfig:
         )
         seeds = (self.seeds,) if isinstance(self.seeds, int) else tuple(self.seeds)
         if not seeds or len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds must be distinct and at least one, got {seeds!r}")
+            raise Refusal(
+                N_("seeds must be distinct and at least one, got {seeds}"), seeds=repr(seeds)
+            )
         seeds = tuple(validate.integer("seed", seed, 0, 2**31 - 1) for seed in seeds)
         if len(seeds) * len(specs) > 64:
-            raise ValueError(f"{len(specs)} activations × {len(seeds)} seeds is over 64 models")
+            raise Refusal(
+                N_("{activations} activations × {seeds} seeds is over 64 models"),
+                activations=len(specs),
+                seeds=len(seeds),
+            )
         set_(self, "seeds", seeds)
         weights = self.weights
         if weights > MAX_PARAMETERS:
-            raise ValueError(
-                f"{weights:,} weights in all models together is over the {MAX_PARAMETERS:,} "
-                "this server allows: use fewer or narrower layers, activations or seeds"
+            raise Refusal(
+                N_(
+                    "{weights} weights in all models together is over the {limit} this server "
+                    "allows: use fewer or narrower layers, activations or seeds"
+                ),
+                weights=f"{weights:,}",
+                limit=f"{MAX_PARAMETERS:,}",
             )
         units = self.batch_size * self.widest_layer_units
         if units > MAX_STEP_UNITS:
-            raise ValueError(
-                f"batch {self.batch_size} × {self.widest_layer_units:,} units in the widest layer "
-                f"of all models is {units:,} values per step, over the {MAX_STEP_UNITS:,} this "
-                "server allows: use a smaller batch or fewer/narrower layers, activations or seeds"
+            raise Refusal(
+                N_(
+                    "batch {batch} × {widest} units in the widest layer of all models is {units} "
+                    "values per step, over the {limit} this server allows: use a smaller batch or "
+                    "fewer/narrower layers, activations or seeds"
+                ),
+                batch=self.batch_size,
+                widest=f"{self.widest_layer_units:,}",
+                units=f"{units:,}",
+                limit=f"{MAX_STEP_UNITS:,}",
             )
         if self.train_limit is not None:
             set_(self, "train_limit", validate.integer("train_limit", self.train_limit, 10))
@@ -424,7 +461,7 @@ class TrainingConfig:
 # published protocols.
 BASIC_PRESETS: dict[str, dict[str, Any]] = {
     # Four common activations on the 5,000 bundled digits: a few seconds on 2 CPU cores.
-    "quick comparison": {
+    N_("quick comparison"): {
         "dataset": "mnist",
         "activations": ("relu", "tanh", "sigmoid", "gelu"),
         "hidden": (128,),
@@ -441,7 +478,7 @@ BASIC_PRESETS: dict[str, dict[str, Any]] = {
     },
     # "What is torch.nn really?": logistic regression 784 -> 10, plain SGD, lr 0.5, batch 64,
     # 2 epochs, pixels / 255, with the function fed to nll_loss swapped.
-    "torch.nn tutorial experiment": {
+    N_("torch.nn tutorial experiment"): {
         "dataset": "mnist",
         "activations": ("log_softmax", "softmax", "sigmoid", "tanh"),
         "hidden": (),
@@ -471,8 +508,9 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     for part in cleaned.replace(";", ",").replace("x", ",").split(","):
         part = part.strip()
         if not part.isdigit():
-            raise ValueError(
-                f"hidden layer sizes must be whole numbers like '256, 128'; got {part!r}"
+            raise Refusal(
+                N_("hidden layer sizes must be whole numbers like '256, 128'; got {part}"),
+                part=repr(part),
             )
         widths.append(int(part))
     return tuple(widths)
@@ -521,19 +559,19 @@ def snippet_gaps(config: TrainingConfig) -> list[str]:
     an MLP, gated members included, PyTorch's default init, pixels ÷ 255 or standardised, every
     batch of a shuffled loader, the test accuracy after the last epoch) does not write; empty
     when the snippet reproduces it."""
-    gaps = []
+    gaps = []  # in the current language (the page's)
     if config.architecture != "mlp":
-        gaps.append(ARCHITECTURE_LABELS[config.architecture])
+        gaps.append(_(ARCHITECTURE_LABELS[config.architecture]))
     if config.input_scaling not in ("standardize", "divide_by_255"):
-        gaps.append(INPUT_SCALING_LABELS[config.input_scaling])
+        gaps.append(_(INPUT_SCALING_LABELS[config.input_scaling]))
     if config.init != "default":
-        gaps.append(f"init: {INIT_LABELS[config.init]}")
+        gaps.append(_("init: {init}").format(init=_(INIT_LABELS[config.init])))
     if config.dropout:
-        gaps.append(f"{DROPOUT_LABELS[config.dropout_kind]} {config.dropout:g}")
+        gaps.append(f"{_(DROPOUT_LABELS[config.dropout_kind])} {config.dropout:g}")
     if config.validation_share:
-        gaps.append(f"a 1/{config.validation_share} validation split")
+        gaps.append(_("a 1/{share} validation split").format(share=config.validation_share))
     if config.patience:
-        gaps.append(f"early stopping (patience {config.patience})")
+        gaps.append(_("early stopping (patience {epochs})").format(epochs=config.patience))
     if config.drop_last:
         gaps.append("drop_last")
     return gaps
@@ -605,20 +643,24 @@ def training_cost(config: TrainingConfig, n_train: int, n_test: int) -> int:
     return _flops(config, n_train, n_test, config.macs_per_sample + extra)
 
 
-def cost_text(config: TrainingConfig, n_train: int, n_test: int) -> str:
+def cost_text(config: TrainingConfig, n_train: int, n_test: int) -> Said:
     """``an estimated 13.3 TFLOP``; for a CNN also what the cap counts it as."""
-    return f"an estimated {flop_text(training_flops(config, n_train, n_test))}" + _counted(
-        config, n_train, n_test
+    return Said(
+        N_("an estimated {flops}{counted}"),
+        flops=flop_text(training_flops(config, n_train, n_test)),
+        counted=_counted(config, n_train, n_test),
     )
 
 
-def _counted(config: TrainingConfig, n_train: int, n_test: int) -> str:
+def _counted(config: TrainingConfig, n_train: int, n_test: int) -> Message | str:
     if not config.conv_macs_per_sample:
         return ""
-    return (
-        f", counted as {flop_text(training_cost(config, n_train, n_test))} (convolutions run "
-        f"about {CONV_COST_FACTOR}× slower per FLOP than dense layers on a CPU and count "
-        f"{CONV_COST_FACTOR}×)"
+    return Message(
+        N_(
+            ", counted as {cost} (convolutions run about {factor}× slower per FLOP than dense "
+            "layers on a CPU and count {factor}×)"
+        ),
+        {"cost": flop_text(training_cost(config, n_train, n_test)), "factor": CONV_COST_FACTOR},
     )
 
 
@@ -658,26 +700,40 @@ def budget_problem(
     if fits(config.epochs):
         return None
     fitting = next((e for e in range(config.epochs - 1, 0, -1) if fits(e)), None)
-    if fitting is not None:
-        epochs = f"{fitting} epochs fit" if fitting > 1 else "1 epoch fits"
-        reduce = f"With these settings at most {epochs}; or use"
+    if fitting is not None and fitting > 1:
+        reduce = Message(N_("With these settings at most {epochs} epochs fit; or use"))
+        reduce = Message(reduce.template, {"epochs": fitting})
+    elif fitting is not None:
+        reduce = Message(N_("With these settings at most 1 epoch fits; or use"))
     else:
-        reduce = "Even one epoch is over it: use"
+        reduce = Message(N_("Even one epoch is over it: use"))
     if training_cost(config, n_train, n_test) > max_flops:
         flops = training_flops(config, n_train, n_test)
-        return (
-            f"This training needs an estimated {flop_text(flops)} of computation "
-            f"(6 × {config.macs_per_sample:,} multiply-adds per image × training images × "
-            "epochs, plus the test "
-            f"evaluations; a TFLOP is a trillion floating-point operations)"
-            f"{_counted(config, n_train, n_test)}, over this server's "
-            f"limit of {flop_text(max_flops)} per run. {reduce} fewer training images, fewer "
-            "or narrower hidden layers, or fewer activations or seeds."
+        return Said(
+            N_(
+                "This training needs an estimated {flops} of computation (6 × {macs} "
+                "multiply-adds per image × training images × epochs, plus the test evaluations; "
+                "a TFLOP is a trillion floating-point operations){counted}, over this server's "
+                "limit of {limit} per run. {reduce} fewer training images, fewer or narrower "
+                "hidden layers, or fewer activations or seeds."
+            ),
+            flops=flop_text(flops),
+            macs=f"{config.macs_per_sample:,}",
+            counted=_counted(config, n_train, n_test),
+            limit=flop_text(max_flops),
+            reduce=reduce,
         )
-    return (
-        f"This training takes {training_steps(config, n_train):,} optimizer steps "
-        f"({training_samples(config, n_train):,} training images ÷ batch {config.batch_size} × "
-        f"{config.epochs} epochs), over this server's limit of {max_steps:,.0f} per run: every "
-        f"step has a fixed cost, however small the batch. {reduce} a larger batch or fewer "
-        "training images."
+    return Said(
+        N_(
+            "This training takes {steps} optimizer steps ({images} training images ÷ batch "
+            "{batch} × {epochs} epochs), over this server's limit of {limit} per run: every "
+            "step has a fixed cost, however small the batch. {reduce} a larger batch or fewer "
+            "training images."
+        ),
+        steps=f"{training_steps(config, n_train):,}",
+        images=f"{training_samples(config, n_train):,}",
+        batch=config.batch_size,
+        epochs=config.epochs,
+        limit=f"{max_steps:,.0f}",
+        reduce=reduce,
     )

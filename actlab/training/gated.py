@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from actlab import activations, gated
+from actlab.i18n import _
 from actlab.training.config import TrainingConfig
 from actlab.training.models import padded_input_width, scale_pixels
 
@@ -88,18 +89,23 @@ class WidthMatch:
         arrow = " → "
         gap = f"{self.relative_difference:+.2%}".replace("-", "−")
         if abs(self.relative_difference) < MAX_RELATIVE_MISMATCH:
-            gap += f", within {MAX_RELATIVE_MISMATCH:.0%}"
+            gap += _(", within {share}").format(share=f"{MAX_RELATIVE_MISMATCH:.0%}")
         else:
-            gap += (
-                f": hidden layers this narrow cannot be matched within {MAX_RELATIVE_MISMATCH:.0%}"
+            gap += _(": hidden layers this narrow cannot be matched within {share}").format(
+                share=f"{MAX_RELATIVE_MISMATCH:.0%}"
             )
-        return (
-            f"{', '.join(self.gated_titles)}: a gated layer φ(xW) ⊙ (xV) has two input "
-            "matrices, so its hidden width is chosen to match the plain MLP's parameter count "
-            "(the rule that gives gated Transformer FFNs 2/3 of 4d; here about 1/2, as the 784 "
-            f"inputs dominate): {arrow.join(map(str, self.gated_sizes))}, "
-            f"{self.gated_parameters:,} parameters, against the plain "
-            f"{arrow.join(map(str, self.plain_sizes))}, {self.plain_parameters:,} ({gap})."
+        return _(
+            "{units}: a gated layer φ(xW) ⊙ (xV) has two input matrices, so its hidden width is "
+            "chosen to match the plain MLP's parameter count (the rule that gives gated "
+            "Transformer FFNs 2/3 of 4d; here about 1/2, as the 784 inputs dominate): {gated}, "
+            "{gated_parameters} parameters, against the plain {plain}, {plain_parameters} ({gap})."
+        ).format(
+            units=", ".join(self.gated_titles),
+            gated=arrow.join(map(str, self.gated_sizes)),
+            gated_parameters=f"{self.gated_parameters:,}",
+            plain=arrow.join(map(str, self.plain_sizes)),
+            plain_parameters=f"{self.plain_parameters:,}",
+            gap=gap,
         )
 
 

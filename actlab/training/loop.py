@@ -23,6 +23,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import datasets, optimizers
+from actlab.i18n import N_, Message, _
+from actlab.said import Said
 from actlab.training.config import (
     FIXED_NORMALIZATIONS,
     INPUT_PIXELS,
@@ -172,10 +174,19 @@ class Progress:
     @property
     def text(self) -> str:
         """One line for a progress bar: step, epoch, time left and speed."""
-        eta = "…" if math.isnan(self.eta_seconds) else f"{self.eta_seconds:.0f} s"
-        return (
-            f"step {self.step:,} / {self.total_steps:,} · epoch {self.epoch:.2f} · ETA {eta} · "
-            f"{self.samples_per_second:,.0f} samples/s per model"
+        eta = (
+            "…"
+            if math.isnan(self.eta_seconds)
+            else _("{seconds} s").format(seconds=f"{self.eta_seconds:.0f}")
+        )
+        return _(
+            "step {step} / {total} · epoch {epoch} · ETA {eta} · {rate} samples/s per model"
+        ).format(
+            step=f"{self.step:,}",
+            total=f"{self.total_steps:,}",
+            epoch=f"{self.epoch:.2f}",
+            eta=eta,
+            rate=f"{self.samples_per_second:,.0f}",
         )
 
 
@@ -248,11 +259,22 @@ class Recorder:
         seeds = self.config.seeds
         for s, a in zip(*np.nonzero(self.alive & ~np.isfinite(losses)), strict=True):
             self.alive[s, a] = False
-            seed_note = f" (seed {seeds[s]})" if len(seeds) > 1 else ""
-            self.messages.setdefault(
+            member = (
+                Message(N_("{name} (seed {seed})"), {"name": self.titles[a], "seed": seeds[s]})
+                if len(seeds) > 1
+                else self.titles[a]
+            )
+            self.messages.setdefault(  # Said: this runs on the training's thread
                 self.titles[a],
-                f"{self.titles[a]}{seed_note}: the training loss became {losses[s, a]} by step "
-                f"{self.step}; that run was stopped. Try a smaller learning rate.",
+                Said(
+                    N_(
+                        "{member}: the training loss became {loss} by step {step}; that run was "
+                        "stopped. Try a smaller learning rate."
+                    ),
+                    member=member,
+                    loss=losses[s, a],
+                    step=self.step,
+                ),
             )
 
     def evaluation(

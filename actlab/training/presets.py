@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from actlab import datasets, optimizers
+from actlab.i18n import N_, _, ngettext
+from actlab.said import localized
 from actlab.training.config import (
     ARCHITECTURE_LABELS,
     BASIC_PRESETS,
@@ -108,10 +110,10 @@ UVA = Reproduction(
         "evals_per_epoch": 1,
     },
     published=(
-        Published("published (PyTorch)", (10.00, 87.59, 88.62, 88.92, 87.27, 88.73)),
-        Published("published (JAX)", (78.46, 88.57, 88.65, 88.33, 88.32, 88.33)),
+        Published(N_("published (PyTorch)"), (10.00, 87.59, 88.62, 88.92, 87.27, 88.73)),
+        Published(N_("published (JAX)"), (78.46, 88.57, 88.65, 88.33, 88.32, 88.33)),
     ),
-    notes=(
+    notes=N_(
         "One run each, seed 42. The PyTorch and JAX notebooks run the same protocol (the JAX one "
         "draws weights and biases from U(±1/√fan_in), close to PyTorch's default); sigmoid "
         "ends at 10 % in one and 78 % in the other: a knife-edge run, where a seed decides. "
@@ -149,8 +151,8 @@ SNN_MLP = Reproduction(
         "train_limit": None,
         "evals_per_epoch": 1,
     },
-    published=(Published("published", (90.76, 92.04)),),
-    notes=(
+    published=(Published(N_("published"), (90.76, 92.04)),),
+    notes=N_(
         "One unseeded run each. Validation accuracy after epoch 1: ReLU 54.21 %, SELU 80.90 % "
         "(SELU's faster start). The tutorial's validation accuracy is the mean over batches of "
         "128 with the last partial batch dropped; here it is over all held-out images."
@@ -166,7 +168,7 @@ SNN_CNN = Reproduction(
     url="https://github.com/bioinf-jku/SNNs/blob/master/Pytorch/SelfNormalizingNetworks_CNN_MNIST.ipynb",
     protocol=SNN_MLP.protocol | {"architecture": "snn_cnn", "hidden": (512,)},
     published=(Published("published", (94.58, 95.91)),),
-    notes=(
+    notes=N_(
         "One unseeded run each. Validation accuracy after epoch 1: ReLU 36.78 %, SELU 81.49 %. "
         "SELU's convolutions get LeCun-normal weights too; dropout only after the dense layer."
     ),
@@ -201,19 +203,19 @@ D2L_LENET = Reproduction(
         "train_limit": None,
         "evals_per_epoch": 1,
     },
-    published=(Published("published (book)", (80.6, None)),),
-    notes=(
+    published=(Published(N_("published (book)"), (80.6, None)),),
+    notes=N_(
         "One unseeded run, sigmoid only: ReLU (with max-pooling) is the chapter's exercise, with "
         "no printed figure. The current d2l edition trains with lr 0.1 and batch 128 and only "
         "plots its curves; the figure above is the 0.17 edition's printed run."
     ),
 )
 
-REPRODUCTIONS: dict[str, Reproduction] = {
-    "UvA tutorial 3 (Fashion-MNIST MLP)": UVA,
-    "SNN tutorial MLP (MNIST)": SNN_MLP,
-    "SNN tutorial CNN (MNIST)": SNN_CNN,
-    "d2l LeNet-5 (Fashion-MNIST)": D2L_LENET,
+REPRODUCTIONS: dict[str, Reproduction] = {  # names marked: the page's preset box shows them
+    N_("UvA tutorial 3 (Fashion-MNIST MLP)"): UVA,
+    N_("SNN tutorial MLP (MNIST)"): SNN_MLP,
+    N_("SNN tutorial CNN (MNIST)"): SNN_CNN,
+    N_("d2l LeNet-5 (Fashion-MNIST)"): D2L_LENET,
 }
 
 
@@ -284,22 +286,31 @@ def server_config(
     return None
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _seeds(n: int) -> str:
+    return ngettext("{count} seed", "{count} seeds", n).format(count=n)
 
 
+def _epochs(n: int) -> str:
+    return ngettext("{count} epoch", "{count} epochs", n).format(count=n)
+
+
+# The words below are in the page's language: deviations, plans and rows are made per page run.
 _FIELD_WORDS = {
-    "lr": "learning rate",
-    "momentum": "momentum",
-    "batch_size": "batch size",
-    "optimizer": "optimizer",
-    "hidden": "hidden layers",
-    "compare_at": "comparison site",
-    "validation_share": "validation share (1/N)",
-    "patience": "patience",
+    "lr": N_("learning rate"),
+    "momentum": N_("momentum"),
+    "batch_size": N_("batch size"),
+    "optimizer": N_("optimizer"),
+    "hidden": N_("hidden layers"),
+    "compare_at": N_("comparison site"),
+    "validation_share": N_("validation share (1/N)"),
+    "patience": N_("patience"),
     "drop_last": "drop_last",
-    "dropout": "dropout",
-    "evals_per_epoch": "evaluations per epoch",
+    "dropout": N_("dropout"),
+    "evals_per_epoch": N_("evaluations per epoch"),
+    "input_scaling": N_("input scaling"),
+    "init": N_("init"),
+    "architecture": N_("architecture"),
+    "dropout_kind": N_("dropout kind"),
 }
 
 
@@ -312,21 +323,31 @@ def deviations(
     out = []
     if n_train is not None and n_train < reproduction.full_train:
         out.append(
-            f"data: {n_train:,} training images instead of the protocol's "
-            f"{reproduction.full_train:,} (the data source in use holds no more)"
+            _(
+                "data: {images} training images instead of the protocol's {full} (the data "
+                "source in use holds no more)"
+            ).format(images=f"{n_train:,}", full=f"{reproduction.full_train:,}")
         )
     seeds = len(reproduction.protocol["seeds"])
     if len(config.seeds) < seeds:
         out.append(
-            f"{_count(len(config.seeds), 'seed')} instead of actlab's {seeds} (the published "
-            "runs are one each; the seeds give the min–max band)"
+            _(
+                "{seeds} instead of actlab's {protocol} (the published runs are one each; the "
+                "seeds give the min–max band)"
+            ).format(seeds=_seeds(len(config.seeds)), protocol=seeds)
         )
     if config.epochs != protocol.epochs:
-        out.append(f"{_count(config.epochs, 'epoch')} instead of {protocol.epochs}")
+        out.append(
+            _("{epochs} instead of {protocol}").format(
+                epochs=_epochs(config.epochs), protocol=protocol.epochs
+            )
+        )
     if config.train_limit != protocol.train_limit:
-        out.append(f"a subset of {config.train_limit:,} training images")
+        out.append(
+            _("a subset of {images} training images").format(images=f"{config.train_limit:,}")
+        )
     if config.titles != protocol.titles:
-        out.append(f"activations {', '.join(config.titles)}")
+        out.append(_("activations {names}").format(names=", ".join(config.titles)))
     labels = {
         "input_scaling": INPUT_SCALING_LABELS,
         "init": INIT_LABELS,
@@ -342,13 +363,21 @@ def deviations(
             continue
         if name in labels:
             out.append(
-                f"{name.replace('_', ' ')}: {labels[name][mine]} (protocol: {labels[name][theirs]})"
+                _("{field}: {mine} (protocol: {theirs})").format(
+                    field=_(_FIELD_WORDS[name]),
+                    mine=_(labels[name][mine]),
+                    theirs=_(labels[name][theirs]),
+                )
             )
         elif name == "dataset":
-            out.append(f"dataset {mine} (protocol: {theirs})")
+            out.append(_("dataset {mine} (protocol: {theirs})").format(mine=mine, theirs=theirs))
         else:
-            word = _FIELD_WORDS.get(name, name)
-            out.append(f"{word} {mine} (protocol: {theirs})")
+            word = _(_FIELD_WORDS.get(name, name))
+            out.append(
+                _("{field} {mine} (protocol: {theirs})").format(
+                    field=word, mine=mine, theirs=theirs
+                )
+            )
     return out
 
 
@@ -411,19 +440,35 @@ def plan(
     if fitted is not None:
         changes = []
         if fitted.seeds != config.seeds:
-            changes.append(f"{_count(len(fitted.seeds), 'seed')} instead of {len(config.seeds)}")
+            changes.append(
+                _("{seeds} instead of {protocol}").format(
+                    seeds=_seeds(len(fitted.seeds)), protocol=len(config.seeds)
+                )
+            )
         if fitted.epochs != config.epochs:
-            changes.append(f"{_count(fitted.epochs, 'epoch')} instead of {config.epochs}")
+            changes.append(
+                _("{epochs} instead of {protocol}").format(
+                    epochs=_epochs(fitted.epochs), protocol=config.epochs
+                )
+            )
         if fitted.train_limit != config.train_limit:
-            changes.append(f"{fitted.train_limit:,} training images")
-        steps = f"{training_steps(config, n_train):,} steps"
-        quick_text = (
-            f"As set, this protocol needs {cost_text(config, n_train, n_test)} and {steps}, "
-            "over this "
-            f"server's caps of {flop_text(max_flops)}"
-            + (f" and {max_steps:,.0f} steps" if max_steps is not None else "")
-            + f" per run. actlab runs its quick mode instead: {', '.join(changes)}. The full "
-            "protocol runs offline with bench/reproduce_presets.py."
+            changes.append(_("{images} training images").format(images=f"{fitted.train_limit:,}"))
+        caps = (
+            _("{flops} and {steps} steps").format(
+                flops=flop_text(max_flops), steps=f"{max_steps:,.0f}"
+            )
+            if max_steps is not None
+            else flop_text(max_flops)
+        )
+        quick_text = _(
+            "As set, this protocol needs {cost} and {steps} steps, over this server's caps of "
+            "{caps} per run. actlab runs its quick mode instead: {changes}. The full protocol "
+            "runs offline with bench/reproduce_presets.py."
+        ).format(
+            cost=localized(cost_text(config, n_train, n_test)),
+            steps=f"{training_steps(config, n_train):,}",
+            caps=caps,
+            changes=", ".join(changes),
         )
         run, problem = fitted, None
     return ProtocolPlan(
@@ -456,50 +501,63 @@ def architecture_text(config: TrainingConfig) -> str:
 
 
 def protocol_rows(reproduction: Reproduction) -> list[tuple[str, str]]:
-    """Every field of the protocol as ``(what, value)`` in words, for the page to state."""
+    """Every field of the protocol as ``(what, value)`` in words (the page's language), for the
+    page to state."""
     c = reproduction.reference()
     seeds = reproduction.protocol["seeds"]
     split = (
-        f"1/{c.validation_share} of the training images held out for validation (seed 42): "
-        f"{reproduction.full_train - reproduction.full_train // c.validation_share:,} / "
-        f"{reproduction.full_train // c.validation_share:,}"
+        _(
+            "1/{share} of the training images held out for validation (seed 42): {kept} / {held}"
+        ).format(
+            share=c.validation_share,
+            kept=f"{reproduction.full_train - reproduction.full_train // c.validation_share:,}",
+            held=f"{reproduction.full_train // c.validation_share:,}",
+        )
         if c.validation_share
-        else "none (no validation set)"
+        else _("none (no validation set)")
     )
-    dropout = f"{c.dropout:g}, {DROPOUT_LABELS[c.dropout_kind]}" if c.dropout else "none"
-    optimizer = f"{optimizers.label(c.optimizer)}, learning rate {c.lr:g}, momentum {c.momentum:g}"
+    dropout = f"{c.dropout:g}, {_(DROPOUT_LABELS[c.dropout_kind])}" if c.dropout else _("none")
+    optimizer = _("{optimizer}, learning rate {lr}, momentum {momentum}").format(
+        optimizer=optimizers.label(c.optimizer), lr=f"{c.lr:g}", momentum=f"{c.momentum:g}"
+    )
     epochs = f"{c.epochs}"
     if c.patience:
-        epochs = (
-            f"up to {c.epochs}, early stopping after {c.patience} epochs without a better "
-            "validation accuracy"
-        )
+        epochs = _(
+            "up to {epochs}, early stopping after {patience} epochs without a better validation "
+            "accuracy"
+        ).format(epochs=c.epochs, patience=c.patience)
     reported = (
-        "test accuracy of the best-validation checkpoint"
+        _("test accuracy of the best-validation checkpoint")
         if c.validation_share
-        else "test accuracy after the last epoch"
+        else _("test accuracy after the last epoch")
     )
     return [
         (
-            "dataset",
-            f"{datasets.DATASETS[c.dataset].display_name}, {reproduction.full_train:,} "
-            "training + 10,000 test images",
+            _("dataset"),
+            _("{dataset}, {images} training + 10,000 test images").format(
+                dataset=datasets.DATASETS[c.dataset].display_name,
+                images=f"{reproduction.full_train:,}",
+            ),
         ),
-        ("validation", split),
-        ("network", architecture_text(c)),
-        ("activations", ", ".join(c.titles)),
-        ("input pixels", INPUT_SCALING_LABELS[c.input_scaling]),
-        ("initialisation", INIT_LABELS[c.init]),
-        ("dropout", dropout),
-        ("optimizer", optimizer),
-        ("batch", f"{c.batch_size}" + (", last partial batch dropped" if c.drop_last else "")),
-        ("epochs", epochs),
-        ("evaluations per epoch", f"{c.evals_per_epoch}"),
-        ("reported", reported),
+        (_("validation"), split),
+        (_("network"), architecture_text(c)),
+        (_("activations"), ", ".join(c.titles)),
+        (_("input pixels"), _(INPUT_SCALING_LABELS[c.input_scaling])),
+        (_("initialisation"), _(INIT_LABELS[c.init])),
+        (_("dropout"), dropout),
+        (_("optimizer"), optimizer),
         (
-            "seeds",
-            f"{len(seeds)} here ({', '.join(map(str, seeds))}), for a min–max band; "
-            "the published figures are one run each",
+            _("batch"),
+            f"{c.batch_size}" + (_(", last partial batch dropped") if c.drop_last else ""),
+        ),
+        (_("epochs"), epochs),
+        (_("evaluations per epoch"), f"{c.evals_per_epoch}"),
+        (_("reported"), reported),
+        (
+            _("seeds"),
+            _(
+                "{count} here ({seeds}), for a min–max band; the published figures are one run each"
+            ).format(count=len(seeds), seeds=", ".join(map(str, seeds))),
         ),
     ]
 
@@ -538,11 +596,14 @@ def outside_spread(table: pd.DataFrame, reproduction: Reproduction) -> list[str]
     """Activations whose published figure lies outside the measured min–max band."""
     out = []
     for published in reproduction.published:
-        for _, row in table.iterrows():
+        for _index, row in table.iterrows():
             value = row[published.label]
             if np.isfinite(value) and not row["min"] <= value <= row["max"]:
-                out.append(f"{row['activation']} ({published.label})")
+                out.append(f"{row['activation']} ({_(published.label)})")
     return out
+
+
+_SOURCE_WORDS = (N_("book"),)  # a published label's source in words (PyTorch, JAX: names)
 
 
 def _published_suffix(published: Published) -> str:
@@ -558,15 +619,16 @@ def comparison_display(table: pd.DataFrame, reproduction: Reproduction) -> pd.Da
             return missing
         return f"{value:+.2f}".replace("-", "−") if signed else f"{value:.2f}"
 
-    out = pd.DataFrame({"activation": table["activation"]})
+    out = pd.DataFrame({_("activation"): table["activation"]})  # in the page's language
     for published in reproduction.published:
-        out[published.label] = [number(v, "not published") for v in table[published.label]]
-    for column in ("measured mean", "min", "max"):
-        out[column] = [number(v, "not measured") for v in table[column]]
-    out["seeds"] = table["seeds"].astype(int)
+        out[_(published.label)] = [number(v, _("not published")) for v in table[published.label]]
+    for column in (N_("measured mean"), N_("min"), N_("max")):
+        out[_(column)] = [number(v, _("not measured")) for v in table[column]]
+    out[_("seeds")] = table["seeds"].astype(int)
     for published in reproduction.published:
         column = f"difference vs {_published_suffix(published)}"
-        out[column] = [number(v, "—", signed=True) for v in table[column]]
+        shown = _("difference vs {source}").format(source=_(_published_suffix(published)))
+        out[shown] = [number(v, "—", signed=True) for v in table[column]]
     return out
 
 
@@ -580,12 +642,14 @@ def spread_notice(
     outside = outside_spread(table, reproduction)
     if not outside:
         return None
-    text = f"Published figure outside the measured min–max band: {', '.join(outside)}. "
+    text = _("Published figure outside the measured min–max band: {outside}. ").format(
+        outside=", ".join(outside)
+    )
     if deviations:
-        text += (
-            f"First suspect: this run's {len(deviations)} deviation(s) from the protocol, "
-            "listed above. Besides, what is known about the published runs: "
-        )
+        text += _(
+            "First suspect: this run's {count} deviation(s) from the protocol, listed above. "
+            "Besides, what is known about the published runs: "
+        ).format(count=len(deviations))
     else:
-        text += "Likely reasons, from what is known about the published runs: "
-    return text + reproduction.notes
+        text += _("Likely reasons, from what is known about the published runs: ")
+    return text + _(reproduction.notes)

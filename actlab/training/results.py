@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from actlab.i18n import N_
 from actlab.training.config import TrainingConfig
 from actlab.training.models import StackedModel
 
@@ -86,6 +87,23 @@ def final_accuracy(history: pd.DataFrame, titles: Sequence[str]) -> dict[str, fl
     return {title: float(accuracy.get(title, float("nan"))) for title in titles}
 
 
+# summary_table's column names and statuses, marked (N_): a page translates them when shown.
+SUMMARY_WORDS = (
+    N_("activation"),
+    N_("test accuracy"),
+    N_("min"),
+    N_("max"),
+    N_("checkpoint epoch"),
+    N_("epochs run"),
+    N_("best accuracy"),
+    N_("best epoch"),
+    N_("seconds to best"),
+    N_("status"),
+    N_("diverged"),
+    N_("stopped early"),
+    N_("early stopping"),
+    N_("finished"),
+)
 # How ``summary_table``'s number columns read (Streamlit's NumberColumn formats).
 SUMMARY_FORMATS = {
     **dict.fromkeys(["test accuracy", "min", "max", "best accuracy"], "percent"),

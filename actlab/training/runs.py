@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from actlab import datasets, memory
+from actlab.i18n import N_, Refusal, _, counted, ngettext
+from actlab.said import Said
 from actlab.training import loop
 from actlab.training.config import (
     MAX_TRAINING_FLOPS,
@@ -38,10 +40,13 @@ MAX_QUEUED_TRAININGS = int(os.environ.get("ACTLAB_MAX_QUEUED_TRAININGS", "6"))
 QUICK_RUN_FLOPS = 2e11
 RUNS_PER_VIEWER = 1  # unfinished runs one page session holds; starting another lets go of one
 LEASE_SECONDS = 6.0  # a run no viewer's page has polled for this long stops by itself
-SHARING_NOTE = (
-    "Identical configurations are computed once and shared; at most "
-    f"{MAX_CONCURRENT_TRAININGS} trainings run at once on this server, one per visitor, and a "
-    "training stops a few seconds after its last viewer has left the page."
+SHARING_NOTE = Said(  # English text; ``SHARING_NOTE.localized()`` on a page
+    N_(
+        "Identical configurations are computed once and shared; at most {slots} trainings run at "
+        "once on this server, one per visitor, and a training stops a few seconds after its last "
+        "viewer has left the page."
+    ),
+    slots=MAX_CONCURRENT_TRAININGS,
 )
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
 _QUICK_SLOTS = threading.BoundedSemaphore(1)
@@ -77,20 +82,22 @@ class RunState:
     @property
     def queue_text(self) -> str:
         """Where a queued run stands, for its page."""
-        return (
-            f"Waiting for a free training slot: number {self.queue_position} in the queue "
-            f"({MAX_CONCURRENT_TRAININGS} trainings run at once on this server)."
-        )
+        return _(
+            "Waiting for a free training slot: number {position} in the queue ({slots} trainings "
+            "run at once on this server)."
+        ).format(position=self.queue_position, slots=MAX_CONCURRENT_TRAININGS)
 
     @property
     def left_text(self) -> str:
         """For a viewer who let go of a run (``TrainingRun.leave``) that others still watch."""
         others = self.viewers
-        return (
-            f"You stopped watching this training; it goes on for the {others} other "
-            f"viewer{'s' * (others != 1)} who still watch{'es' * (others == 1)} it. Press "
-            "**Train** to watch it again."
-        )
+        return ngettext(
+            "You stopped watching this training; it goes on for the {count} other viewer who "
+            "still watches it. Press **Train** to watch it again.",
+            "You stopped watching this training; it goes on for the {count} other viewers who "
+            "still watch it. Press **Train** to watch it again.",
+            others,
+        ).format(count=others)
 
 
 class TrainingRun:
@@ -246,6 +253,8 @@ class TrainingRun:
             self._set(status="running")
             result = loop.train(self.config, lambda p: self._set(progress=p), self._should_stop)
             self._set(status="stopped" if result.stopped else "done", result=result)
+        except Refusal as err:  # said in each viewer's language
+            self._set(status="failed", error=Said.of(err.message))
         except ValueError as err:
             self._set(status="failed", error=str(err))
         except Exception as err:  # a page must see every failure, not a silent dead thread
@@ -255,8 +264,13 @@ class TrainingRun:
             memory.release_freed_memory()  # the run's optimizer state and batches are gone now
 
 
-class TrainingRefused(ValueError):
-    """This server will not start the run now; the message says why and what to change."""
+class TrainingRefused(Refusal):
+    """This server will not start the run now; the message says why and what to change (a
+    ``Said``: English as ``str``, the page's language as ``localized()``)."""
+
+    def __init__(self, said: Said) -> None:
+        self.message = said.message
+        ValueError.__init__(self, str(said))
 
 
 class RunRegistry:
@@ -366,17 +380,24 @@ class RunRegistry:
         for run in held[: max(0, len(held) - self.runs_per_viewer + 1)]:
             run.leave(viewer)
 
-    def _queue_full(self, waiting: int, quick: bool) -> str:
-        are = "training is" if waiting == 1 else "trainings are"
-        message = (
-            f"The training queue is full: {waiting} {are} waiting for this server's "
-            f"{MAX_CONCURRENT_TRAININGS} training slots. Try again in a minute"
+    def _queue_full(self, waiting: int, quick: bool) -> Said:
+        full = counted(
+            "The training queue is full: {count} training is waiting for this server's {slots} "
+            "training slots. Try again in a minute",
+            "The training queue is full: {count} trainings are waiting for this server's {slots} "
+            "training slots. Try again in a minute",
+            waiting,
+            slots=MAX_CONCURRENT_TRAININGS,
         )
         if quick:
-            return message + "."
-        return (
-            f"{message}, or start a smaller run (up to {flop_text(self.quick_flops)}, like the "
-            "quick comparison preset): those have a slot of their own."
+            return Said(N_("{full}."), full=full)
+        return Said(
+            N_(
+                "{full}, or start a smaller run (up to {flops}, like the quick comparison preset): "
+                "those have a slot of their own."
+            ),
+            full=full,
+            flops=flop_text(self.quick_flops),
         )
 
 

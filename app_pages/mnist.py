@@ -17,7 +17,7 @@ from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.export import cacheable_spec, chart_with_downloads, draw
 from ui.frame import end_page, guarded
-from ui.i18n import N_, _, language, localized_error
+from ui.i18n import N_, _, choose_language, language, localized_error
 from ui.live_training import said
 from ui.safe_text import literal
 
@@ -476,6 +476,7 @@ def draw_curves(history: pd.DataFrame, downloads: bool = False) -> None:
 @st.fragment(run_every=0.5)
 def live_view(run: training.TrainingRun) -> None:
     """Progress twice a second; each refresh renews this viewer's lease on the run."""
+    choose_language()  # a fragment's rerun skips the router, which sets the language
     run.watch(viewer_id())
     state = run.state()
     if state.finished:

@@ -78,7 +78,8 @@ def test_play_pause_step_reset_add_a_neuron_and_switch_dataset(server, page):  #
     wait_for(lambda: epoch(page) >= 5, what="five epochs while playing")
     page.screenshot(path=str(SCREENSHOTS / "playground-playing.png"))
     play.click()
-    expect(play).to_have_attribute("data-state", "paused", timeout=30_000)
+    expect(play).to_have_attribute("data-state", "paused", timeout=5_000)  # answered at once
+    expect(play).to_have_attribute("data-server", "paused", timeout=30_000)
     time.sleep(1.0)  # a frame already on its way may still land
     paused = epoch(page)
     time.sleep(1.5)

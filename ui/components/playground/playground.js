@@ -195,7 +195,16 @@ class Playground {
       this.send("rewind");
     const play = button("play", "Play", "Train continuously");
     play.classList.add("pg-primary");
-    play.onclick = () => this.send(this.playing() ? "pause" : "play");
+    play.onclick = () => {
+      // Answer the click at once (a full rerun may take a moment on a busy server): the label
+      // flips and, on Pause, no further frame is asked for.
+      const kind = this.playing() ? "pause" : "play";
+      this.wanted = kind === "play";
+      this.wantedAt = performance.now();
+      this.renderBar();
+      if (kind === "pause") clearTimeout(this.watchdog);
+      this.send(kind);
+    };
     button("step", "Step", "Train one epoch").onclick = () => this.send("step");
     const counter = el("div", { class: "pg-counter" }, bar);
     el("span", { class: "pg-dim", text: "epoch" }, counter);
@@ -314,7 +323,8 @@ class Playground {
   keepPlaying() {
     clearTimeout(this.watchdog);
     const ui = (this.frame && this.frame.ui) || {};
-    const live = this.playing() && ui.ticker && !this.frame.diverged;
+    const server = !!ui.playing;
+    const live = server && this.playing() && ui.ticker && !this.frame.diverged;
     if (!live) {
       this.wasLive = false;
       return;
@@ -336,7 +346,11 @@ class Playground {
   }
 
   playing() {
-    return !!(this.frame && this.frame.ui && this.frame.ui.playing);
+    const server = !!(this.frame && this.frame.ui && this.frame.ui.playing);
+    const fresh = performance.now() - (this.wantedAt || 0) < 5000; // else trust the server
+    if (this.wanted !== undefined && this.wanted !== server && fresh) return this.wanted;
+    this.wanted = undefined; // the server caught up
+    return server;
   }
 
   setting(name) {
@@ -446,6 +460,8 @@ class Playground {
     const playing = this.playing();
     this.buttons.play.replaceChildren(icon(playing ? "pause" : "play"), el("span", { text: playing ? "Pause" : "Play" }));
     this.buttons.play.setAttribute("data-state", playing ? "playing" : "paused");
+    // What the server last said (the label may already show the visitor's click).
+    this.buttons.play.setAttribute("data-server", f.ui && f.ui.playing ? "playing" : "paused");
     this.buttons.play.disabled = !!f.diverged;
     this.buttons.step.disabled = !!f.diverged;
     this.epoch.textContent = (s.epoch || 0).toLocaleString("en-US");

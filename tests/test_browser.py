@@ -208,6 +208,11 @@ def test_every_page_renders_without_exception(server, page, path):
         wait_until_idle(page, timeout=240)
         assert_rendered_cleanly(page)
         expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=120_000)
+    elif path == "playground":  # drawn on its component's canvases, not by Vega-Lite
+        # The network canvas says how many heatmaps it drew per layer once a frame arrived.
+        expect(page.get_by_test_id("pg-network")).to_have_attribute(
+            "data-heatmaps", re.compile(r"\d"), timeout=60_000
+        )
     elif path:
         assert chart_count(page) > 0, f"no chart rendered on /{path}"
 

@@ -9,7 +9,7 @@ surface, 100 x 100 cells, and every neuron's heatmap), and the server's CPU time
 window (its whole process tree, from /proc).
 
     python bench/bench_playground_browser.py
-    python bench/bench_playground_browser.py --seconds 20 --query "pg_bs=32"
+    python bench/bench_playground_browser.py --seconds 20 --batch 32
 
 Prints surface updates/s, frames/s, epochs/s, the browser's time to decode and draw one frame,
 the server's CPU share (of one core and of the
@@ -29,8 +29,8 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]  # sibling scripts; the app's pac
 import load_test  # noqa: E402  (sibling script)
 from run_all import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-# Circle, tanh, 2 x 8 (the page's labels, as a shared link carries them), 500 points, batch 10.
-QUERY = "pg_ds=Circle&pg_act=Tanh&pg_shape=8%2C+8&pg_n=500&pg_bs=10"
+# Circle, tanh, 2 x 8 (the page's labels, as a shared link carries them), 500 points.
+QUERY = "pg_ds=Circle&pg_act=Tanh&pg_shape=8%2C+8&pg_n=500"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -55,7 +55,7 @@ def measure(args: argparse.Namespace) -> dict:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(f"{server.url}/playground?{QUERY}&{args.query}".rstrip("&"))
+        page.goto(f"{server.url}/playground?{QUERY}&pg_bs={args.batch}&{args.query}".rstrip("&"))
         page.wait_for_function("window.__pgFrames > 0", timeout=120_000)
         page.get_by_test_id("pg-play").click()
         page.wait_for_function("window.__pgSurfaceUpdates > 3", timeout=60_000)
@@ -88,11 +88,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds played first")
-    parser.add_argument("--query", default="", help="extra URL state, e.g. pg_bs=32")
+    parser.add_argument(
+        "--batch", type=int, default=10, help="batch size (TF Playground's default: 10)"
+    )
+    parser.add_argument("--query", default="", help="extra URL state, e.g. pg_lr=0.1")
     args = parser.parse_args()
     result = measure(args)
     print(
-        f"playground in Chromium, Circle + tanh 2x8, 100x100 surface, {args.seconds:g} s: "
+        f"playground in Chromium, Circle + tanh 2x8, batch {args.batch}, 100x100 surface, "
+        f"{args.seconds:g} s: "
         f"{result['updates_per_s']:.1f} surface updates/s ({result['frames_per_s']:.1f} frames/s, "
         f"{result['epochs_per_s']:.1f} epochs/s, {result['paint_ms']:.1f} ms to decode and draw "
         f"a frame in the browser); server CPU {result['server_cpu_core']:.0%} of "

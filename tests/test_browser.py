@@ -60,6 +60,8 @@ def server() -> Iterator[str]:
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # an edit elsewhere in the tree must not reload modules under a live session
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     # A file, not a pipe, for the server's output: a full pipe would stall the server.
     with open(SCREENSHOTS / "server.log", "w") as log:

@@ -1,4 +1,5 @@
-"""Copy-paste PyTorch that reproduces what a page shows, outside actlab.
+"""Copy-paste PyTorch that reproduces what a page shows, outside actlab (the playground's
+export is actlab.playground_export).
 
 The snippets use plain torch, the way a student would write the experiment (the MNIST one reads
 the IDX files itself, so torchvision is not needed); they are generated from the same
@@ -219,63 +220,4 @@ for name, hidden_activation, output_function, sizes, gated in MEMBERS:
             loss.backward()
             optimizer.step()
     print(f"{{name}}: test accuracy {{evaluate(model):.4f}}")
-"""
-
-
-def playground_snippet(config) -> str:  # config: actlab.playground.PlaygroundConfig
-    """The playground's network and loop in plain torch (the data comes from actlab.toydata)."""
-    inputs = 2 if config.task == "classification" else 1
-    sizes = [inputs, *config.hidden, 1]
-    layers = []
-    for index in range(len(sizes) - 1):
-        if index > 0 and config.activation != "linear":
-            layers.append(f"    Activation(),  # {activations.display_name(config.activation)}")
-        layers.append(f"    torch.nn.Linear({sizes[index]}, {sizes[index + 1]}),")
-    expression = "x" if config.activation == "linear" else activation_expression(config.activation)
-    loss = (
-        "F.binary_cross_entropy_with_logits(model(x).squeeze(1), y)"
-        if config.task == "classification"
-        else "F.mse_loss(model(x).squeeze(1), y)"
-    )
-    optimizer_class = optimizers.OPTIMIZERS[config.optimizer].torch_class.__name__
-    batch = config.batch_size or "len(data.x_train)"
-    return f"""# Reproduces actlab's playground: {config.dataset}, hidden {list(config.hidden)}
-import math
-
-import torch
-import torch.nn.functional as F
-
-from actlab import toydata
-
-data = toydata.make({config.dataset!r}, n_points={config.n_points}, noise={config.noise!r},
-                    train_fraction={config.train_fraction!r}, seed={config.data_seed})
-
-
-class Activation(torch.nn.Module):
-    def forward(self, x):
-        return {expression}
-
-
-torch.manual_seed({config.seed})
-model = torch.nn.Sequential(
-{chr(10).join(layers)}
-)
-weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
-biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
-optimizer = torch.optim.{optimizer_class}(
-    [{{"params": weights, "weight_decay": {config.l2!r}}}, {{"params": biases}}], lr={config.lr!r}
-)
-for epoch in range(200):
-    order = torch.randperm(len(data.x_train))
-    for start in range(0, len(order), {batch}):
-        index = order[start : start + {batch}]
-        x, y = data.x_train[index], data.y_train[index]
-        loss = {loss}
-        if not math.isfinite(loss.item()):
-            raise SystemExit(f"epoch {{epoch}}: loss became {{loss.item()}}, training diverged")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    if epoch % 20 == 0:
-        print(epoch, loss.item())
 """

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from mnist_fixtures import closed_port_url, idx_bytes, write_files
 
-from actlab import activations, datasets, gated, playground, training
+from actlab import activations, datasets, gated, training
 from actlab.bundled import BUNDLED_MNIST_DIR
-from actlab.snippets import activation_expression, mnist_snippet, playground_snippet
+from actlab.snippets import activation_expression, mnist_snippet
 from actlab.training import gated as matching
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,18 +92,6 @@ def test_mnist_snippet_writes_gated_members_at_the_trainers_matched_size():
         torch.testing.assert_close(model(x), expected)
     plain = namespace["MLP"](*members["ReLU"])
     assert sum(p.numel() for p in plain.parameters()) == matching.plain_parameters(config.sizes)
-
-
-def test_playground_snippet_rebuilds_the_same_network():
-    config = playground.PlaygroundConfig(dataset="xor", hidden=(4, 3), activation="relu", lr=0.1)
-    code = playground_snippet(config)
-    ast.parse(code)
-    namespace: dict = {}
-    exec(code.split("for epoch")[0], namespace)  # test-only: build the model, skip training
-    model = namespace["model"]
-    reference = playground.build_model(config)
-    inputs = torch.randn(5, 2)
-    torch.testing.assert_close(model(inputs), reference(inputs))
 
 
 @pytest.mark.parametrize("page", ["app_pages/mnist.py", "app_pages/playground.py"])
@@ -211,15 +199,3 @@ def test_the_mnist_snippet_of_fashion_mnist_trains_on_fashion_mnist_files(tmp_pa
     printed = run_script(mnist_snippet(config), tmp_path)
     assert "300 training + 200 test images from data/FashionMNIST/raw" in printed
     assert accuracies(printed)["ReLU"] > 0.6, printed  # the bands are easy; chance is 0.1
-
-
-@pytest.mark.slow
-def test_the_playground_snippet_trains(tmp_path):
-    config = playground.PlaygroundConfig(
-        dataset="circle", n_points=200, hidden=(8, 8), activation="tanh", batch_size=0
-    )  # full batch: 200 steps
-    printed = run_script(playground_snippet(config), tmp_path)
-    losses = [float(line.split()[1]) for line in printed.splitlines()]
-    assert len(losses) == 10  # epochs 0, 20, ..., 180
-    assert all(math.isfinite(loss) for loss in losses)
-    assert losses[-1] < losses[0] / 2, losses

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from actlab.i18n import N_, Message, Refusal
 from actlab.idx import parse_idx, read_idx_bytes, read_idx_header
+from actlab.said import Said
 
 # The MNIST subset shipped inside the package (actlab.bundled is the lessons' short path to it).
 BUNDLED_MNIST_DIR = Path(__file__).parent / "data" / "mnist"
@@ -49,7 +51,7 @@ NUM_CLASSES = 10
 MAX_IMAGES = 100_000
 MAX_IDX_BYTES = 16 + MAX_IMAGES * IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # header + pixels
 MAX_DOWNLOAD_BYTES = 100_000_000  # the largest published .gz is 26 MB
-FOLDER_UNUSABLE = (
+FOLDER_UNUSABLE = N_(
     "folder not found or not readable, or it holds none of the dataset's files: give a folder "
     "with the four IDX files (e.g. train-images-idx3-ubyte.gz) or torchvision's root "
     "(MNIST/raw inside)"
@@ -218,18 +220,28 @@ class Source:
     def path(self, role: str) -> Path:
         return dict(self.paths)[role]
 
-    def describe(self) -> str:
-        """One line for the page: which source and how big (never the server's path)."""
+    def describe(self) -> Said:
+        """One line for the page: which source and how big (never the server's path). English
+        as a ``str``; ``localized()`` in the page's language (a training describes its data on
+        its own thread)."""
         where = {
-            "folder": "your folder",
-            "cache": "the download cache",
-            "system": "the system copy",
-            "bundled": "the copy bundled with actlab",
+            "folder": N_("your folder"),
+            "cache": N_("the download cache"),
+            "system": N_("the system copy"),
+            "bundled": N_("the copy bundled with actlab"),
         }[self.kind]
-        size = "" if self.nbytes is None else f", {self.nbytes / 1e6:.1f} MB on disk"
-        return (
-            f"{dataset_info(self.dataset).display_name} from {where}: "
-            f"{self.n_train:,} training + {self.n_test:,} test images{size}"
+        size = (
+            ""
+            if self.nbytes is None
+            else Message(N_(", {size} MB on disk"), {"size": f"{self.nbytes / 1e6:.1f}"})
+        )
+        return Said(
+            N_("{dataset} from {where}: {train} training + {test} test images{size}"),
+            dataset=dataset_info(self.dataset).display_name,
+            where=Message(where),
+            train=f"{self.n_train:,}",
+            test=f"{self.n_test:,}",
+            size=size,
         )
 
 
@@ -319,9 +331,9 @@ def folder_source(dataset: str | DatasetInfo, folder: str | Path, kind: str = "f
     except (OSError, RuntimeError, ValueError):
         # OSError: the file system refused; ValueError: a NUL byte in the name; RuntimeError:
         # ``~user`` with no such user. None of them may tell more than a missing folder does.
-        raise ValueError(FOLDER_UNUSABLE) from None
+        raise Refusal(FOLDER_UNUSABLE) from None
     if not problems:
-        raise ValueError(FOLDER_UNUSABLE)
+        raise Refusal(FOLDER_UNUSABLE)
     raise ValueError(f"no complete {info.display_name} in that folder: {'; '.join(problems)}")
 
 
@@ -429,7 +441,7 @@ def load_source(source: Source) -> Dataset:
     try:
         stamp = tuple(path.stat().st_mtime for _, path in source.paths)
     except OSError:
-        raise ValueError(FOLDER_UNUSABLE) from None
+        raise Refusal(FOLDER_UNUSABLE) from None
     return _load_cached(source, stamp)
 
 
@@ -447,15 +459,25 @@ def resolve_source(
     if source == "folder":
         folder = folder or os.environ.get(DATA_DIR_ENV)
         if not folder:
-            raise ValueError(f"no folder given (set {DATA_DIR_ENV} or type a path)")
+            raise Refusal(
+                N_("no folder given (set {variable} or type a path)"), variable=DATA_DIR_ENV
+            )
         return folder_source(info, folder)
     for candidate in find_sources(info, folder):
         if source in ("auto", candidate.kind):
             return candidate
-    wanted = "any source" if source == "auto" else f"a {source} copy"
-    raise ValueError(
-        f"{info.display_name}: {wanted} is not available here; download it, give a folder, "
-        "or install Debian's dataset-fashion-mnist"
+    wanted = (
+        Message(N_("any source"))
+        if source == "auto"
+        else Message(N_("a {source} copy"), {"source": source})
+    )
+    raise Refusal(
+        N_(
+            "{dataset}: {wanted} is not available here; download it, give a folder, or install "
+            "Debian's dataset-fashion-mnist"
+        ),
+        dataset=info.display_name,
+        wanted=wanted,
     )
 
 

@@ -30,6 +30,8 @@ from torch import Tensor, nn
 
 from actlab import activations, optimizers, toydata, validate
 from actlab import playground_features as features_
+from actlab.i18n import N_, Message, Refusal, _
+from actlab.said import Said
 from actlab.single_thread import run_single_threaded
 
 # The playground's own "no activation": identity between the linear layers, so the network is
@@ -83,15 +85,23 @@ class PlaygroundConfig:
         if self.dataset != CUSTOM:
             toydata.task_of(self.dataset)
         else:
-            validate.choice("classes of your data", self.custom_classes, (0, 2, 3))
+            validate.choice(N_("classes of your data"), self.custom_classes, (0, 2, 3))
         toydata.check_arguments(self.n_points, self.noise, self.train_fraction)
         # The two shape checks keep their own wording ("at most 6 hidden layers", "1 to 16
         # units"): they describe the network, not one number.
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
-            raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}")
+            raise Refusal(
+                N_("at most {layers} hidden layers, got {count}"),
+                layers=MAX_HIDDEN_LAYERS,
+                count=len(self.hidden),
+            )
         for units in self.hidden:
             if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
-                raise ValueError(f"a hidden layer has 1 to {MAX_UNITS} units, got {units!r}")
+                raise Refusal(
+                    N_("a hidden layer has 1 to {units} units, got {value}"),
+                    units=MAX_UNITS,
+                    value=repr(units),
+                )
         check_activation(self.activation)
         if self.activations:
             if len(self.activations) != len(self.hidden):
@@ -102,15 +112,15 @@ class PlaygroundConfig:
             for name in self.activations:
                 check_activation(name)
         features_.check(self.features or self.feature_ids, self.input_dims)
-        validate.positive("learning rate", self.lr, 100.0)
-        validate.integer("batch size (0: full batch)", self.batch_size, 0, MAX_BATCH)
+        validate.positive(N_("learning rate"), self.lr, 100.0)
+        validate.integer(N_("batch size (0: full batch)"), self.batch_size, 0, MAX_BATCH)
         optimizers.check(self.optimizer)
-        validate.number("L2 strength", self.l2, 0.0, 1.0)
-        validate.number("L1 strength", self.l1, 0.0, 1.0)
-        validate.choice("loss", self.loss, LOSSES)
-        validate.choice("initialisation", self.init, INITS)
-        validate.integer("weight seed", self.seed, 0, 2**31 - 1)
-        validate.integer("data seed", self.data_seed, 0, 2**31 - 1)
+        validate.number(N_("L2 strength"), self.l2, 0.0, 1.0)
+        validate.number(N_("L1 strength"), self.l1, 0.0, 1.0)
+        validate.choice(N_("loss"), self.loss, LOSSES)
+        validate.choice(N_("initialisation"), self.init, INITS)
+        validate.integer(N_("weight seed"), self.seed, 0, 2**31 - 1)
+        validate.integer(N_("data seed"), self.data_seed, 0, 2**31 - 1)
 
     @property
     def task(self) -> str:
@@ -234,7 +244,7 @@ def config_from_form(
 
 def activation_label(name: str) -> str:
     """What the activation selector shows: ``linear (none)`` or the catalogue's name."""
-    return "linear (none)" if name == NO_ACTIVATION else activations.display_name(name)
+    return _("linear (none)") if name == NO_ACTIVATION else activations.display_name(name)
 
 
 def linear_note(config: PlaygroundConfig) -> str | None:
@@ -243,14 +253,13 @@ def linear_note(config: PlaygroundConfig) -> str | None:
     plain = set(config.feature_ids) <= {"x1", "x2"}
     if not (config.is_linear and plain and config.dataset in toydata.NOT_LINEARLY_SEPARABLE):
         return None
-    why = "no hidden layer" if not config.hidden else "no activation"
-    return (
-        f"This network is linear (**{why}**): whatever it learns, it computes one affine map of "
-        "(x₁, x₂), so its boundary P = 0.5 is a single straight line. "
-        f"{toydata.DISPLAY_NAMES[config.dataset]} cannot be split by one line: the loss stays "
-        "near a coin flip's (ln 2 ≈ 0.693 for cross-entropy) and the accuracy near what one "
-        "straight cut can get."
-    )
+    why = _("no hidden layer") if not config.hidden else _("no activation")
+    return _(
+        "This network is linear (**{why}**): whatever it learns, it computes one affine map of "
+        "(x₁, x₂), so its boundary P = 0.5 is a single straight line. {dataset} cannot be split "
+        "by one line: the loss stays near a coin flip's (ln 2 ≈ 0.693 for cross-entropy) and "
+        "the accuracy near what one straight cut can get."
+    ).format(why=why, dataset=_(toydata.DISPLAY_NAMES[config.dataset]))
 
 
 def model_formulas(config: PlaygroundConfig) -> list[str]:
@@ -562,7 +571,11 @@ class PlaygroundTrainer:
             hb, yb = h[begin : begin + batch], y[begin : begin + batch]
             loss = self._loss(self.model.body(hb), yb)
             if not math.isfinite(loss.item()):
-                self._stop(f"the loss became {loss.item()} at update {self.updates + 1}")
+                self._stop(
+                    N_("the loss became {loss} at update {update}"),
+                    loss=loss.item(),
+                    update=self.updates + 1,
+                )
                 return
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -599,22 +612,41 @@ class PlaygroundTrainer:
         ratio = loss / max(start, 1e-3)
         self._high_epochs = self._high_epochs + 1 if ratio > HIGH_FACTOR else 0
         if not (math.isfinite(loss) and math.isfinite(row["test_loss"])):
-            self._stop(f"the loss became {loss} in epoch {self.epoch}")
+            self._stop(N_("the loss became {loss} in epoch {epoch}"), loss=loss, epoch=self.epoch)
         elif ratio > BLOW_UP_FACTOR:
             self._stop(
-                f"the training loss jumped to {loss:.3g} in epoch {self.epoch}, more than "
-                f"{BLOW_UP_FACTOR:g}× its starting value {start:.3g}"
+                N_(
+                    "the training loss jumped to {loss} in epoch {epoch}, more than {factor}× its "
+                    "starting value {start}"
+                ),
+                loss=f"{loss:.3g}",
+                epoch=self.epoch,
+                factor=f"{BLOW_UP_FACTOR:g}",
+                start=f"{start:.3g}",
             )
         elif self._high_epochs >= HIGH_PATIENCE:
             self._stop(
-                f"the training loss has stayed above {HIGH_FACTOR:g}× its starting value "
-                f"{start:.3g} for {HIGH_PATIENCE} epochs (now {loss:.3g}, epoch {self.epoch})"
+                N_(
+                    "the training loss has stayed above {factor}× its starting value {start} for "
+                    "{patience} epochs (now {loss}, epoch {epoch})"
+                ),
+                factor=f"{HIGH_FACTOR:g}",
+                start=f"{start:.3g}",
+                patience=HIGH_PATIENCE,
+                loss=f"{loss:.3g}",
+                epoch=self.epoch,
             )
 
-    def _stop(self, reason: str) -> None:
-        self.diverged = (
-            f"Training diverged: {reason}. The step size (learning rate {self.config.lr:g}) is "
-            "too large for this network; lower it and press Reset."
+    def _stop(self, reason: str, **params: object) -> None:
+        """Stop with ``reason`` (a marked template and its ``params``): a ``Said``, shown in
+        each viewer's language."""
+        self.diverged = Said(
+            N_(
+                "Training diverged: {reason}. The step size (learning rate {lr}) is too large for "
+                "this network; lower it and press Reset."
+            ),
+            reason=Message(reason, params),
+            lr=f"{self.config.lr:g}",
         )
 
     def retune(self, config: PlaygroundConfig) -> bool:

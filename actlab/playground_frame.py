@@ -23,6 +23,7 @@ from torch import Tensor
 
 from actlab import playground_features as features_
 from actlab.playground import PlaygroundTrainer, output_values, predicted_classes
+from actlab.said import localized
 from actlab.single_thread import run_single_threaded
 
 PAYLOAD_VERSION = 1
@@ -252,7 +253,7 @@ def frame(trainer: PlaygroundTrainer, grid: int = 100, neuron_grid: int = 25) ->
         epoch=trainer.epoch,
         updates=trainer.updates,
         extent=float(trainer.extent),
-        diverged=trainer.diverged,
+        diverged=localized(trainer.diverged) if trainer.diverged else trainer.diverged,
         latest=trainer.latest,
         penalty=trainer.penalty(),
         sizes=config.sizes,

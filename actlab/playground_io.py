@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from actlab import toydata
+from actlab.i18n import N_, Message, Refusal
 from actlab.playground import CUSTOM, PlaygroundConfig
 
 MAX_CSV_BYTES = 256 * 1024
@@ -44,15 +45,39 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= SHOWN else text[:SHOWN] + "…")
 
 
-def _number(field: str, what: str, where: str) -> float:
+def _line(number: int) -> Message:
+    return Message(N_("line {number}"), {"number": number})
+
+
+def _point(index: int) -> Message:
+    return Message(N_("point {index}"), {"index": index})
+
+
+def _number(field: str, what: str, where: Message) -> float:
     try:
         value = float(field)
     except ValueError:
-        raise ValueError(f"{where}: {what} is not a number: {_shown(field)}") from None
+        raise Refusal(
+            N_("{where}: {what} is not a number: {field}"),
+            where=where,
+            what=Message(what),
+            field=_shown(field),
+        ) from None
     if not math.isfinite(value):
-        raise ValueError(f"{where}: {what} must be finite, got {_shown(field)}")
+        raise Refusal(
+            N_("{where}: {what} must be finite, got {field}"),
+            where=where,
+            what=Message(what),
+            field=_shown(field),
+        )
     if abs(value) > MAX_COORDINATE:
-        raise ValueError(f"{where}: {what} must be within ±{MAX_COORDINATE:g}, got {value:g}")
+        raise Refusal(
+            N_("{where}: {what} must be within ±{limit}, got {value}"),
+            where=where,
+            what=Message(what),
+            limit=f"{MAX_COORDINATE:g}",
+            value=f"{value:g}",
+        )
     return value
 
 
@@ -64,13 +89,15 @@ def parse_csv(content: str | bytes, task: str | None = None) -> Points:
         raise ValueError(f"task must be classification or regression, got {task!r}")
     if isinstance(content, bytes):
         if len(content) > MAX_CSV_BYTES:
-            raise ValueError(f"the file is larger than {MAX_CSV_BYTES // 1024} KiB")
+            raise Refusal(N_("the file is larger than {limit} KiB"), limit=MAX_CSV_BYTES // 1024)
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ValueError(f"the file is not UTF-8 text (byte {error.start})") from None
+            raise Refusal(
+                N_("the file is not UTF-8 text (byte {byte})"), byte=error.start
+            ) from None
     if len(content.encode("utf-8")) > MAX_CSV_BYTES:
-        raise ValueError(f"the file is larger than {MAX_CSV_BYTES // 1024} KiB")
+        raise Refusal(N_("the file is larger than {limit} KiB"), limit=MAX_CSV_BYTES // 1024)
     content = content.removeprefix("\ufeff")
     rows: list[tuple[float, float, float]] = []
     lines: list[int] = []
@@ -82,20 +109,30 @@ def parse_csv(content: str | bytes, task: str | None = None) -> Points:
         if not rows and not lines and _is_header(fields):
             lines.append(0)  # the header: remembered so a second one is an error
             continue
-        where = f"line {number}"
+        where = _line(number)
         if len(fields) != 3:
-            raise ValueError(f"{where}: expected 3 values (x1, x2, label), got {len(fields)}")
+            raise Refusal(
+                N_("{where}: expected 3 values (x1, x2, label), got {count}"),
+                where=where,
+                count=len(fields),
+            )
         x1 = _number(fields[0], "x1", where)
         x2 = _number(fields[1], "x2", where)
-        label = _number(fields[2], "label", where)
+        label = _number(fields[2], N_("label"), where)
         if len(rows) == MAX_ROWS:
-            raise ValueError(f"{where}: more than {MAX_ROWS:,} data rows")
+            raise Refusal(
+                N_("{where}: more than {rows} data rows"), where=where, rows=f"{MAX_ROWS:,}"
+            )
         rows.append((x1, x2, label))
         lines.append(number)
     if len(rows) < MIN_POINTS:
-        raise ValueError(f"at least {MIN_POINTS} data rows are needed, got {len(rows)}")
+        raise Refusal(
+            N_("at least {minimum} data rows are needed, got {count}"),
+            minimum=MIN_POINTS,
+            count=len(rows),
+        )
     data = np.array(rows, dtype=np.float64)
-    return _labelled(data[:, :2], data[:, 2], task, [f"line {n}" for n in lines if n])
+    return _labelled(data[:, :2], data[:, 2], task, [_line(n) for n in lines if n])
 
 
 def _is_header(fields: list[str]) -> bool:
@@ -111,27 +148,33 @@ def _is_header(fields: list[str]) -> bool:
     return len(fields) == 3 and not any(numeric(field) for field in fields)
 
 
-def _labelled(x: np.ndarray, labels: np.ndarray, task: str | None, where: list[str]) -> Points:
+def _labelled(x: np.ndarray, labels: np.ndarray, task: str | None, where: list[Message]) -> Points:
     """Decide classes or targets and check there is enough of each class to split."""
     classes = _as_classes(labels)
     if task == "classification" and classes is None:
         bad = next(i for i, v in enumerate(labels) if not (float(v).is_integer() and 0 <= v <= 2))
-        raise ValueError(
-            f"{where[bad]}: a class label is 0, 1 or 2 (or TF's -1/+1), got {labels[bad]:g}"
+        raise Refusal(
+            N_("{where}: a class label is 0, 1 or 2 (or TF's -1/+1), got {label}"),
+            where=where[bad],
+            label=f"{labels[bad]:g}",
         )
     if task == "regression" or classes is None:
         return Points(x, labels.astype(np.float64), 0)
     counts = np.bincount(classes, minlength=2)
     present = int((counts > 0).sum())
     if present < 2:
-        raise ValueError(
-            f"classification needs at least two classes; every point is class {classes[0]}"
+        raise Refusal(
+            N_("classification needs at least two classes; every point is class {label}"),
+            label=classes[0],
         )
     for label, count in enumerate(counts):
         if count == 1:
-            raise ValueError(
-                f"class {label} has a single point: each class needs two, one to train on and "
-                "one to test"
+            raise Refusal(
+                N_(
+                    "class {label} has a single point: each class needs two, one to train on "
+                    "and one to test"
+                ),
+                label=label,
             )
     return Points(x, classes, 3 if len(counts) > 2 and counts[2] else 2)
 
@@ -152,23 +195,37 @@ def drawn_points(items: object) -> Points:
     if not isinstance(items, Sequence) or isinstance(items, str | bytes):
         raise ValueError("drawn points must be a list of [x1, x2, class]")
     if len(items) > MAX_DRAWN:
-        raise ValueError(f"at most {MAX_DRAWN:,} drawn points, got {len(items):,}")
+        raise Refusal(
+            N_("at most {limit} drawn points, got {count}"),
+            limit=f"{MAX_DRAWN:,}",
+            count=f"{len(items):,}",
+        )
     if len(items) < MIN_POINTS:
-        raise ValueError(f"draw at least {MIN_POINTS} points, got {len(items)}")
+        raise Refusal(
+            N_("draw at least {minimum} points, got {count}"), minimum=MIN_POINTS, count=len(items)
+        )
     x = np.empty((len(items), 2))
     y = np.empty(len(items))
     for index, item in enumerate(items):
-        where = f"point {index}"
+        where = _point(index)
         if not isinstance(item, Sequence) or isinstance(item, str | bytes) or len(item) != 3:
-            raise ValueError(f"{where}: expected [x1, x2, class]")
+            raise Refusal(N_("{where}: expected [x1, x2, class]"), where=where)
         for axis, value in enumerate(item[:2]):
             if isinstance(value, bool) or not isinstance(value, Real):
-                raise ValueError(f"{where}: x{axis + 1} must be a number, got {_shown(str(value))}")
+                raise Refusal(
+                    N_("{where}: x{axis} must be a number, got {value}"),
+                    where=where,
+                    axis=axis + 1,
+                    value=_shown(str(value)),
+                )
             value = float(value)
             if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
-                raise ValueError(
-                    f"{where}: x{axis + 1} must be finite and within ±{MAX_COORDINATE:g}, "
-                    f"got {value}"
+                raise Refusal(
+                    N_("{where}: x{axis} must be finite and within ±{limit}, got {value}"),
+                    where=where,
+                    axis=axis + 1,
+                    limit=f"{MAX_COORDINATE:g}",
+                    value=value,
                 )
             x[index, axis] = value
         label = item[2]
@@ -176,9 +233,13 @@ def drawn_points(items: object) -> Points:
             isinstance(label, Real) and float(label).is_integer()
         )
         if isinstance(label, bool) or not whole or not 0 <= label <= 2:
-            raise ValueError(f"{where}: class must be 0, 1 or 2, got {_shown(str(label))}")
+            raise Refusal(
+                N_("{where}: class must be 0, 1 or 2, got {label}"),
+                where=where,
+                label=_shown(str(label)),
+            )
         y[index] = label
-    return _labelled(x, y, "classification", [f"point {i}" for i in range(len(items))])
+    return _labelled(x, y, "classification", [_point(i) for i in range(len(items))])
 
 
 def custom_data(

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from actlab import validate
+from actlab.i18n import N_
 
 CLASSIFICATION = ("circle", "xor", "gaussians", "spiral", "spiral3")
 REGRESSION_2D = ("plane", "multigauss")
@@ -30,19 +31,19 @@ REGRESSION_1D = ("sin", "abs", "step", "square")
 REGRESSION = REGRESSION_2D + REGRESSION_1D
 # Classification sets no straight line separates: a linear network cannot learn them.
 NOT_LINEARLY_SEPARABLE = ("circle", "xor", "spiral", "spiral3")
-DISPLAY_NAMES = {
-    "circle": "Circle",
+DISPLAY_NAMES = {  # marked (N_): a page translates them when shown
+    "circle": N_("Circle"),
     "xor": "XOR",
-    "gaussians": "Two Gaussians",
-    "spiral": "Spiral",
-    "spiral3": "3-arm spiral (3 classes)",
-    "plane": "Plane (regression)",
-    "multigauss": "Multi-Gaussian (regression)",
+    "gaussians": N_("Two Gaussians"),
+    "spiral": N_("Spiral"),
+    "spiral3": N_("3-arm spiral (3 classes)"),
+    "plane": N_("Plane (regression)"),
+    "multigauss": N_("Multi-Gaussian (regression)"),
     "sin": "sin(πx)",
     "abs": "|x|",
-    "step": "step (x > 0)",
+    "step": N_("step (x > 0)"),
     "square": "x²",
-    "custom": "Your data",
+    "custom": N_("Your data"),
 }
 # TensorFlow Playground's own ids (state.ts), for readers comparing the two.
 TF_IDS = {

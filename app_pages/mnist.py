@@ -131,7 +131,7 @@ def dataset_summary(dataset: str, source: str, folder: str | None, lang: str) ->
         )
     else:
         check = _("all four files match their published checksums")
-    return data.source.describe(), check
+    return said(data.source.describe()), check
 
 
 def download_with_progress(dataset: str) -> None:
@@ -152,7 +152,7 @@ def download_with_progress(dataset: str) -> None:
         return
     bar.progress(1.0, text=_("Done"))
     dataset_summary.clear()
-    st.success(_("Saved and verified: {source}").format(source=literal(source.describe())))
+    st.success(_("Saved and verified: {source}").format(source=literal(said(source.describe()))))
 
 
 form = {}  # TrainingConfig's fields as the controls show them (training.config_from_form)

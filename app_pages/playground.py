@@ -11,12 +11,14 @@ import streamlit as st
 from actlab import optimizers, playground, playground_export, playground_io
 from actlab import playground_features as features
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
+from actlab.said import localized
 from ui import playground_view as view
 from ui.bound import bound
 from ui.catalogue import activation_options
 from ui.components.playground import last_action, playground_panel
 from ui.export import presenting
 from ui.frame import end_page, guarded
+from ui.i18n import N_, _, choose_language, localized_error
 from ui.safe_text import literal
 
 RUNS, PLAYING, APP_RERUN = view.RUNS, view.PLAYING, view.APP_RERUN
@@ -29,116 +31,137 @@ LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 BATCH_SIZES = [1, 5, 10, 16, 32, 64, 128, 0]
 RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 NONE = "none"
+LOSS_LABELS = {"cross_entropy": N_("cross-entropy"), "squared": N_("squared (TF)")}
+INIT_LABELS = {"pytorch": N_("PyTorch default"), "playground": N_("TF: U(−0.5, 0.5)")}
+REGULARISATION_LABELS = {NONE: N_("none"), "L1": "L1", "L2": "L2"}
 
 with st.sidebar:
-    st.header("Data")
+    st.header(_("Data"))
     dataset = bound(
         st.selectbox,
-        "Dataset",
+        _("Dataset"),
         DATASETS,
         index=0,
         format_func=view.dataset_label,
         key="pg_ds",
-        help="TensorFlow Playground's sets (points in [-6, 6]²). Plane and Multi-Gaussian are "
-        "regression: the colour is the network's output, not a class. Your data: draw points "
-        "on the output square, or upload a CSV.",
+        help=_(
+            "TensorFlow Playground's sets (points in [-6, 6]²). Plane and Multi-Gaussian are "
+            "regression: the colour is the network's output, not a class. Your data: draw points "
+            "on the output square, or upload a CSV."
+        ),
     )
     custom = None
     if dataset == playground.CUSTOM:
         classes = bound(
-            st.radio, "Classes to draw", [2, 3], horizontal=True, key="pg_classes",
-            help="Click the output square to add a point of the class chosen above it; "
-            "right-click removes the nearest point.",
+            st.radio, _("Classes to draw"), [2, 3], horizontal=True, key="pg_classes",
+            help=_(
+                "Click the output square to add a point of the class chosen above it; "
+                "right-click removes the nearest point."
+            ),
         )  # fmt: skip
         custom = view.your_data(st.session_state, int(classes))
         upload = st.file_uploader(
-            f"Or upload a CSV of x1,x2,label (up to {playground_io.MAX_ROWS:,} rows)",
+            _("Or upload a CSV of x1,x2,label (up to {rows} rows)").format(
+                rows=f"{playground_io.MAX_ROWS:,}"
+            ),
             type=["csv", "txt"],
             key="_pg_csv",
-            help="One point per line; a header line is optional. Labels 0/1/2 (or -1/+1) are "
-            "classes; any other numbers are regression targets.",
+            help=_(
+                "One point per line; a header line is optional. Labels 0/1/2 (or -1/+1) are "
+                "classes; any other numbers are regression targets."
+            ),
         )
         if upload is not None:
             try:
                 view.take_csv(st.session_state, upload.getvalue(), upload.file_id, int(classes))
             except ValueError as err:
-                st.error(f"That CSV cannot be used: {literal(err)}", icon=":material/error:")
-    noise = bound(st.slider, "Noise", 0.0, 0.5, 0.0, 0.05, key="pg_noise")
-    train_percent = bound(st.slider, "Training data (%)", 10, 90, 50, 10, key="pg_ratio")
+                st.error(
+                    _("That CSV cannot be used: {reason}").format(
+                        reason=literal(localized_error(err))
+                    ),
+                    icon=":material/error:",
+                )
+    noise = bound(st.slider, _("Noise"), 0.0, 0.5, 0.0, 0.05, key="pg_noise")
+    train_percent = bound(st.slider, _("Training data (%)"), 10, 90, 50, 10, key="pg_ratio")
     n_points = bound(
-        st.select_slider, "Points", [100, 200, 300, 500, 800, 1200], value=500, key="pg_n"
+        st.select_slider, _("Points"), [100, 200, 300, 500, 800, 1200], value=500, key="pg_n"
     )
-    data_seed = bound(st.number_input, "Data seed", 0, 10_000, 0, key="pg_dseed")
+    data_seed = bound(st.number_input, _("Data seed"), 0, 10_000, 0, key="pg_dseed")
     feature_ids = bound(
         st.multiselect,
-        "Input features",
+        _("Input features"),
         list(features.FEATURES),
         default=list(features.DEFAULT_2D),
         format_func=features.FEATURES.get,
         key="pg_feat",
-        help="What the first layer sees. With X₁² and X₂² even a network without hidden "
-        "layers draws a circle.",
+        help=_(
+            "What the first layer sees. With X₁² and X₂² even a network without hidden "
+            "layers draws a circle."
+        ),
     )
-    st.header("Network")
+    st.header(_("Network"))
     shape = bound(
         st.text_input,
-        "Neurons per hidden layer",
+        _("Neurons per hidden layer"),
         value="8, 8",
         max_chars=view.SHAPE_CHARS,
         key="pg_shape",
-        help=f"Comma-separated, up to {playground.MAX_HIDDEN_LAYERS} layers of 1 to "
-        f"{playground.MAX_UNITS}; empty: no hidden layer. The + and − buttons above each "
-        "layer change it too.",
+        help=_(
+            "Comma-separated, up to {layers} layers of 1 to {units}; empty: no hidden layer. "
+            "The + and − buttons above each layer change it too."
+        ).format(layers=playground.MAX_HIDDEN_LAYERS, units=playground.MAX_UNITS),
     )
     choices = [playground.NO_ACTIVATION, *activation_options()]
     activation = bound(
         st.selectbox,
-        "Activation (every hidden layer)",
+        _("Activation (every hidden layer)"),
         choices,
         index=choices.index("tanh"),
         format_func=playground.activation_label,
         key="pg_act",
     )
-    with st.expander("A different activation per layer"):
+    with st.expander(_("A different activation per layer")):
         per_layer = [
             bound(
                 st.selectbox,
-                f"Layer {layer}",
+                _("Layer {layer}").format(layer=layer),
                 [NONE, *choices],
-                format_func=lambda a: "as above" if a == NONE else playground.activation_label(a),
+                format_func=lambda a: (
+                    _("as above") if a == NONE else playground.activation_label(a)
+                ),
                 key=f"pg_act{layer}",
             )
             for layer in range(1, playground.MAX_HIDDEN_LAYERS + 1)
         ]
     loss = bound(
         st.radio,
-        "Loss (classification)",
+        _("Loss (classification)"),
         playground.LOSSES,
-        format_func={"cross_entropy": "cross-entropy", "squared": "squared (TF)"}.get,
+        format_func=lambda loss: _(LOSS_LABELS[loss]),
         horizontal=True,
         key="pg_loss",
     )
     init = bound(
         st.radio,
-        "Initial weights",
+        _("Initial weights"),
         playground.INITS,
-        format_func={"pytorch": "PyTorch default", "playground": "TF: U(−0.5, 0.5)"}.get,
+        format_func=lambda init: _(INIT_LABELS[init]),
         horizontal=True,
         key="pg_init",
     )
-    st.header("Training")
-    lr = bound(st.select_slider, "Learning rate", LEARNING_RATES, value=0.03, key="pg_lr")
+    st.header(_("Training"))
+    lr = bound(st.select_slider, _("Learning rate"), LEARNING_RATES, value=0.03, key="pg_lr")
     batch_size = bound(
         st.select_slider,
-        "Batch size",
+        _("Batch size"),
         BATCH_SIZES,
         value=10,
-        format_func=lambda b: "full" if b == 0 else str(b),
+        format_func=lambda b: _("full") if b == 0 else str(b),
         key="pg_bs",
     )
     optimizer = bound(
         st.radio,
-        "Optimizer",
+        _("Optimizer"),
         optimizers.IDS,
         index=optimizers.IDS.index("sgd"),
         format_func=optimizers.label,
@@ -146,22 +169,29 @@ with st.sidebar:
         key="pg_opt",
     )
     regularisation = bound(
-        st.radio, "Regularisation", [NONE, "L1", "L2"], horizontal=True, key="pg_reg"
+        st.radio,
+        _("Regularisation"),
+        [NONE, "L1", "L2"],
+        format_func=lambda r: _(REGULARISATION_LABELS[r]),
+        horizontal=True,
+        key="pg_reg",
     )
-    rate = bound(st.select_slider, "Regularisation rate", RATES, value=0.0, key="pg_rate")
-    seed = bound(st.number_input, "Weight seed", 0, view.MAX_SEED, 0, key="pg_seed")
-    speed = bound(st.select_slider, "Epochs per frame", [1, 2, 5, 10], value=1, key="pg_speed")
-    st.header("Display")
-    show_test = bound(st.toggle, "Show test data", key="pg_test")
-    discretize = bound(st.toggle, "Discretize output", key="pg_disc")
+    rate = bound(st.select_slider, _("Regularisation rate"), RATES, value=0.0, key="pg_rate")
+    seed = bound(st.number_input, _("Weight seed"), 0, view.MAX_SEED, 0, key="pg_seed")
+    speed = bound(st.select_slider, _("Epochs per frame"), [1, 2, 5, 10], value=1, key="pg_speed")
+    st.header(_("Display"))
+    show_test = bound(st.toggle, _("Show test data"), key="pg_test")
+    discretize = bound(st.toggle, _("Discretize output"), key="pg_disc")
     compare = bound(
         st.selectbox,
-        "Side by side with",
+        _("Side by side with"),
         [NONE, *choices],
-        format_func=lambda a: "nothing" if a == NONE else playground.activation_label(a),
+        format_func=lambda a: _("nothing") if a == NONE else playground.activation_label(a),
         key="pg_cmp",
-        help="A second run on the same data from the identical initial weights, with this "
-        "activation in every hidden layer.",
+        help=_(
+            "A second run on the same data from the identical initial weights, with this "
+            "activation in every hidden layer."
+        ),
     )
 
 
@@ -239,6 +269,7 @@ playing = st.session_state[PLAYING] and not any(run.diverged for run in runs)
 def live_panel() -> None:
     """One frame per run (training first while playing); reruns alone, so the sidebar stays
     usable and each refresh costs one forward pass per grid."""
+    choose_language()  # a fragment's rerun skips the router, which sets the language
     if st.session_state.pop(APP_RERUN, False):
         st.rerun()  # the whole page: controls and the refresh timer follow the action
     current: list[PlaygroundTrainer] = st.session_state[RUNS]
@@ -276,25 +307,33 @@ st.fragment(run_every=FALLBACK_SECONDS if playing else None)(live_panel)()
 
 note = playground.linear_note(config)
 if note is not None:
-    st.warning(note, icon=":material/straighten:")
+    st.warning(localized(note), icon=":material/straighten:")
 for run in runs:
     if run.diverged:
-        st.error(literal(run.diverged), icon=":material/trending_up:")
+        st.error(literal(localized(run.diverged)), icon=":material/trending_up:")
 
-st.subheader("What is being trained")
+st.subheader(_("What is being trained"))
 for formula in view.formulas(config):
     st.latex(formula)
 st.caption(
-    "φ(x) are the chosen input features; f is the activation of the hidden layers only. One "
-    "epoch is one pass over the training points in shuffled mini-batches. Training stops by "
-    "itself and says so if the loss turns non-finite, jumps above "
-    f"{playground.BLOW_UP_FACTOR:g}× its starting value, or stays above "
-    f"{playground.HIGH_FACTOR:g}× it for {playground.HIGH_PATIENCE} epochs."
+    _(
+        "φ(x) are the chosen input features; f is the activation of the hidden layers only. One "
+        "epoch is one pass over the training points in shuffled mini-batches. Training stops by "
+        "itself and says so if the loss turns non-finite, jumps above {blow_up}× its starting "
+        "value, or stays above {high}× it for {patience} epochs."
+    ).format(
+        blow_up=f"{playground.BLOW_UP_FACTOR:g}",
+        high=f"{playground.HIGH_FACTOR:g}",
+        patience=playground.HIGH_PATIENCE,
+    )
 )
-with st.expander(":material/download: Export the trained model"):
+with st.expander(":material/download: " + _("Export the trained model")):
     st.caption(
-        "The weights as a PyTorch `state_dict` and a script that rebuilds this network in "
-        "plain torch, loads them and predicts: `python playground_model.py playground_model.pt`."
+        _(
+            "The weights as a PyTorch `state_dict` and a script that rebuilds this network in "
+            "plain torch, loads them and predicts: "
+            "`python playground_model.py playground_model.pt`."
+        )
     )
     left, middle, right = st.columns(3)
     left.download_button(
@@ -307,7 +346,7 @@ with st.expander(":material/download: Export the trained model"):
     )
     snippet = playground_export.export_snippet(config)
     middle.download_button(
-        "Script (.py)",
+        _("Script (.py)"),
         snippet,
         file_name="playground_model.py",
         mime="text/x-python",
@@ -315,7 +354,7 @@ with st.expander(":material/download: Export the trained model"):
         key="pg_export_py",
     )
     right.download_button(
-        "Loss history (CSV)",
+        _("Loss history (CSV)"),
         lambda: st.session_state[RUNS][0].history.to_csv(index=False),
         file_name="playground_history.csv",
         mime="text/csv",

@@ -99,7 +99,11 @@ def rendered_markdown(at: AppTest) -> list[str]:
                 if isinstance(value, str) and value:
                     texts.append(value)
             if node.type in ("radio", "button_group"):
-                texts.extend(str(option) for option in getattr(proto, "options", []))
+                # A pills option (button_group) is a message: its text is its content.
+                texts.extend(
+                    getattr(option, "content", None) or str(option)
+                    for option in getattr(proto, "options", [])
+                )
         label = getattr(node, "label", None)
         if node.type == "expander" and isinstance(label, str):
             texts.append(label)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from pathlib import Path
 
 import pytest
 from apptest_helpers import chart_frames, chart_rows, open_via_router, rendered_markdown, shown
@@ -21,6 +23,8 @@ from actlab import activations, datasets, explorer, formula, gated, i18n
 from actlab.i18n import Message, Refusal, counted
 from tools import translations
 
+ROOT = Path(__file__).resolve().parents[1]
+
 # page script -> (tab key, tab labels as marked in the source) or None
 WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     "app_pages/home.py": None,
@@ -28,6 +32,8 @@ WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     "app_pages/gated.py": None,
     "app_pages/nonlinearity.py": None,
     "app_pages/gradients.py": ("gr_tab", ["Vanishing & exploding", "Does it learn?", "Dead ReLU"]),
+    "app_pages/mnist.py": None,
+    "app_pages/playground.py": None,
     "app_pages/softmax.py": (
         "sm_tab",
         [
@@ -53,10 +59,12 @@ NAMES = {
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
     "fan_in", "log10", "UvA", "SNN", "d2l", "LeNet", "CNN", "dropout", "JAX", "IDX", "cpu",
+    "state_dict",
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
 CITATIONS += [info.citation for info in datasets.DATASETS.values()]
+CITATIONS += ["TensorFlow Playground"]  # a product's name
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']{2,}")
 SYMBOL = re.compile(r"^d?[A-Za-z]_[A-Za-z0-9]+$")  # subscripted symbols: p_i, z_y, dz_y
 
@@ -119,15 +127,9 @@ def chart_texts(at) -> list[str]:
     return texts
 
 
-PROTO_OPTION = re.compile(r'content: "(.*)"\n', re.S)  # a pills option as protobuf text
-
-
 def page_texts(at) -> list[str]:
     """Every text of the page a visitor reads, charts included."""
-    texts = [
-        PROTO_OPTION.sub(lambda m: m.group(1), text) if text.startswith("content: ") else text
-        for text in rendered_markdown(at)
-    ]
+    texts = list(rendered_markdown(at))
     for kind in ("selectbox", "multiselect", "select_slider"):
         for widget in at.get(kind):
             texts.extend(str(option) for option in widget.proto.options)
@@ -330,3 +332,49 @@ def test_a_finished_training_on_the_gradients_page_reads_in_chinese():
     left = {t[:80]: w for t in map(shown, page_texts(at)) if (w := english_left(t, allowed))}
     assert not left, json.dumps(left, ensure_ascii=False, indent=1)
     assert "按当前设置" in chart_texts(at)  # the run's name titles its dead-unit chart
+
+
+@pytest.mark.usefixtures("isolated_data_dirs")
+def test_a_finished_mnist_training_reads_in_chinese():
+    query = {"lang": "zh-CN", "mn_ep": "1", "mn_hid": "16", "mn_lim": "1,000", "mn_ev": "1"}
+    at = open_via_router("app_pages/mnist.py", {**query, "mn_act": ["ReLU", "Tanh"]})
+    with i18n.using("zh-CN"):  # AppTest formats the other choices in this thread (see walk)
+        at.button(key="mn_go").click().run()
+        deadline = time.monotonic() + 60
+        while not at.get("download_button") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.get("download_button"), "the training did not finish in time"
+    table = at.dataframe[0].value
+    assert {"激活函数", "测试准确率", "状态"} <= set(table.columns)
+    assert set(table["状态"]) == {"已完成"}
+    allowed = allowed_words()
+    left = {t[:80]: w for t in map(shown, page_texts(at)) if (w := english_left(t, allowed))}
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)
+
+
+def test_the_playground_component_gets_every_text_it_writes_in_chinese():
+    from ui import playground_view
+
+    script = (ROOT / "ui/components/playground/playground.js").read_text(encoding="utf-8")
+    written = set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script))
+    assert written == set(playground_view.COMPONENT_TEXTS)  # none forgotten, none stale
+    with i18n.using("zh-CN"):
+        ui = playground_view.display_settings(
+            presenting=False,
+            playing=False,
+            show_test=False,
+            discretize=False,
+            draw=True,
+            n_classes=3,
+            activation_labels=[playground_view.short_label("custom:x")],
+            dataset="circle",
+        )
+    assert ui["texts"]["Reset"] == "重置" and ui["class_names"][0] == "类别 0"
+    allowed = allowed_words()
+    shown_texts = [*ui["texts"].values(), *ui["class_names"], *ui["activation_labels"]]
+    shown_texts += [label for _, label in ui["datasets"]]
+    shown_texts = [re.sub(r"\{\w+\}", "", text) for text in shown_texts]  # its fields
+    left = {text: words for text in shown_texts if (words := english_left(text, allowed))}
+    assert not left, left

@@ -74,8 +74,8 @@ LESSONS = (
         "playground",
         "pg_",
         N_(
-            "Train a small network live on circle, XOR, spiral or a 1-D curve and watch the "
-            "decision surface: a linear network cannot bend it."
+            "Train a small network live on circle, XOR, spiral or your own points and watch "
+            "the decision surface: a linear network cannot bend it."
         ),
         heading=N_("Playground: train it yourself"),
         notice=N_(

@@ -20,6 +20,7 @@ from actlab import activations, playground, playground_frame, playground_io, toy
 from actlab import playground_features as features
 from actlab.charts import playground as colours
 from actlab.charts.theme import LABEL_SIZE, TITLE_SIZE
+from actlab.i18n import N_, Refusal, _
 from actlab.playground import MAX_HIDDEN_LAYERS, MAX_UNITS, PlaygroundTrainer
 
 # Session state (underscore keys: not widgets, so they stay out of the URL and presenter lists).
@@ -31,15 +32,15 @@ RUNS_DATA = "_pg_runs_data"  # the version of your data the runs were built on
 ERASE_RADIUS = 0.6  # a right click removes your nearest point within this distance (TF units)
 DATASETS = (*toydata.CLASSIFICATION, *toydata.REGRESSION_2D, playground.CUSTOM)
 # The component's data column: short names that fit a narrow column on a projector.
-SHORT_DATASET_NAMES = {
-    "circle": "Circle",
+SHORT_DATASET_NAMES = {  # marked: the component gets them in the visitor's language
+    "circle": N_("Circle"),
     "xor": "XOR",
-    "gaussians": "Gaussians",
-    "spiral": "Spiral",
-    "spiral3": "Spiral × 3",
-    "plane": "Plane",
-    "multigauss": "Multi-Gauss",
-    playground.CUSTOM: "Your data",
+    "gaussians": N_("Gaussians"),
+    "spiral": N_("Spiral"),
+    "spiral3": N_("Spiral × 3"),
+    "plane": N_("Plane"),
+    "multigauss": N_("Multi-Gauss"),
+    playground.CUSTOM: N_("Your data"),
 }
 SHAPE_CHARS = 60  # "16, 16, 16, 16, 16, 16" is 22; anything longer is not a shape
 MAX_SEED = 10_000  # the weight seed control's range
@@ -55,19 +56,25 @@ def parse_shape(text: str) -> tuple[int, ...]:
     what is wrong."""
     text = str(text).strip()
     if len(text) > SHAPE_CHARS:
-        raise ValueError(f"the network's shape is at most {SHAPE_CHARS} characters")
+        raise Refusal(N_("the network's shape is at most {count} characters"), count=SHAPE_CHARS)
     if not text:
         return ()
     parts = [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
     shape = []
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= MAX_UNITS:
-            raise ValueError(
-                f"neurons per hidden layer: “{part}” is not a whole number from 1 to {MAX_UNITS}"
+            raise Refusal(
+                N_("neurons per hidden layer: “{part}” is not a whole number from 1 to {units}"),
+                part=part,
+                units=MAX_UNITS,
             )
         shape.append(int(part))
     if len(shape) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(shape)}")
+        raise Refusal(
+            N_("at most {layers} hidden layers, got {count}"),
+            layers=MAX_HIDDEN_LAYERS,
+            count=len(shape),
+        )
     return tuple(shape)
 
 
@@ -213,9 +220,10 @@ def take_csv(state: MutableMapping[str, Any], content: bytes, file_id: str, clas
     if custom["file"] == file_id:
         return
     if len(content) > playground_io.MAX_CSV_BYTES:
-        raise ValueError(
-            f"the file is larger than {playground_io.MAX_CSV_BYTES // 1024} KiB "
-            f"({len(content) / 1024:,.0f} KiB)"
+        raise Refusal(
+            N_("the file is larger than {limit} KiB ({size} KiB)"),
+            limit=playground_io.MAX_CSV_BYTES // 1024,
+            size=f"{len(content) / 1024:,.0f}",
         )
     points = playground_io.parse_csv(content)
     custom.update(points=points, source="csv", file=file_id, version=custom["version"] + 1)
@@ -249,7 +257,7 @@ def display_settings(
         "show_test": show_test,
         "discretize": discretize,
         "draw": draw,
-        "class_names": [f"class {c}" for c in range(k)] if n_classes else [],
+        "class_names": [_("class {c}").format(c=c) for c in range(k)] if n_classes else [],
         "class_colours": list(colours.CLASS_HEX[:k]),
         "regression_colours": list(colours.REGRESSION_HEX),
         "activation_labels": activation_labels,
@@ -258,9 +266,74 @@ def display_settings(
         "compact": compact,  # two runs side by side: legend and loss under the output
         "ticker": ticker,  # this component asks for the next frame while playing (one per page)
         "dataset": dataset,  # the data column's buttons: the chosen one, and all of them
-        "datasets": [[name, SHORT_DATASET_NAMES.get(name, name)] for name in DATASETS],
+        "datasets": [[name, _(SHORT_DATASET_NAMES.get(name, name))] for name in DATASETS],
         "feature_choices": [[name, label] for name, label in features.FEATURES.items()],
+        "texts": component_texts(),  # the component's words, in the visitor's language
     }
+
+
+# Every text the component (playground.js) writes, marked; it looks each up by its English.
+COMPONENT_TEXTS = (
+    N_("+ layer"),
+    N_("- - test"),
+    N_("0 … {last} epochs, max {top}"),
+    N_("Back to the same initial weights, epoch 0"),
+    N_("Back to the starter points"),
+    N_("New random weights (the next weight seed), epoch 0"),
+    N_("Output"),
+    N_("P(class 1)"),
+    N_("Pause"),
+    N_("Play"),
+    N_("Reset"),
+    N_("Rewind"),
+    N_("Step"),
+    N_("Train continuously"),
+    N_("Train one epoch"),
+    N_("Your data: click to add a point of"),
+    N_("add a hidden layer"),
+    N_("add a neuron"),
+    N_("background: P(class 1)"),
+    N_("background: predicted class, paler = less sure"),
+    N_("background: the network's output; points: the target"),
+    N_("data"),
+    N_("discretize output"),
+    N_("epoch"),
+    N_("features"),
+    N_("hidden layer {index}: {name}"),
+    N_("hover an edge for its weight, a neuron for its range"),
+    N_("layer {layer}, neuron {neuron}"),
+    N_("line: P(class 1) = 0.5"),
+    N_("line: where the predicted class changes"),
+    N_("loss per epoch"),
+    N_("neuron {neuron}"),
+    N_("output"),
+    N_("remove a neuron"),
+    N_("remove the last hidden layer"),
+    N_("ringed: misclassified"),
+    N_("show test data"),
+    N_("start again"),
+    N_("test accuracy"),
+    N_("test loss"),
+    N_("test point"),
+    N_("train loss"),
+    N_("training point"),
+    N_("weight < 0"),
+    N_("weight > 0"),
+    N_("weight {from} → {to}: {value}"),
+    N_("x₁ →, x₂ ↑ on [{low}, {high}]"),
+    N_("{count} hidden layer"),
+    N_("{count} hidden layers"),
+    N_("{feature}: click to leave it out"),
+    N_("{feature}: click to use this feature"),
+    N_("{neuron} · output {low} … {high}"),
+    N_("— train"),
+    N_("− layer"),
+)
+
+
+def component_texts() -> dict[str, str]:
+    """``{English: current language}`` of ``COMPONENT_TEXTS``."""
+    return {text: _(text) for text in COMPONENT_TEXTS}
 
 
 def formulas(config: playground.PlaygroundConfig) -> list[str]:
@@ -318,9 +391,9 @@ def formulas(config: playground.PlaygroundConfig) -> list[str]:
 def short_label(name: str) -> str:
     """An activation as the network diagram names its column: ``linear``, ``Tanh``, ``Custom``."""
     if name == playground.NO_ACTIVATION:
-        return "linear"
-    return "Custom" if activations.is_custom(name) else activations.display_name(name)
+        return _("linear")
+    return _("Custom") if activations.is_custom(name) else activations.display_name(name)
 
 
 def dataset_label(name: str) -> str:
-    return toydata.DISPLAY_NAMES.get(name, name)
+    return _(toydata.DISPLAY_NAMES.get(name, name))

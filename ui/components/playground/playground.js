@@ -8,6 +8,15 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const NET_MIN = 360; // px the network diagram keeps before the output square grows
 const BACKGROUND = 0.7; // heatmap colours reach 70 % of a class colour: points stay visible
 
+// The visitor's language: the server sends every text this file writes (ui.texts, English ->
+// translation, ui/playground_view.COMPONENT_TEXTS); {name} fields are filled in here.
+let TEXTS = {};
+function t(english, values) {
+  let text = TEXTS[english] || english;
+  for (const [k, v] of Object.entries(values || {})) text = text.split(`{${k}}`).join(String(v));
+  return text;
+}
+
 function decode(b64) {
   const text = atob(b64 || "");
   const bytes = new Uint8Array(text.length);
@@ -189,11 +198,11 @@ class Playground {
       this.buttons[name] = b;
       return b;
     };
-    button("reset", "Reset", "New random weights (the next weight seed), epoch 0").onclick = () =>
+    button("reset", t("Reset"), t("New random weights (the next weight seed), epoch 0")).onclick = () =>
       this.send("reset");
-    button("rewind", "Rewind", "Back to the same initial weights, epoch 0").onclick = () =>
+    button("rewind", t("Rewind"), t("Back to the same initial weights, epoch 0")).onclick = () =>
       this.send("rewind");
-    const play = button("play", "Play", "Train continuously");
+    const play = button("play", t("Play"), t("Train continuously"));
     play.classList.add("pg-primary");
     play.onclick = () => {
       // Answer the click at once (a full rerun may take a moment on a busy server): the label
@@ -205,9 +214,9 @@ class Playground {
       if (kind === "pause") clearTimeout(this.watchdog);
       this.send(kind);
     };
-    button("step", "Step", "Train one epoch").onclick = () => this.send("step");
+    button("step", t("Step"), t("Train one epoch")).onclick = () => this.send("step");
     const counter = el("div", { class: "pg-counter" }, bar);
-    el("span", { class: "pg-dim", text: "epoch" }, counter);
+    el("span", { class: "pg-dim", text: t("epoch") }, counter);
     this.epoch = el("span", { class: "pg-epoch", "data-testid": "pg-epoch", text: "0" }, counter);
     this.losses = el("div", { class: "pg-losses", "data-testid": "pg-losses" }, bar);
     const toggles = el("div", { class: "pg-toggles" }, null); // placed in the output's title row
@@ -225,8 +234,8 @@ class Playground {
       return box;
     };
     this.localUi = {};
-    this.showTestBox = toggle("show_test", "show test data");
-    this.discretizeBox = toggle("discretize", "discretize output");
+    this.showTestBox = toggle("show_test", t("show test data"));
+    this.discretizeBox = toggle("discretize", t("discretize output"));
 
     const body = el("div", { class: "pg-body" }, host);
     // TF's DATA column: the datasets as buttons, so a presenter switches without the sidebar.
@@ -235,7 +244,7 @@ class Playground {
     this.netHeader = el("div", { class: "pg-net-header" }, net);
     this.netWrap = el("div", { class: "pg-net-canvas" }, net);
     this.netCanvas = el("canvas", { "data-testid": "pg-network", title: "" }, this.netWrap);
-    el("div", { class: "pg-dim pg-hint", text: "hover an edge for its weight, a neuron for its range" }, net);
+    el("div", { class: "pg-dim pg-hint", text: t("hover an edge for its weight, a neuron for its range") }, net);
     this.tooltip = el("div", { class: "pg-tooltip", "data-testid": "pg-tooltip" }, this.netWrap);
     this.netCanvas.addEventListener("mousemove", (e) => this.onNetHover(e));
     this.netCanvas.addEventListener("click", (e) => {
@@ -250,7 +259,7 @@ class Playground {
 
     const out = el("div", { class: "pg-out" }, body);
     const outTitle = el("div", { class: "pg-out-title" }, out);
-    this.outTitle = el("span", { text: "Output" }, outTitle);
+    this.outTitle = el("span", { text: t("Output") }, outTitle);
     this.drawBar = el("span", { class: "pg-drawbar" }, outTitle);
     outTitle.appendChild(toggles);
     const outRow = el("div", { class: "pg-out-row" }, out);
@@ -259,7 +268,7 @@ class Playground {
     this.outCanvas.addEventListener("contextmenu", (e) => this.onOutputClick(e, true));
     const side = el("div", { class: "pg-side" }, outRow);
     this.legend = el("div", { class: "pg-legend", "data-testid": "pg-legend" }, side);
-    el("div", { class: "pg-dim pg-small-title", text: "loss per epoch" }, side);
+    el("div", { class: "pg-dim pg-small-title", text: t("loss per epoch") }, side);
     this.lossCanvas = el("canvas", { class: "pg-loss", "data-testid": "pg-loss" }, side);
     this.message = el("div", { class: "pg-message", "data-testid": "pg-message" }, host);
 
@@ -382,15 +391,15 @@ class Playground {
       const kind = li === 0 ? "input" : li === neurons.length - 1 ? "output" : "hidden";
       let title, labels;
       if (kind === "input") {
-        title = "features";
+        title = t("features");
         labels = net.feature_labels || [];
       } else if (kind === "output") {
-        title = "output";
-        labels = outputs > 1 ? (ui.class_names || []).map((n) => `P(${n})`) : [f.task === "regression" ? "ŷ" : "P(class 1)"];
+        title = t("output");
+        labels = outputs > 1 ? (ui.class_names || []).map((n) => `P(${n})`) : [f.task === "regression" ? "ŷ" : t("P(class 1)")];
       } else {
         const act = (ui.activation_labels || net.activations || [])[li - 1] || "";
         title = act; // the column's position says which layer; the head's tooltip too
-        labels = Array.from({ length: units }, (_, k) => `layer ${li}, neuron ${k + 1}`);
+        labels = Array.from({ length: units }, (_, k) => t("layer {layer}, neuron {neuron}", { layer: li, neuron: k + 1 }));
       }
       const lows = layer.lo, highs = layer.hi;
       const scale = Math.max(1e-9, ...lows.map(Math.abs), ...highs.map(Math.abs));
@@ -408,7 +417,7 @@ class Playground {
         }
         // Output neurons of 3+ classes: white -> that class's colour; the rest diverge at 0.
         const ramp = kind === "output" && units > 1 ? `to:${k}` : kind === "output" && f.task === "regression" ? "value" : "class";
-        nodes.push({ label: labels[k] || `neuron ${k + 1}`, bytes: shown, low: lo, high: hi, ramp });
+        nodes.push({ label: labels[k] || t("neuron {neuron}", { neuron: k + 1 }), bytes: shown, low: lo, high: hi, ramp });
       }
       return { kind, title, index: li - 1, nodes, output: kind === "output" ? net.output : null };
     });
@@ -458,18 +467,23 @@ class Playground {
       test_accuracy: (f.accuracy || {}).test,
     };
     const playing = this.playing();
-    this.buttons.play.replaceChildren(icon(playing ? "pause" : "play"), el("span", { text: playing ? "Pause" : "Play" }));
+    this.buttons.play.replaceChildren(icon(playing ? "pause" : "play"), el("span", { text: playing ? t("Pause") : t("Play") }));
     this.buttons.play.setAttribute("data-state", playing ? "playing" : "paused");
     // What the server last said (the label may already show the visitor's click).
     this.buttons.play.setAttribute("data-server", f.ui && f.ui.playing ? "playing" : "paused");
     this.buttons.play.disabled = !!f.diverged;
     this.buttons.step.disabled = !!f.diverged;
     this.epoch.textContent = (s.epoch || 0).toLocaleString("en-US");
-    const parts = [`train loss <b>${fmt(s.train_loss)}</b>`, `test loss <b>${fmt(s.test_loss)}</b>`];
+    // Built as DOM (the words come from the server): a label, then its number in bold.
+    const parts = [[t("train loss"), fmt(s.train_loss)], [t("test loss"), fmt(s.test_loss)]];
     if (s.test_accuracy !== undefined && s.test_accuracy !== null) {
-      parts.push(`test accuracy <b>${fmt(100 * s.test_accuracy, 1)} %</b>`);
+      parts.push([t("test accuracy"), `${fmt(100 * s.test_accuracy, 1)} %`]);
     }
-    this.losses.innerHTML = parts.join(" · "); // numbers only, formatted here
+    this.losses.replaceChildren();
+    parts.forEach(([name, value], k) => {
+      this.losses.appendChild(document.createTextNode(`${k ? " · " : ""}${name} `));
+      el("b", { text: value }, this.losses);
+    });
     this.message.textContent = f.diverged || "";
     this.message.style.display = f.diverged ? "block" : "none";
   }
@@ -483,15 +497,15 @@ class Playground {
     const hidden = this.layers.filter((l) => l.kind === "hidden").length;
     this.columnHeads = this.layers.map((layer, index) => {
       const head = el("div", { class: "pg-head", "data-testid": `pg-head-${index}` }, header);
-      if (layer.kind === "hidden") head.title = `hidden layer ${index}: ${layer.title}`;
+      if (layer.kind === "hidden") head.title = t("hidden layer {index}: {name}", { index, name: layer.title });
       el("div", { class: "pg-head-name", text: layer.title }, head);
       if (layer.kind === "hidden") {
         const row = el("div", { class: "pg-head-buttons" }, head);
-        const minus = el("button", { class: "pg-mini", type: "button", title: "remove a neuron", "data-testid": `pg-remove-neuron-${layer.index}` }, row);
+        const minus = el("button", { class: "pg-mini", type: "button", title: t("remove a neuron"), "data-testid": `pg-remove-neuron-${layer.index}` }, row);
         minus.textContent = "−";
         minus.disabled = layer.nodes.length <= 1;
         minus.onclick = () => this.send("remove_neuron", { layer: layer.index });
-        const plus = el("button", { class: "pg-mini", type: "button", title: "add a neuron", "data-testid": `pg-add-neuron-${layer.index}` }, row);
+        const plus = el("button", { class: "pg-mini", type: "button", title: t("add a neuron"), "data-testid": `pg-add-neuron-${layer.index}` }, row);
         plus.textContent = "+";
         plus.disabled = layer.nodes.length >= (ui.max_units || 16);
         plus.onclick = () => this.send("add_neuron", { layer: layer.index });
@@ -505,13 +519,14 @@ class Playground {
       header.style.height = `${bottom + 4}px`;
     };
     const layerButtons = el("div", { class: "pg-layer-buttons" }, header);
-    el("span", { class: "pg-dim", text: `${hidden} hidden layer${hidden === 1 ? "" : "s"}` }, layerButtons);
-    const add = el("button", { class: "pg-mini", type: "button", title: "add a hidden layer", "data-testid": "pg-add-layer" }, layerButtons);
-    add.textContent = "+ layer";
+    const count = hidden === 1 ? t("{count} hidden layer", { count: hidden }) : t("{count} hidden layers", { count: hidden });
+    el("span", { class: "pg-dim", text: count }, layerButtons);
+    const add = el("button", { class: "pg-mini", type: "button", title: t("add a hidden layer"), "data-testid": "pg-add-layer" }, layerButtons);
+    add.textContent = t("+ layer");
     add.disabled = hidden >= (ui.max_layers || 6);
     add.onclick = () => this.send("add_layer");
-    const remove = el("button", { class: "pg-mini", type: "button", title: "remove the last hidden layer", "data-testid": "pg-remove-layer" }, layerButtons);
-    remove.textContent = "− layer";
+    const remove = el("button", { class: "pg-mini", type: "button", title: t("remove the last hidden layer"), "data-testid": "pg-remove-layer" }, layerButtons);
+    remove.textContent = t("− layer");
     remove.disabled = hidden === 0;
     remove.onclick = () => this.send("remove_layer");
   }
@@ -541,15 +556,15 @@ class Playground {
       names.forEach((name, k) =>
         row(svg(`<circle cx="11" cy="11" r="7" fill="${colours[k % colours.length]}" stroke="#fff" stroke-width="1.5"/>`), name),
       );
-      row(svg('<circle cx="11" cy="11" r="6" fill="#64748b" stroke="#fff" stroke-width="1.5"/>'), "training point");
+      row(svg('<circle cx="11" cy="11" r="6" fill="#64748b" stroke="#fff" stroke-width="1.5"/>'), t("training point"));
       if (this.setting("show_test")) {
-        row(svg('<rect x="5" y="5" width="12" height="12" fill="#64748b" stroke="#0f172a" stroke-width="1.5"/>'), "test point");
+        row(svg('<rect x="5" y="5" width="12" height="12" fill="#64748b" stroke="#0f172a" stroke-width="1.5"/>'), t("test point"));
       }
-      row(svg('<circle cx="11" cy="11" r="5" fill="#64748b"/><circle cx="11" cy="11" r="8.5" fill="none" stroke="#0f172a" stroke-width="2.5"/>'), "ringed: misclassified");
-      const boundary = (ui.class_names || []).length > 2 ? "line: where the predicted class changes" : "line: P(class 1) = 0.5";
+      row(svg('<circle cx="11" cy="11" r="5" fill="#64748b"/><circle cx="11" cy="11" r="8.5" fill="none" stroke="#0f172a" stroke-width="2.5"/>'), t("ringed: misclassified"));
+      const boundary = (ui.class_names || []).length > 2 ? t("line: where the predicted class changes") : t("line: P(class 1) = 0.5");
       row(svg('<line x1="2" y1="11" x2="20" y2="11" stroke="#0f172a" stroke-width="3"/>'), boundary);
       if ((ui.class_names || []).length <= 2) {
-        el("div", { class: "pg-dim", text: "background: P(class 1)" }, legend);
+        el("div", { class: "pg-dim", text: t("background: P(class 1)") }, legend);
         const bar = el("div", { class: "pg-colourbar" }, legend);
         bar.style.background = `linear-gradient(to right, ${pale(colours[0])}, #ffffff, ${pale(colours[1])})`;
         const ticks = el("div", { class: "pg-ticks" }, legend);
@@ -557,13 +572,13 @@ class Playground {
         el("span", { text: "0.5" }, ticks);
         el("span", { text: "1" }, ticks);
       } else {
-        el("div", { class: "pg-dim", text: "background: predicted class, paler = less sure" }, legend);
+        el("div", { class: "pg-dim", text: t("background: predicted class, paler = less sure") }, legend);
       }
     } else {
       const reg = (ui.regression_colours || ["#8c510a", "#01665e"]).filter((c) => /^#[0-9a-fA-F]{6}$/.test(c));
-      row(svg('<circle cx="11" cy="11" r="6" fill="#64748b" stroke="#fff" stroke-width="1.5"/>'), "training point");
+      row(svg('<circle cx="11" cy="11" r="6" fill="#64748b" stroke="#fff" stroke-width="1.5"/>'), t("training point"));
       if (this.setting("show_test")) {
-        row(svg('<rect x="5" y="5" width="12" height="12" fill="#64748b" stroke="#0f172a" stroke-width="1.5"/>'), "test point");
+        row(svg('<rect x="5" y="5" width="12" height="12" fill="#64748b" stroke="#0f172a" stroke-width="1.5"/>'), t("test point"));
       }
       {
         const bar = el("div", { class: "pg-colourbar" }, legend);
@@ -572,15 +587,15 @@ class Playground {
         el("span", { text: fmt(-this.valueScale, 2) }, ticks);
         el("span", { text: "0" }, ticks);
         el("span", { text: fmt(this.valueScale, 2) }, ticks);
-        el("div", { class: "pg-dim", text: "background: the network's output; points: the target" }, legend);
+        el("div", { class: "pg-dim", text: t("background: the network's output; points: the target") }, legend);
       }
     }
     const lines = el("div", { class: "pg-legend-row pg-weights" }, legend);
     const positive = colours[1] || "#0072B2", negative = colours[0] || "#E69F00";
     lines.appendChild(svg(`<line x1="2" y1="11" x2="20" y2="11" stroke="${positive}" stroke-width="4"/>`));
-    el("span", { text: "weight > 0" }, lines);
+    el("span", { text: t("weight > 0") }, lines);
     lines.appendChild(svg(`<line x1="2" y1="11" x2="20" y2="11" stroke="${negative}" stroke-width="4"/>`));
-    el("span", { text: "weight < 0" }, lines);
+    el("span", { text: t("weight < 0") }, lines);
   }
 
   // --- layout ---------------------------------------------------------------------------------
@@ -856,7 +871,7 @@ class Playground {
     const slot = this.slotAt(e);
     this.netCanvas.style.cursor = slot ? "pointer" : "default";
     if (slot && !slot.active) {
-      this.tooltip.textContent = `${slot.label}: click to use this feature`;
+      this.tooltip.textContent = t("{feature}: click to use this feature", { feature: slot.label });
       this.tooltip.style.display = "block";
       const rect = this.netCanvas.getBoundingClientRect();
       this.tooltip.style.left = `${e.clientX - rect.left + 12}px`;
@@ -876,7 +891,9 @@ class Playground {
     let text = "";
     if (found) {
       const { node, layer } = found;
-      text = `${node.label}${layer.kind === "input" ? ": click to leave it out" : ` · output ${fmt(node.low, 2)} … ${fmt(node.high, 2)}`}`;
+      text = layer.kind === "input"
+        ? t("{feature}: click to leave it out", { feature: node.label })
+        : t("{neuron} · output {low} … {high}", { neuron: node.label, low: fmt(node.low, 2), high: fmt(node.high, 2) });
       this.hover = { node };
     } else {
       // the nearest edge within 6 px, measured along its curve
@@ -897,7 +914,7 @@ class Playground {
       if (best) {
         const from = this.layers[best.li].nodes[best.si].label;
         const to = this.layers[best.li + 1].nodes[best.ti].label;
-        text = `weight ${from} → ${to}: ${fmt(best.w, 3)}`;
+        text = t("weight {from} → {to}: {value}", { from, to, value: fmt(best.w, 3) });
       }
       this.hover = best ? { edge: best } : null;
     }
@@ -1009,7 +1026,7 @@ class Playground {
     ctx.textBaseline = "top";
     ctx.textAlign = "left";
     const e = f.extent || 1;
-    ctx.fillText(`x₁ →, x₂ ↑ on [${fmt(-e, 0)}, ${fmt(e, 0)}]`, 4, size - label - 4);
+    ctx.fillText(t("x₁ →, x₂ ↑ on [{low}, {high}]", { low: fmt(-e, 0), high: fmt(e, 0) }), 4, size - label - 4);
   }
 
   paintLoss() {
@@ -1059,15 +1076,15 @@ class Playground {
     ctx.fillStyle = "#0f172a";
     ctx.textBaseline = "top";
     ctx.textAlign = "left";
-    ctx.fillText(`0 … ${last.toLocaleString("en-US")} epochs, max ${fmt(top, 2)}`, left, bottom + 2);
+    ctx.fillText(t("0 … {last} epochs, max {top}", { last: last.toLocaleString("en-US"), top: fmt(top, 2) }), left, bottom + 2);
     ctx.textAlign = "right";
-    const key = ctx.measureText("- - test").width + 8;
+    const key = Math.max(ctx.measureText(t("- - test")).width, ctx.measureText(t("— train")).width) + 8;
     ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
     ctx.fillRect(w - 4 - key, 2, key, 2 * label + 8);
     ctx.fillStyle = "#0072B2";
-    ctx.fillText("— train", w - 4, 4);
+    ctx.fillText(t("— train"), w - 4, 4);
     ctx.fillStyle = "#0f172a";
-    ctx.fillText("- - test", w - 4, 6 + label);
+    ctx.fillText(t("- - test"), w - 4, 6 + label);
   }
 
   // --- your own data ------------------------------------------------------------------------------
@@ -1080,7 +1097,7 @@ class Playground {
     const column = this.dataColumn;
     column.replaceChildren();
     column.style.display = ui.compact || !ui.datasets ? "none" : "flex";
-    el("div", { class: "pg-dim", text: "data" }, column);
+    el("div", { class: "pg-dim", text: t("data") }, column);
     for (const [id, label] of ui.datasets || []) {
       const b = el("button", { class: "pg-mini pg-dataset", type: "button", "data-testid": `pg-dataset-${id}` }, column);
       b.textContent = label;
@@ -1096,10 +1113,10 @@ class Playground {
     const ui = f.ui || {};
     this.drawBar.replaceChildren();
     if (!ui.draw) {
-      this.outTitle.textContent = "Output";
+      this.outTitle.textContent = t("Output");
       return;
     }
-    this.outTitle.textContent = "Your data: click to add a point of";
+    this.outTitle.textContent = t("Your data: click to add a point of");
     (ui.class_names || []).forEach((name, k) => {
       const b = el("button", { class: "pg-mini pg-class", type: "button", "data-testid": `pg-class-${k}` }, this.drawBar);
       b.textContent = name;
@@ -1111,8 +1128,8 @@ class Playground {
       };
     });
     const clear = el("button", { class: "pg-mini", type: "button", "data-testid": "pg-clear-points" }, this.drawBar);
-    clear.textContent = "start again";
-    clear.title = "Back to the starter points";
+    clear.textContent = t("start again");
+    clear.title = t("Back to the starter points");
     clear.onclick = () => this.send("clear_points");
   }
 
@@ -1132,6 +1149,15 @@ class Playground {
 export default function (component) {
   const { parentElement } = component;
   let app = parentElement.__playground;
+  const texts = (component.data && component.data.ui && component.data.ui.texts) || {};
+  if (app && JSON.stringify(texts) !== JSON.stringify(TEXTS)) {
+    // Another language: build anew, so the labels written once (buttons, toggles) follow.
+    app.observer.disconnect();
+    clearTimeout(app.watchdog);
+    app.host.remove();
+    app = null;
+  }
+  TEXTS = texts;
   if (!app) {
     app = new Playground(parentElement);
     parentElement.__playground = app;

@@ -47,7 +47,7 @@ MAX_SEED = 10_000  # the weight seed control's range
 GRID = 100  # cells per side of the output heatmap (issue 15: at least 100 x 100)
 NEURON_GRID = 24  # cells per side of each neuron's small heatmap
 # Component height in CSS pixels: presenter mode fits a 1280 x 720 projector under the lesson's
-# heading and notice (docs/screenshots/playground-presenter-1280x720.png).
+# heading and notice (docs/screenshots/playground-projector.png).
 HEIGHT = {False: 560, True: 430}
 
 

@@ -338,7 +338,17 @@ def component_texts() -> dict[str, str]:
 
 def formulas(config: playground.PlaygroundConfig) -> list[str]:
     """LaTeX of what is trained: the activation acts on the hidden layers only, the output layer
-    is affine (its function comes with the loss), and each loss sums whole bracketed terms."""
+    is affine (its function comes with the loss), and each loss sums whole bracketed terms. Its
+    words (loss, sizes) are in the page's language."""
+    words = {
+        "sizes": _("sizes"),
+        "loss": _("loss"),
+        "bce": _("binary cross-entropy"),
+        "ce": _("cross-entropy"),
+        "class": _("class {c}").format(c=1),
+        "after": _("after each update: "),
+        "as_tf": _("(weights only, as TF)"),
+    }
     hidden = len(config.hidden)
     acts = set(config.layer_activations)
     f_text = (
@@ -347,43 +357,46 @@ def formulas(config: playground.PlaygroundConfig) -> list[str]:
         else ("f" if len(acts) == 1 else r"f_\ell")
     )
     sizes = r" \to ".join(map(str, config.sizes))
+    size_text = rf"\quad(\text{{{words['sizes']} }} {sizes})"
     lines = []
     if hidden:
         lines.append(
             rf"h_0 = \phi(x),\quad h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell)"
             rf"\ (\ell = 1, \dots, {hidden}),\quad z = W_{{{hidden + 1}}} h_{{{hidden}}}"
-            rf" + b_{{{hidden + 1}}}\quad(\text{{sizes }} {sizes})"
+            rf" + b_{{{hidden + 1}}}{size_text}"
         )
     else:
-        lines.append(rf"z = W_1 \phi(x) + b_1\quad(\text{{sizes }} {sizes})")
+        lines.append(rf"z = W_1 \phi(x) + b_1{size_text}")
     output, loss = config.output, config.effective_loss
     mean = r"\tfrac1n\textstyle\sum_{i=1}^{n}"
+    loss_text = rf"\text{{{words['loss']}}}"
+    class_one = rf"P(\text{{{words['class']}}})"
     if output == "sigmoid":
         lines.append(
-            rf"\text{{loss}} = {mean} \big[\log(1 + e^{{z_i}}) - y_i z_i\big]"
-            r"\quad(\text{binary cross-entropy}),\qquad P(\text{class 1}) = \sigma(z)"
+            rf"{loss_text} = {mean} \big[\log(1 + e^{{z_i}}) - y_i z_i\big]"
+            rf"\quad(\text{{{words['bce']}}}),\qquad {class_one} = \sigma(z)"
         )
     elif output == "tanh":
         lines.append(
-            rf"\text{{loss}} = {mean} \tfrac12\big(\tanh z_i - t_i\big)^2,\quad t_i = \pm1,"
-            r"\qquad P(\text{class 1}) = \tfrac12\big(1 + \tanh z\big)"
+            rf"{loss_text} = {mean} \tfrac12\big(\tanh z_i - t_i\big)^2,\quad t_i = \pm1,"
+            rf"\qquad {class_one} = \tfrac12\big(1 + \tanh z\big)"
         )
     elif output == "softmax" and loss == "cross_entropy":
         lines.append(
-            rf"\text{{loss}} = {mean} \big[-\log \mathrm{{softmax}}(z_i)_{{y_i}}\big]"
-            r"\quad(\text{cross-entropy})"
+            rf"{loss_text} = {mean} \big[-\log \mathrm{{softmax}}(z_i)_{{y_i}}\big]"
+            rf"\quad(\text{{{words['ce']}}})"
         )
     elif output == "softmax":
         lines.append(
-            rf"\text{{loss}} = {mean} \tfrac12\big\lVert \mathrm{{softmax}}(z_i)"
+            rf"{loss_text} = {mean} \tfrac12\big\lVert \mathrm{{softmax}}(z_i)"
             r" - \mathrm{onehot}(y_i)\big\rVert^2"
         )
     else:
-        lines.append(rf"\text{{loss}} = {mean} \tfrac12\big(z_i - y_i\big)^2")
+        lines.append(rf"{loss_text} = {mean} \tfrac12\big(z_i - y_i\big)^2")
     if config.l1 or config.l2:
         lines.append(
-            rf"\text{{after each update: }} w \leftarrow w - \eta\,\big({config.l2:g}\,w"
-            rf" + {config.l1:g}\,\mathrm{{sign}}(w)\big)\ \text{{(weights only, as TF)}}"
+            rf"\text{{{words['after']}}} w \leftarrow w - \eta\,\big({config.l2:g}\,w"
+            rf" + {config.l1:g}\,\mathrm{{sign}}(w)\big)\ \text{{{words['as_tf']}}}"
         )
     return lines
 

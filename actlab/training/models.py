@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from actlab import activations, gated
+from actlab.i18n import _
 from actlab.training.config import CONV_NETS, IMAGE_SIDE, ConvNet, TrainingConfig
 
 Dropout = Callable[[Tensor, bool], Tensor]  # (hidden outputs, training?) -> with dropout
@@ -120,9 +121,14 @@ def build_model(config: TrainingConfig, input_width: int, classes: int) -> Stack
 
 
 def formula_latex(config: TrainingConfig) -> list[str]:
-    """The model and its loss as LaTeX lines, with the layer sizes filled in."""
+    """The model and its loss as LaTeX lines, with the layer sizes filled in; the words in
+    them (loss, sizes) in the page's language."""
+    loss, cross_entropy = _("loss"), _("cross-entropy")
+    loss_line = (
+        rf"\text{{{loss}}} = -\log \operatorname{{softmax}}(z)_y \quad(\text{{{cross_entropy}}})"
+    )
     if config.compare_at == "output":
-        return [r"z = W h + b,\qquad \text{loss} = \texttt{nll\_loss}(g(z), y) = -g(z)_y"]
+        return [rf"z = W h + b,\qquad \text{{{loss}}} = \texttt{{nll\_loss}}(g(z), y) = -g(z)_y"]
     if config.architecture != "mlp":
         net = CONV_NETS[config.architecture]
         blocks = []
@@ -135,16 +141,10 @@ def formula_latex(config: TrainingConfig) -> list[str]:
                 blocks.append(rf"{pool}(f({conv_text}))")
             else:
                 blocks.append(rf"f({pool}({conv_text}))")
-        dense = r" \to ".join(map(str, config.sizes))
-        return [
-            r" \to ".join(blocks) + rf",\quad \text{{dense }} {dense}",
-            r"\text{loss} = -\log \operatorname{softmax}(z)_y \quad(\text{cross-entropy})",
-        ]
-    sizes = r" \to ".join(map(str, config.sizes))
-    return [
-        rf"h_\ell = f(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{sizes }} {sizes}",
-        r"\text{loss} = -\log \operatorname{softmax}(z)_y \quad(\text{cross-entropy})",
-    ]
+        dense, word = r" \to ".join(map(str, config.sizes)), _("dense")
+        return [r" \to ".join(blocks) + rf",\quad \text{{{word} }} {dense}", loss_line]
+    sizes, word = r" \to ".join(map(str, config.sizes)), _("sizes")
+    return [rf"h_\ell = f(W_\ell h_{{\ell-1}} + b_\ell),\quad \text{{{word} }} {sizes}", loss_line]
 
 
 def scale_pixels(pixels: Tensor, shift: float, scale: float, out: Tensor | None = None) -> Tensor:

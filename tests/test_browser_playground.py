@@ -134,3 +134,23 @@ def test_show_test_data_and_discretize_reach_the_url_and_the_legend(server, page
     page.wait_for_url(re.compile("pg_disc=true"), timeout=30_000)
     assert page.get_by_test_id("pg-show_test").is_checked()
     assert_rendered_cleanly(page)
+
+
+def test_the_component_speaks_the_visitors_language_and_switches_with_it(server, page):  # noqa: F811
+    open_playground(page, server, f"{SMALL}&lang=zh-CN")
+    expect(page.get_by_test_id("pg-play")).to_have_text("播放")
+    expect(page.get_by_test_id("pg-reset")).to_have_attribute("title", re.compile("新的随机权重"))
+    expect(page.get_by_test_id("pg-losses")).to_contain_text("训练损失")
+    expect(page.get_by_test_id("pg-dataset-circle")).to_have_text("圆形")
+    page.get_by_test_id("pg-play").click()  # a frame drawn by a fragment's rerun stays Chinese
+    wait_for(lambda: epoch(page) >= 3, what="three epochs while playing")
+    expect(page.get_by_test_id("pg-play")).to_have_text("暂停")
+    expect(page.get_by_test_id("pg-losses")).to_contain_text("测试损失")
+    page.get_by_test_id("pg-play").click()
+    page.screenshot(path=str(SCREENSHOTS / "zh-CN-playground-1400x1000.png"))
+    page.locator('.st-key-lang [data-testid="stRadioOption"]').first.click()  # "en"
+    # English is this browser's own language: the link then simply has no lang.
+    wait_for(lambda: "lang=" not in page.evaluate("location.search"), 30, "lang gone from the link")
+    expect(page.get_by_role("heading", level=1)).not_to_contain_text("实验场", timeout=30_000)
+    expect(page.get_by_test_id("pg-play")).to_have_text("Play", timeout=30_000)
+    expect(page.get_by_test_id("pg-losses")).to_contain_text("train loss")

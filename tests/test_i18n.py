@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import chart_frames, chart_rows, open_via_router, rendered_markdown, shown
 
-from actlab import activations, datasets, explorer, formula, gated, i18n
+from actlab import activations, datasets, explorer, formula, gated, i18n, training
 from actlab.i18n import Message, Refusal, counted
 from tools import translations
 
@@ -59,7 +59,7 @@ NAMES = {
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
     "fan_in", "log10", "UvA", "SNN", "d2l", "LeNet", "CNN", "dropout", "JAX", "IDX", "cpu",
-    "state_dict",
+    "state_dict", "drop_last",
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
@@ -378,3 +378,52 @@ def test_the_playground_component_gets_every_text_it_writes_in_chinese():
     shown_texts = [re.sub(r"\{\w+\}", "", text) for text in shown_texts]  # its fields
     left = {text: words for text in shown_texts if (words := english_left(text, allowed))}
     assert not left, left
+
+
+class FinishedRun:
+    """A run of the registry that has finished with a given result (as test_page_mnist)."""
+
+    def __init__(self, result) -> None:
+        self.id = 1
+        self._state = training.RunState("done", None, result, None, 0)
+
+    def state(self):
+        return self._state
+
+
+@pytest.mark.usefixtures("isolated_data_dirs")
+def test_published_versus_measured_reads_in_chinese(monkeypatch):
+    from test_presets import SNN_NAME, snn_result
+
+    runs = training.RunRegistry(max_flops=1e15, max_steps=1e9)  # caps that admit 3 seeds
+    monkeypatch.setattr(training, "RUNS", runs)
+    result = snn_result()  # hand-built: ReLU 90 / 91 / 92 %, SELU 93 / 93.5 / 94 %
+    runs._runs[result.config] = FinishedRun(result)
+    at = open_via_router("app_pages/mnist.py", {"lang": "zh-CN"})
+    with i18n.using("zh-CN"):  # AppTest formats the other choices in this thread (see walk)
+        at.selectbox(key="mn_preset").set_value(SNN_NAME).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "已发表与实测" in [h.value for h in at.subheader]
+    table = next(t.value for t in at.dataframe if "实测均值" in t.value.columns)
+    assert table.iloc[1].to_dict() == {
+        "激活函数": "SELU",
+        "已发表": "92.04",
+        "实测均值": "93.50",
+        "最小值": "93.00",
+        "最大值": "94.00",
+        "随机种子": 3,
+        "与已发表之差": "+1.46",
+    }
+    notice = next(shown(i.value) for i in at.info if "最小–最大区间之外" in i.value)
+    assert "SELU (已发表)" in notice and "首先怀疑：这次训练与协议有 1 处偏差" in notice
+    # Citations and links stay as published; "hand-built" is the test result's own data line.
+    citations = [r.source for r in training.REPRODUCTIONS.values()]
+    citations += [r.url for r in training.REPRODUCTIONS.values()] + ["hand-built"]
+    allowed = allowed_words()
+    left = {}
+    for text in map(shown, page_texts(at)):
+        for citation in citations:
+            text = text.replace(citation, "")
+        if words := english_left(text, allowed):
+            left[text[:80]] = words
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)

@@ -54,6 +54,6 @@ def test_a_refusal_reads_in_chinese_with_a_marked_name_translated_and_a_typed_on
     with i18n.using("zh-CN"):
         assert caught.value.localized() == "{lr} 必须是 (0, 10] 内的有限数，收到的是 nan"
     with pytest.raises(ValueError) as caught:
-        validate.choice("init", "he", ["xavier", "kaiming"])
+        validate.choice("init_scheme", "he", ["xavier", "kaiming"])  # a name no page marks
     with i18n.using("zh-CN"):
-        assert caught.value.localized() == "init 必须是 xavier, kaiming 之一；收到的是 'he'"
+        assert caught.value.localized() == "init_scheme 必须是 xavier, kaiming 之一；收到的是 'he'"

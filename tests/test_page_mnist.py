@@ -487,7 +487,7 @@ def test_a_gated_unit_trains_beside_plain_ones_at_matched_width():
     assert (
         "('SwiGLU', lambda x: F.silu(x), lambda x: F.log_softmax(x, dim=-1), (784, 8, 10), True)"
         in snippet
-    )  # noqa: E501
+    )
     at.button(key="mn_go").click().run()
     run_until(at, finished)
     table = at.dataframe[0].value.set_index("activation")

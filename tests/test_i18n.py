@@ -427,3 +427,23 @@ def test_published_versus_measured_reads_in_chinese(monkeypatch):
         if words := english_left(text, allowed):
             left[text[:80]] = words
     assert not left, json.dumps(left, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.usefixtures("isolated_data_dirs")
+def test_a_typed_formula_trains_on_the_chinese_mnist_page_and_keeps_its_results():
+    # The run's tables are keyed by the members' English titles (shared with English viewers,
+    # written on the training's thread), whatever the page's language.
+    swish = "0.5 * x"  # no brackets: the MNIST form cannot take those yet (parse_activation)
+    query = {"lang": "zh-CN", "fx": swish, "mn_ep": "1", "mn_hid": "16", "mn_lim": "1,000"}
+    at = open_via_router("app_pages/mnist.py", {**query, "mn_act": ["ReLU", f"自定义：{swish}"]})
+    assert at.multiselect(key="mn_act").value == ["relu", f"custom:{swish}"]
+    with i18n.using("zh-CN"):
+        at.button(key="mn_go").click().run()
+        deadline = time.monotonic() + 60
+        while not at.get("download_button") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value.set_index("激活函数")
+    assert table.loc[f"Custom: {swish}", "状态"] == "已完成"
+    assert 0 < table.loc[f"Custom: {swish}", "测试准确率"] <= 1

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import torch.nn.functional as F
 from torch import Tensor
 
-from actlab import activations, datasets, gated, optimizers, validate
+from actlab import activations, datasets, gated, i18n, optimizers, validate
 from actlab.i18n import N_, Message, Refusal, _
 from actlab.said import Said
 
@@ -180,8 +180,9 @@ class ActivationSpec:
             base = self.name
         elif gated.is_gated(self.name):  # a gated MLP block (actlab.training.gated)
             base = gated.display_name(self.name)
-        else:
-            base = activations.display_name(self.name)
+        else:  # in English whatever the page's language: the run's tables are keyed by it
+            with i18n.using(i18n.SOURCE_LANGUAGE):  # (and a training thread has no language)
+                base = activations.display_name(self.name)
         args = ", ".join(f"{k}={v:g}" for k, v in self.params)
         return f"{base}({args})" if args else base
 

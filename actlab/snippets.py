@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from actlab import activations, datasets, gated, optimizers
+from actlab.i18n import _
 from actlab.training.gated import gated_sizes
 
 # Catalogue ids whose functional form is not simply F.<id>(x, **params).
@@ -126,14 +127,30 @@ def mnist_snippet(config) -> str:  # config: actlab.training.TrainingConfig
         f"keep = torch.randperm(len(train_labels))[:{config.train_limit}]\n"
         "train_images, train_labels = train_images[keep], train_labels[keep]\n"
         if config.train_limit
-        else "# (the full training set)\n"
+        else "# " + _("(the full training set)") + "\n"
     )
     member_lines = "\n".join(
         f"    ({title!r}, lambda x: {hidden}, lambda x: {output}, {widths!r}, {is_gated!r}),"
         for title, hidden, output, widths, is_gated in members
     )
     files = {role: info.files[role] for role in datasets.ROLES}
-    return f"""# Reproduces actlab's MNIST page: {", ".join(config.titles)}
+    # The comments in the page's language (the code itself reads the same in every language).
+    note = {
+        "title": _("Reproduces actlab's MNIST page: {members}").format(
+            members=", ".join(config.titles)
+        ),
+        "data": _("{dataset} as torchvision keeps it").format(dataset=info.display_name),
+        "read": _("An IDX file as a uint8 tensor: DATA/name, or name.gz (downloaded if missing)."),
+        "dims": _("then one big-endian uint32 size per dimension, then the data"),
+        "members": _(
+            "(name, hidden activation (a gated unit's gate φ), output function fed to nll_loss, "
+            "layer\nsizes, gated: hidden = φ(x W) * (x V), narrower so the parameter count stays "
+            "the plain one's)"
+        ).replace("\n", "\n# "),
+        "values": _("V of each gated hidden layer"),
+        "seed": _("the same initial weights and batches for every member"),
+    }
+    return f"""# {note["title"]}
 import gzip
 import math
 import urllib.request
@@ -142,12 +159,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-DATA = Path("data/{info.torchvision_name}/raw")  # {info.display_name} as torchvision keeps it
+DATA = Path("data/{info.torchvision_name}/raw")  # {note["data"]}
 MIRROR = {info.mirrors[0]!r}
 
 
 def read_idx(name):
-    \"\"\"An IDX file as a uint8 tensor: DATA/name, or name.gz (downloaded if missing).\"\"\"
+    \"\"\"{note["read"]}\"\"\"
     path = DATA / name
     if not path.exists():
         path = DATA / f"{{name}}.gz"
@@ -157,7 +174,7 @@ def read_idx(name):
     raw = path.read_bytes()
     if raw[:2] == b"\\x1f\\x8b":
         raw = gzip.decompress(raw)
-    dims = raw[3]  # then one big-endian uint32 size per dimension, then the data
+    dims = raw[3]  # {note["dims"]}
     shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
     return torch.frombuffer(bytearray(raw[4 + 4 * dims :]), dtype=torch.uint8).view(shape)
 
@@ -174,8 +191,7 @@ def inputs(images):
     {scaling}
 
 
-# (name, hidden activation (a gated unit's gate φ), output function fed to nll_loss, layer
-# sizes, gated: hidden = φ(x W) * (x V), narrower so the parameter count stays the plain one's)
+# {note["members"]}
 MEMBERS = [
 {member_lines}
 ]
@@ -187,7 +203,7 @@ class MLP(torch.nn.Module):
         super().__init__()
         pairs = list(zip(sizes[:-1], sizes[1:]))
         self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in pairs)
-        self.values = (  # V of each gated hidden layer
+        self.values = (  # {note["values"]}
             torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in pairs[:-1]) if gated else None
         )
         self.hidden_activation, self.output_function = hidden_activation, output_function
@@ -207,7 +223,7 @@ def evaluate(model):
 
 train = torch.utils.data.TensorDataset(train_images, train_labels)
 for name, hidden_activation, output_function, sizes, gated in MEMBERS:
-    torch.manual_seed({config.seeds[0]})  # the same initial weights and batches for every member
+    torch.manual_seed({config.seeds[0]})  # {note["seed"]}
     model = MLP(hidden_activation, output_function, sizes, gated)
     optimizer = {optimizer_call}
     loader = torch.utils.data.DataLoader(train, batch_size={config.batch_size}, shuffle=True)

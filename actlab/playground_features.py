@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from actlab.i18n import N_, Refusal
+
 # id -> label, in TF's order.
 FEATURES: dict[str, str] = {
     "x1": "X₁",
@@ -32,16 +34,20 @@ def check(ids: Sequence[str], input_dims: int = 2) -> tuple[str, ...]:
     1-D data)."""
     ids = tuple(ids)
     if not ids:
-        raise ValueError("choose at least one input feature")
+        raise Refusal(N_("choose at least one input feature"))
     allowed = FEATURES if input_dims == 2 else ONE_D
     for feature in ids:
         if feature not in allowed:
-            raise ValueError(
-                f"unknown input feature {feature!r} for {input_dims}-D data; expected some of: "
-                f"{', '.join(allowed)}"
+            raise Refusal(
+                N_(
+                    "unknown input feature {feature} for {dims}-D data; expected some of: {allowed}"
+                ),
+                feature=repr(feature),
+                dims=input_dims,
+                allowed=", ".join(allowed),
             )
     if len(set(ids)) != len(ids):
-        raise ValueError(f"an input feature is repeated: {', '.join(ids)}")
+        raise Refusal(N_("an input feature is repeated: {features}"), features=", ".join(ids))
     return tuple(f for f in FEATURES if f in ids)
 
 

@@ -447,3 +447,9 @@ def test_a_typed_formula_trains_on_the_chinese_mnist_page_and_keeps_its_results(
     table = at.dataframe[0].value.set_index("激活函数")
     assert table.loc[f"Custom: {swish}", "状态"] == "已完成"
     assert 0 < table.loc[f"Custom: {swish}", "测试准确率"] <= 1
+
+
+def test_the_playground_refuses_in_chinese():
+    at = open_via_router("app_pages/playground.py", {"lang": "zh-CN", "pg_shape": "8, 99"})
+    errors = [shown(e.value) for e in at.error]
+    assert any("每个隐藏层的神经元数：“99” 不是 1 到" in text for text in errors), errors

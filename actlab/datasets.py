@@ -492,8 +492,9 @@ def load(
 # --- downloads -------------------------------------------------------------------------------
 
 
-class DownloadError(ValueError):
-    """Every mirror failed for a file; the message lists what each one did."""
+class DownloadError(Refusal):
+    """Every mirror failed for a file; the message lists what each one did (a ``Refusal``: the
+    page says it in the visitor's language, each mirror's own reason as it came)."""
 
 
 @dataclass(frozen=True)
@@ -602,7 +603,9 @@ def download(
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DownloadError(f"cannot write the download folder ({err.strerror})") from None
+        raise DownloadError(
+            N_("cannot write the download folder ({reason})"), reason=err.strerror
+        ) from None
     names = [info.files[role] for role in ROLES]
     for index, name in enumerate(names):
         target = target_dir / f"{name}.gz"
@@ -627,5 +630,9 @@ def download(
             except (OSError, ValueError, http.client.HTTPException) as err:
                 failures.append(f"{url}: {_reason(err)}")
         else:
-            raise DownloadError(f"could not download {name}.gz — " + "; ".join(failures))
+            raise DownloadError(
+                N_("could not download {name}.gz — {failures}"),
+                name=name,
+                failures="; ".join(failures),
+            )
     return folder_source(info, target_dir, kind="cache" if destination is None else "folder")

@@ -453,3 +453,20 @@ def test_the_playground_refuses_in_chinese():
     at = open_via_router("app_pages/playground.py", {"lang": "zh-CN", "pg_shape": "8, 99"})
     errors = [shown(e.value) for e in at.error]
     assert any("每个隐藏层的神经元数：“99” 不是 1 到" in text for text in errors), errors
+
+
+@pytest.mark.usefixtures("isolated_data_dirs")
+def test_a_failed_download_is_said_in_chinese(monkeypatch):
+    from dataclasses import replace
+
+    from mnist_fixtures import closed_port_url
+
+    offline = replace(datasets.MNIST, mirrors=(closed_port_url(),))
+    monkeypatch.setitem(datasets.DATASETS, "mnist", offline)
+    at = open_via_router("app_pages/mnist.py", {"lang": "zh-CN"})
+    with i18n.using("zh-CN"):  # AppTest formats the other choices in this thread (see walk)
+        at.button(key="mn_dl").click().run()
+    assert not at.exception
+    assert "下载失败：无法下载 train-images" in shown(at.error[0].value)
+    assert any("训练改用随附的 MNIST" in info.value for info in at.info)
+    assert "随 actlab 附带的副本" in shown(at.markdown[0].value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mnist_fixtures import small
 
-from actlab import training
+from actlab import activations, training
 from actlab.training import ActivationSpec, TrainingConfig
 
 
@@ -213,3 +213,13 @@ def test_the_cap_counts_convolutions_by_their_measured_slowness():
     assert message.startswith("This training needs an estimated 0.2 TFLOP of computation")
     assert "counted as 0.9 TFLOP (convolutions run about 6× slower per FLOP than dense" in message
     assert training.budget_problem(lenet, 60_000, 10_000, cost) is None
+
+
+def test_a_typed_formula_with_brackets_is_one_activation():
+    typed = activations.custom_id("where(x > 0, x, 0.2 * sigmoid(x))")
+    assert training.parse_activation(typed) == ActivationSpec(typed)
+    config = TrainingConfig(activations=("relu", typed), epochs=1)
+    assert config.titles == ["ReLU", "Custom: where(x > 0, x, 0.2 * sigmoid(x))"]
+    # a catalogue member with parameters still splits at its bracket
+    spec = training.parse_activation("elu(alpha=0.5)")
+    assert (spec.name, spec.params) == ("elu", (("alpha", 0.5),))

@@ -203,7 +203,10 @@ class ActivationSpec:
 
 def parse_activation(text: str) -> ActivationSpec:
     """``"relu"`` or ``"leaky_relu(negative_slope=0.1)"`` (a catalogue name with parameters, as
-    a preset writes it and a form lists it) → ``ActivationSpec``."""
+    a preset writes it and a form lists it) → ``ActivationSpec``; a typed formula's
+    ``custom:…`` id is taken whole (its own brackets are the formula's)."""
+    if activations.is_custom(text):
+        return ActivationSpec(text)
     name, _, rest = text.partition("(")
     if not rest:
         return ActivationSpec(text)

@@ -263,64 +263,64 @@ def linear_note(config: PlaygroundConfig) -> str | None:
 
 
 def model_formulas(config: PlaygroundConfig) -> list[str]:
-    """LaTeX of what is trained: features φ, hidden layers (the activation acts on them only;
-    the output layer is affine, its function comes with the loss), the loss as a mean of whole
-    bracketed terms, and the regularisation when there is some."""
+    """LaTeX of what is trained: the activation acts on the hidden layers only, the output layer
+    is affine (its function comes with the loss), and each loss sums whole bracketed terms. Its
+    words (loss, sizes) are in the page's language."""
+    words = {
+        "sizes": _("sizes"),
+        "loss": _("loss"),
+        "bce": _("binary cross-entropy"),
+        "ce": _("cross-entropy"),
+        "class": _("class {c}").format(c=1),
+        "after": _("after each update: "),
+        "as_tf": _("(weights only, as TF)"),
+    }
     hidden = len(config.hidden)
     acts = set(config.layer_activations)
-    if acts == {NO_ACTIVATION}:
-        f_text = r"\mathrm{id}"
-    elif len(acts) == 1:
-        f_text = "f"
-    else:
-        f_text = r"f_\ell"
-    sizes = " \\to ".join(map(str, config.sizes))
+    f_text = r"\mathrm{id}" if acts == {NO_ACTIVATION} else ("f" if len(acts) == 1 else r"f_\ell")
+    sizes = r" \to ".join(map(str, config.sizes))
+    size_text = rf"\quad(\text{{{words['sizes']} }} {sizes})"
+    lines = []
     if hidden:
-        formulas = [
+        lines.append(
             rf"h_0 = \phi(x),\quad h_\ell = {f_text}(W_\ell h_{{\ell-1}} + b_\ell)"
             rf"\ (\ell = 1, \dots, {hidden}),\quad z = W_{{{hidden + 1}}} h_{{{hidden}}}"
-            rf" + b_{{{hidden + 1}}}\quad(\text{{sizes }} {sizes})"
-        ]
+            rf" + b_{{{hidden + 1}}}{size_text}"
+        )
     else:
-        formulas = [rf"z = W_1 \phi(x) + b_1\quad(\text{{sizes }} {sizes})"]
+        lines.append(rf"z = W_1 \phi(x) + b_1{size_text}")
+    output, loss = config.output, config.effective_loss
     mean = r"\tfrac1n\textstyle\sum_{i=1}^{n}"
-    loss, output = config.effective_loss, config.output
+    loss_text = rf"\text{{{words['loss']}}}"
+    class_one = rf"P(\text{{{words['class']}}})"
     if output == "sigmoid":
-        formulas.append(
-            rf"\text{{loss}} = {mean} \big[\log(1 + e^{{z_i}}) - y_i z_i\big]"
-            r"\quad(\text{binary cross-entropy}),\qquad P(\text{class 1}) = \sigma(z)"
+        lines.append(
+            rf"{loss_text} = {mean} \big[\log(1 + e^{{z_i}}) - y_i z_i\big]"
+            rf"\quad(\text{{{words['bce']}}}),\qquad {class_one} = \sigma(z)"
         )
     elif output == "tanh":
-        formulas.append(
-            rf"\text{{loss}} = {mean} \tfrac12\big(\tanh z_i - t_i\big)^2,\quad t_i = \pm 1"
-            r"\ (\text{TF Playground}),\qquad P(\text{class 1}) = \tfrac12\big(1 + \tanh z\big)"
+        lines.append(
+            rf"{loss_text} = {mean} \tfrac12\big(\tanh z_i - t_i\big)^2,\quad t_i = \pm1,"
+            rf"\qquad {class_one} = \tfrac12\big(1 + \tanh z\big)"
         )
     elif output == "softmax" and loss == "cross_entropy":
-        formulas.append(
-            rf"\text{{loss}} = {mean} \big[-\log \mathrm{{softmax}}(z_i)_{{y_i}}\big]"
-            r"\quad(\text{cross-entropy})"
+        lines.append(
+            rf"{loss_text} = {mean} \big[-\log \mathrm{{softmax}}(z_i)_{{y_i}}\big]"
+            rf"\quad(\text{{{words['ce']}}})"
         )
     elif output == "softmax":
-        formulas.append(
-            rf"\text{{loss}} = {mean} \tfrac12\big\lVert \mathrm{{softmax}}(z_i)"
+        lines.append(
+            rf"{loss_text} = {mean} \tfrac12\big\lVert \mathrm{{softmax}}(z_i)"
             r" - \mathrm{onehot}(y_i)\big\rVert^2"
         )
     else:
-        formulas.append(rf"\text{{loss}} = {mean} \tfrac12\big(\hat y_i - y_i\big)^2")
-    if config.l2:
-        formulas.append(
-            rf"\text{{plus L2: }} \tfrac{{{config.l2:g}}}{{2}} \textstyle\sum_\ell"
-            r" \lVert W_\ell \rVert^2\ \text{(weights, not biases; as TF, a step }"
-            r"w \leftarrow w - \eta\,\lambda_2 w\text{ after each update)}"
+        lines.append(rf"{loss_text} = {mean} \tfrac12\big(z_i - y_i\big)^2")
+    if config.l1 or config.l2:
+        lines.append(
+            rf"\text{{{words['after']}}} w \leftarrow w - \eta\,\big({config.l2:g}\,w"
+            rf" + {config.l1:g}\,\mathrm{{sign}}(w)\big)\ \text{{{words['as_tf']}}}"
         )
-    if config.l1:
-        formulas.append(
-            rf"\text{{plus L1: }} {config.l1:g} \textstyle\sum_\ell"
-            r" \lVert W_\ell \rVert_1\ \text{(weights, not biases; as TF, a step }"
-            r"w \leftarrow w - \eta\,\lambda_1 \mathrm{sign}(w)\text{ after each update,"
-            r" 0 if it crosses 0)}"
-        )
-    return formulas
+    return lines
 
 
 class PlaygroundNet(nn.Module):

@@ -313,7 +313,7 @@ for run in runs:
         st.error(literal(localized(run.diverged)), icon=":material/trending_up:")
 
 st.subheader(_("What is being trained"))
-for formula in view.formulas(config):
+for formula in playground.model_formulas(config):
     st.latex(formula)
 st.caption(
     _(

@@ -336,11 +336,13 @@ def test_model_formulas_follow_the_configuration():
         PlaygroundConfig(dataset="sin", activation="linear", hidden=(3,), l2=0.01)
     )
     assert r"h_\ell = \mathrm{id}(" in linear[0] and "sizes } 1 \\to 3 \\to 1" in linear[0]
-    assert r"\tfrac12\big(\hat y_i - y_i\big)^2" in linear[1]
-    assert r"\tfrac{0.01}{2}" in linear[2]
+    assert r"\tfrac12\big(z_i - y_i\big)^2" in linear[1]  # regression: the affine output
+    # TF's regularisation, as it is applied: a step after each update, weights only
+    assert r"w \leftarrow w - \eta\,\big(0.01\,w + 0\,\mathrm{sign}(w)\big)" in linear[2]
     no_hidden = playground.model_formulas(PlaygroundConfig(hidden=(), l1=0.003, loss="squared"))
     assert no_hidden[0].startswith(r"z = W_1 \phi(x) + b_1")
-    assert r"\tanh z_i - t_i" in no_hidden[1] and "plus L1: } 0.003" in no_hidden[2]
+    assert r"\tanh z_i - t_i" in no_hidden[1]
+    assert r"\big(0\,w + 0.003\,\mathrm{sign}(w)\big)" in no_hidden[2]
 
 
 def test_snapshot_is_what_the_live_panel_draws():

@@ -334,16 +334,21 @@ def test_a_finished_training_on_the_gradients_page_reads_in_chinese():
     assert "按当前设置" in chart_texts(at)  # the run's name titles its dead-unit chart
 
 
+def train_until_done(at, seconds: float = 60) -> None:
+    """Press the MNIST page's Train and rerun until its results' download button is drawn."""
+    at.button(key="mn_go").click().run()
+    deadline = time.monotonic() + seconds
+    while not at.get("download_button") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+
+
 @pytest.mark.usefixtures("isolated_data_dirs")
 def test_a_finished_mnist_training_reads_in_chinese():
     query = {"lang": "zh-CN", "mn_ep": "1", "mn_hid": "16", "mn_lim": "1,000", "mn_ev": "1"}
     at = open_via_router("app_pages/mnist.py", {**query, "mn_act": ["ReLU", "Tanh"]})
     with i18n.using("zh-CN"):  # AppTest formats the other choices in this thread (see walk)
-        at.button(key="mn_go").click().run()
-        deadline = time.monotonic() + 60
-        while not at.get("download_button") and time.monotonic() < deadline:
-            time.sleep(0.2)
-            at.run()
+        train_until_done(at)
     assert not at.exception, [e.value for e in at.exception]
     assert at.get("download_button"), "the training did not finish in time"
     table = at.dataframe[0].value
@@ -433,16 +438,12 @@ def test_published_versus_measured_reads_in_chinese(monkeypatch):
 def test_a_typed_formula_trains_on_the_chinese_mnist_page_and_keeps_its_results():
     # The run's tables are keyed by the members' English titles (shared with English viewers,
     # written on the training's thread), whatever the page's language.
-    swish = "0.5 * x"  # no brackets: the MNIST form cannot take those yet (parse_activation)
+    swish = "0.5 * x"
     query = {"lang": "zh-CN", "fx": swish, "mn_ep": "1", "mn_hid": "16", "mn_lim": "1,000"}
     at = open_via_router("app_pages/mnist.py", {**query, "mn_act": ["ReLU", f"自定义：{swish}"]})
     assert at.multiselect(key="mn_act").value == ["relu", f"custom:{swish}"]
     with i18n.using("zh-CN"):
-        at.button(key="mn_go").click().run()
-        deadline = time.monotonic() + 60
-        while not at.get("download_button") and time.monotonic() < deadline:
-            time.sleep(0.2)
-            at.run()
+        train_until_done(at)
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value.set_index("激活函数")
     assert table.loc[f"Custom: {swish}", "状态"] == "已完成"

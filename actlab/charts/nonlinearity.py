@@ -1,6 +1,6 @@
 """Charts of the why-nonlinearity lesson: DataFrame in, Altair chart out.
 
-The playground's live charts live in ``actlab.charts.playground``.
+The playground draws its own view in its component (``ui/components/playground``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ from actlab import activations, optimizers, toydata, validate
 from actlab import playground_features as features_
 from actlab.i18n import N_, Message, Refusal, _
 from actlab.said import Said
-from actlab.single_thread import run_single_threaded
 
 # The playground's own "no activation": identity between the linear layers, so the network is
 # one affine map in disguise. "linear" is the value the page's activation selector (and every
@@ -74,7 +73,7 @@ class PlaygroundConfig:
     optimizer: str = "adam"
     l2: float = 0.0  # TF's L2 rate: w ← w − lr·l2·w after each update (weights only)
     seed: int = 0
-    features: tuple[str, ...] = ()  # empty: x1, x2 (x1 on 1-D data)
+    features: tuple[str, ...] = ()  # empty: x1, x2
     activations: tuple[str, ...] = ()  # one per hidden layer; empty: ``activation`` for all
     loss: str = "cross_entropy"  # or "squared"; regression is always squared
     l1: float = 0.0  # TF's L1 rate: w ← w − lr·l1·sign(w), a weight crossing 0 dies at 0
@@ -111,7 +110,7 @@ class PlaygroundConfig:
                 )
             for name in self.activations:
                 check_activation(name)
-        features_.check(self.features or self.feature_ids, self.input_dims)
+        features_.check(self.features or self.feature_ids)
         validate.positive(N_("learning rate"), self.lr, 100.0)
         validate.integer(N_("batch size (0: full batch)"), self.batch_size, 0, MAX_BATCH)
         optimizers.check(self.optimizer)
@@ -135,14 +134,15 @@ class PlaygroundConfig:
 
     @property
     def input_dims(self) -> int:
-        return 2 if self.dataset == CUSTOM else toydata.input_dims(self.dataset)
+        """Raw inputs per point: (x1, x2) for every dataset."""
+        return 2
 
     @property
     def feature_ids(self) -> tuple[str, ...]:
-        """The chosen features in TF's order (default x1, x2; x1 on 1-D data)."""
+        """The chosen features in TF's order (default x1, x2)."""
         if not self.features:
-            return features_.DEFAULT_2D if self.input_dims == 2 else features_.DEFAULT_1D
-        return features_.check(self.features, self.input_dims)
+            return features_.DEFAULT_2D
+        return features_.check(self.features)
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -347,7 +347,7 @@ class PlaygroundNet(nn.Module):
         return self.linears[-1](h)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Output logits from raw inputs ``x`` ``[n, 2]`` (or ``[n, 1]``)."""
+        """Output logits from raw inputs ``x`` ``[n, 2]``."""
         return self.body(self.features(x))
 
     def layer_outputs(self, h: Tensor) -> list[Tensor]:
@@ -456,7 +456,7 @@ class PlaygroundTrainer:
     """Data, model, optimizer and history of one playground run.
 
     ``step(epochs)`` trains; ``history`` has one row per epoch (row 0: before training);
-    ``surface``/``curve``/``points`` give the model's current predictions for drawing.
+    ``actlab.playground_frame.frame`` draws the model's current predictions.
     ``data`` (optional) supplies the points: required for ``dataset="custom"``, and lets two
     runs share one dataset object. ``initial_state`` (optional) is a ``state_dict`` to start
     from instead of the seed's weights (``replay``).
@@ -693,81 +693,14 @@ class PlaygroundTrainer:
         return dict(self._rows[-1])
 
     def thinned_history(self, max_rows: int = 400) -> dict[str, list[float]]:
-        """``thin_history(self.history, max_rows)`` as columns of lists, without building the
-        whole DataFrame: a frame's cost must not grow with the length of the run."""
+        """At most ``max_rows`` evenly spaced rows of ``history``, always the first and the last,
+        as columns of lists, without building the whole DataFrame: a frame's cost must not grow
+        with the length of the run."""
         rows = self._rows
         if len(rows) > max_rows:
             keep = np.unique(np.linspace(0, len(rows) - 1, max_rows).round().astype(int))
             rows = [rows[i] for i in keep]
         return {key: [row[key] for row in rows] for key in rows[0]}
-
-    @torch.no_grad()
-    def surface(self, grid: int = 40) -> pd.DataFrame:
-        """The output on a ``grid × grid`` lattice of cells covering the data (2-D inputs).
-
-        Columns ``x1, x2`` (cell centres), ``x1_lo, x1_hi, x2_lo, x2_hi`` (cell edges), ``p``:
-        P(class 1) for 2 classes, the largest class probability for more, the prediction for
-        regression.
-        """
-        if self.config.input_dims != 2:
-            raise ValueError("the decision surface exists only for 2-D (classification) datasets")
-        if not 2 <= grid <= 200:
-            raise ValueError(f"grid must be between 2 and 200, got {grid}")
-        edges = np.linspace(-self.extent, self.extent, grid + 1)
-        centres = (edges[:-1] + edges[1:]) / 2
-        x1, x2 = np.meshgrid(centres, centres, indexing="xy")
-        inputs = torch.as_tensor(np.column_stack([x1.ravel(), x2.ravel()]), dtype=torch.float32)
-        self.model.eval()
-        values = output_values(self.config, self.model(inputs))
-        p = (values.max(dim=1).values if values.ndim == 2 else values).numpy()
-        half = (edges[1] - edges[0]) / 2
-        return pd.DataFrame(
-            {
-                "x1": x1.ravel(),
-                "x2": x2.ravel(),
-                "x1_lo": x1.ravel() - half,
-                "x1_hi": x1.ravel() + half,
-                "x2_lo": x2.ravel() - half,
-                "x2_hi": x2.ravel() + half,
-                "p": p,
-            }
-        )
-
-    @torch.no_grad()
-    def curve(self, points: int = 201) -> pd.DataFrame:
-        """The fitted function on a grid over the data (1-D regression): ``x, prediction``."""
-        if self.config.input_dims != 1:
-            raise ValueError("the fitted curve exists only for 1-D regression datasets")
-        x = torch.linspace(-self.extent, self.extent, points).reshape(-1, 1)
-        self.model.eval()
-        return pd.DataFrame({"x": x[:, 0].numpy(), "prediction": self.model(x)[:, 0].numpy()})
-
-    @torch.no_grad()
-    def points(self) -> pd.DataFrame:
-        """The data with the model's current prediction: ``x1[, x2], split`` and
-        ``label, p, predicted, correct`` (classification; ``p`` = P(class 1) for 2 classes, the
-        predicted class's probability for more) or ``y, prediction`` (regression)."""
-        frames = []
-        self.model.eval()
-        for split, x, h, y in (
-            ("train", self.data.x_train, self.h_train, self.data.y_train),
-            ("test", self.data.x_test, self.h_test, self.data.y_test),
-        ):
-            z = self.model.body(h)
-            frame = pd.DataFrame(x.numpy(), columns=["x1", "x2"][: x.shape[1]])
-            frame["split"] = split
-            if self.config.task == "classification":
-                values = output_values(self.config, z)
-                predicted = predicted_classes(self.config, z)
-                frame["label"] = y.numpy().astype(int)
-                frame["p"] = (values.max(dim=1).values if values.ndim == 2 else values).numpy()
-                frame["predicted"] = predicted.numpy()
-                frame["correct"] = (predicted == y.long()).numpy()
-            else:
-                frame["y"] = y.numpy()
-                frame["prediction"] = z[:, 0].numpy()
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
 
 
 def side_by_side(
@@ -787,90 +720,3 @@ def side_by_side(
 def config_fields() -> tuple[str, ...]:
     """Every field of ``PlaygroundConfig``, in order (for URL schemas and forms)."""
     return tuple(f.name for f in fields(PlaygroundConfig))
-
-
-def train_live(trainer: PlaygroundTrainer, epochs: int, budget_seconds: float | None) -> int:
-    """``trainer.step`` on the single-threaded worker."""
-    return run_single_threaded(trainer.step, epochs, budget_seconds)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the live panel shows of a run at one moment."""
-
-    task: str  # "classification" or "regression"
-    epoch: int
-    updates: int
-    latest: dict  # the last history row: train_loss, test_loss, train_accuracy, …
-    diverged: str | None
-    extent: float  # the drawn square (or interval) is [-extent, extent]
-    fit: pd.DataFrame  # 2-D inputs: ``surface`` rows; 1-D regression: ``curve`` rows
-    points: pd.DataFrame  # ``points`` rows
-    history: pd.DataFrame  # ``long_history`` of the thinned history
-
-    @property
-    def classification(self) -> bool:
-        return self.task == "classification"
-
-    @property
-    def metrics(self) -> dict[str, str]:
-        """Label → formatted value, in the order the page shows them (no accuracy for
-        regression)."""
-        shown = {
-            "epoch": f"{self.epoch:,}",
-            "updates": f"{self.updates:,}",
-            "train loss": f"{self.latest['train_loss']:.4f}",
-            "test loss": f"{self.latest['test_loss']:.4f}",
-        }
-        if self.classification:
-            shown["train accuracy"] = f"{self.latest['train_accuracy']:.1%}"
-            shown["test accuracy"] = f"{self.latest['test_accuracy']:.1%}"
-        return shown
-
-
-def snapshot(trainer: PlaygroundTrainer, grid: int = 40) -> Snapshot:
-    """The run's current predictions (surface on a ``grid × grid`` lattice, or the fitted
-    curve of a 1-D set), data and thinned history, computed on the single-threaded worker."""
-
-    def take() -> Snapshot:
-        two_d = trainer.config.input_dims == 2
-        return Snapshot(
-            task=trainer.config.task,
-            epoch=trainer.epoch,
-            updates=trainer.updates,
-            latest=trainer.latest,
-            diverged=trainer.diverged,
-            extent=trainer.extent,
-            fit=trainer.surface(grid) if two_d else trainer.curve(),
-            points=trainer.points(),
-            history=long_history(thin_history(trainer.history)),
-        )
-
-    return run_single_threaded(take)
-
-
-def thin_history(history: pd.DataFrame, max_rows: int = 400) -> pd.DataFrame:
-    """At most ``max_rows`` evenly spaced rows, always keeping the first and the last, so live
-    charts stay light however long the run."""
-    if len(history) <= max_rows:
-        return history
-    keep = np.unique(np.linspace(0, len(history) - 1, max_rows).round().astype(int))
-    return history.iloc[keep].reset_index(drop=True)
-
-
-def long_history(history: pd.DataFrame) -> pd.DataFrame:
-    """History in long form for overlaid charts: ``epoch, metric, split, value``."""
-    frames = []
-    for metric in ("loss", "accuracy"):
-        for split in ("train", "test"):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "epoch": history["epoch"],
-                        "metric": metric,
-                        "split": split,
-                        "value": history[f"{split}_{metric}"],
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True).dropna(subset=["value"])

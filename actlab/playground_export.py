@@ -50,7 +50,6 @@ def export_snippet(config: PlaygroundConfig) -> str:
     """A runnable script: ``python script.py playground_model.pt`` rebuilds the network of
     ``config``, loads the weights and prints predictions at a few points."""
     ids = config.feature_ids
-    two_d = config.input_dims == 2
     activation_classes = []
     for index, name in enumerate(config.layer_activations):
         expression = "x" if name == NO_ACTIVATION else activation_expression(name)
@@ -59,7 +58,7 @@ def export_snippet(config: PlaygroundConfig) -> str:
             f"    def forward(self, x):\n"
             f"        return {expression}\n"
         )
-    probe = "[[0.0, 0.0], [2.0, -1.0], [-4.0, 3.5]]" if two_d else "[[0.0], [0.5], [-0.5]]"
+    probe = "[[0.0, 0.0], [2.0, -1.0], [-4.0, 3.5]]"
     predict, meaning = _PREDICT[config.output]
     layers = ", ".join(f"Activation{i}()" for i in range(len(config.hidden)))
     return f'''"""A network trained in actlab's playground, rebuilt in plain torch.
@@ -79,9 +78,9 @@ SIZES = {config.sizes!r}
 
 
 def features(x):
-    """The input features the network reads, from raw points x of shape [n, {config.input_dims}]."""
+    """The input features the network reads, from raw points x of shape [n, 2]."""
     x1 = x[:, 0]
-{"    x2 = x[:, 1]" if two_d else ""}
+    x2 = x[:, 1]
     return torch.stack([{", ".join(_FEATURE_CODE[f] for f in ids)}], dim=1)
 
 

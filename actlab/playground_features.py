@@ -24,27 +24,23 @@ FEATURES: dict[str, str] = {
     "sin_x1": "sin(X₁)",
     "sin_x2": "sin(X₂)",
 }
-ONE_D = ("x1", "x1sq", "sin_x1")  # what a 1-D input (the old curves) offers
 DEFAULT_2D = ("x1", "x2")
-DEFAULT_1D = ("x1",)
 
 
-def check(ids: Sequence[str], input_dims: int = 2) -> tuple[str, ...]:
-    """The ids in TF's order, or ``ValueError`` (empty, unknown, repeated, or needing x2 on
-    1-D data)."""
+def check(ids: Sequence[str]) -> tuple[str, ...]:
+    """The ids in TF's order, or ``ValueError`` (empty, unknown or repeated)."""
     ids = tuple(ids)
     if not ids:
         raise Refusal(N_("choose at least one input feature"))
-    allowed = FEATURES if input_dims == 2 else ONE_D
     for feature in ids:
-        if feature not in allowed:
+        if feature not in FEATURES:
             raise Refusal(
                 N_(
                     "unknown input feature {feature} for {dims}-D data; expected some of: {allowed}"
                 ),
                 feature=repr(feature),
-                dims=input_dims,
-                allowed=", ".join(allowed),
+                dims=2,
+                allowed=", ".join(FEATURES),
             )
     if len(set(ids)) != len(ids):
         raise Refusal(N_("an input feature is repeated: {features}"), features=", ".join(ids))
@@ -52,7 +48,7 @@ def check(ids: Sequence[str], input_dims: int = 2) -> tuple[str, ...]:
 
 
 def feature(name: str, x: Tensor) -> Tensor:
-    """One feature of raw inputs ``x`` ``[n, 1 or 2]`` -> ``[n]``."""
+    """One feature of raw inputs ``x`` ``[n, 2]`` -> ``[n]``."""
     x1 = x[:, 0]
     if name == "x1":
         return x1

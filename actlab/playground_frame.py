@@ -83,7 +83,7 @@ class PlaygroundFrame:
         }
         if static:
             points["x1"] = _rounded(self.x[:, 0], 3)
-            points["x2"] = _rounded(self.x[:, 1], 3) if self.x.shape[1] > 1 else None
+            points["x2"] = _rounded(self.x[:, 1], 3)
             points["label"] = (
                 _rounded(self.label, 4)
                 if self.task == "regression"
@@ -188,13 +188,11 @@ def decode(entry: dict, shape: tuple[int, ...]) -> np.ndarray:
     return lo + (hi - lo) * q / 255
 
 
-def grid_inputs(extent: float, size: int, input_dims: int = 2) -> Tensor:
+def grid_inputs(extent: float, size: int) -> Tensor:
     """Cell centres of a ``size × size`` grid over [-extent, extent]² in image order (row 0 at
-    the top), as float32 ``[size², 2]`` (``[size, 1]`` along x1 for 1-D inputs)."""
+    the top), as float32 ``[size², 2]``."""
     edges = np.linspace(-extent, extent, size + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    if input_dims == 1:
-        return torch.as_tensor(centres[:, None], dtype=torch.float32)
     x1, x2 = np.meshgrid(centres, centres[::-1], indexing="xy")
     return torch.as_tensor(np.column_stack([x1.ravel(), x2.ravel()]), dtype=torch.float32)
 
@@ -202,32 +200,29 @@ def grid_inputs(extent: float, size: int, input_dims: int = 2) -> Tensor:
 @torch.no_grad()
 def frame(trainer: PlaygroundTrainer, grid: int = 100, neuron_grid: int = 25) -> PlaygroundFrame:
     """The current frame of ``trainer``: output surface on ``grid × grid`` cells, every neuron
-    on ``neuron_grid × neuron_grid`` cells (TF: 100 and 10). For 1-D data the grids are one row
-    (shape ``[1, grid]``)."""
+    on ``neuron_grid × neuron_grid`` cells (TF: 100 and 10)."""
     if not 2 <= grid <= MAX_GRID:
         raise ValueError(f"grid must be between 2 and {MAX_GRID}, got {grid}")
     if not 2 <= neuron_grid <= MAX_NEURON_GRID:
         raise ValueError(f"neuron grid must be between 2 and {MAX_NEURON_GRID}, got {neuron_grid}")
     config, model = trainer.config, trainer.model
     model.eval()
-    dims = config.input_dims
-    rows = (lambda size: size) if dims == 2 else (lambda size: 1)
 
-    fine = grid_inputs(trainer.extent, grid, dims)
+    fine = grid_inputs(trainer.extent, grid)
     values = output_values(config, model(fine))
     if values.ndim == 2:  # softmax: the top class and its probability
         top, classes = values.max(dim=1)
-        surface = top.reshape(rows(grid), grid).numpy()
-        surface_classes = classes.to(torch.uint8).reshape(rows(grid), grid).numpy()
+        surface = top.reshape(grid, grid).numpy()
+        surface_classes = classes.to(torch.uint8).reshape(grid, grid).numpy()
     else:
-        surface, surface_classes = values.reshape(rows(grid), grid).numpy(), None
+        surface, surface_classes = values.reshape(grid, grid).numpy(), None
 
-    coarse = grid_inputs(trainer.extent, neuron_grid, dims)
+    coarse = grid_inputs(trainer.extent, neuron_grid)
     h = model.features(coarse)
     outputs = model.layer_outputs(h)
     final = output_values(config, outputs[-1])
     outputs[-1] = final if final.ndim == 2 else final[:, None]
-    shape = (rows(neuron_grid), neuron_grid)
+    shape = (neuron_grid, neuron_grid)
     neurons = tuple(
         layer.T.reshape(layer.shape[1], *shape).numpy().astype(np.float32)
         for layer in [h, *outputs]

@@ -7,15 +7,11 @@ not the point; the Gaussians widen (variance 0.5 → 4); the spirals jitter thei
 the regression planes noise the point the target is read at. TF's label +1 is our class 1 and
 its −1 our class 0. The random stream is numpy's, seeded by ``seed`` (TF's is seedrandom), so
 the sets are TF's distributions, not its exact samples.
-
-The 1-D curves (``sin``, ``abs``, ``step``, ``square``: x uniform on [-1, 1], target plus
-Gaussian noise) are kept for the curve-fitting view.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +23,6 @@ from actlab.i18n import N_
 
 CLASSIFICATION = ("circle", "xor", "gaussians", "spiral", "spiral3")
 REGRESSION_2D = ("plane", "multigauss")
-REGRESSION_1D = ("sin", "abs", "step", "square")
-REGRESSION = REGRESSION_2D + REGRESSION_1D
 # Classification sets no straight line separates: a linear network cannot learn them.
 NOT_LINEARLY_SEPARABLE = ("circle", "xor", "spiral", "spiral3")
 DISPLAY_NAMES = {  # marked (N_): a page translates them when shown
@@ -39,10 +33,6 @@ DISPLAY_NAMES = {  # marked (N_): a page translates them when shown
     "spiral3": N_("3-arm spiral (3 classes)"),
     "plane": N_("Plane (regression)"),
     "multigauss": N_("Multi-Gaussian (regression)"),
-    "sin": "sin(πx)",
-    "abs": "|x|",
-    "step": N_("step (x > 0)"),
-    "square": "x²",
     "custom": N_("Your data"),
 }
 # TensorFlow Playground's own ids (state.ts), for readers comparing the two.
@@ -57,12 +47,6 @@ TF_IDS = {
 # playground.ts: NUM_SAMPLES_CLASSIFY, NUM_SAMPLES_REGRESS.
 TF_DEFAULT_POINTS = {"classification": 500, "regression": 1200}
 TF_EXTENT = 6.0  # playground.ts: xDomain = [-6, 6]
-TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sin": lambda x: np.sin(math.pi * x),
-    "abs": np.abs,
-    "step": lambda x: (x > 0).astype(np.float64),
-    "square": np.square,
-}
 MAX_POINTS = 4000
 MAX_NOISE = 0.5
 MAX_CLASSES = 3
@@ -79,8 +63,8 @@ MULTIGAUSS_BUMPS = (
 
 @dataclass(frozen=True)
 class ToyData:
-    """One dataset, split. ``x_*``: float32 ``[n, 2]`` (``[n, 1]`` for the 1-D curves);
-    ``y_*``: float32 ``[n]`` (class index 0, 1, 2, or regression targets)."""
+    """One dataset, split. ``x_*``: float32 ``[n, 2]``; ``y_*``: float32 ``[n]`` (class index
+    0, 1, 2, or regression targets)."""
 
     name: str
     task: str  # "classification" or "regression"
@@ -111,9 +95,9 @@ class ToyData:
 def task_of(name: str) -> str:
     if name in CLASSIFICATION:
         return "classification"
-    if name in REGRESSION:
+    if name in REGRESSION_2D:
         return "regression"
-    known = ", ".join(CLASSIFICATION + REGRESSION)
+    known = ", ".join(CLASSIFICATION + REGRESSION_2D)
     raise ValueError(f"unknown dataset {name!r}; expected one of: {known}")
 
 
@@ -122,12 +106,6 @@ def n_classes(name: str) -> int:
     if task_of(name) == "regression":
         return 0
     return 3 if name == "spiral3" else 2
-
-
-def input_dims(name: str) -> int:
-    """2 for the plane sets, 1 for the old curves."""
-    task_of(name)
-    return 1 if name in REGRESSION_1D else 2
 
 
 def check_arguments(n_points: int, noise: float, train_fraction: float) -> None:
@@ -230,23 +208,19 @@ def multigauss_target(points: np.ndarray) -> np.ndarray:
 def regression_points(
     name: str, n_points: int, noise: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs (float64 ``[n, 2]``, or ``[n, 1]`` for the curves) and targets (``[n]``).
+    """Inputs (float64 ``[n, 2]``) and targets (``[n]``).
 
     ``plane`` (dataset.ts regressPlane): U(−6, 6)², target (x1 + x2)/10 read at the point plus
     U(−6, 6)·noise per axis. ``multigauss`` (regressGaussian): same points and noise, target
-    ``multigauss_target``. Curves: x uniform on [-1, 1], target(x) + noise·N(0, 1).
+    ``multigauss_target``.
     """
     if task_of(name) != "regression":
         raise ValueError(f"{name!r} is a classification dataset, not a regression one")
     rng = np.random.default_rng(seed)
-    if name in REGRESSION_2D:
-        x = rng.uniform(-6.0, 6.0, size=(n_points, 2))
-        at = x + rng.uniform(-6.0, 6.0, size=(n_points, 2)) * noise
-        y = (at[:, 0] + at[:, 1]) / 10 if name == "plane" else multigauss_target(at)
-        return x, y
-    x = rng.uniform(-1.0, 1.0, size=(n_points, 1))
-    y = TARGETS[name](x[:, 0])
-    return x, y + rng.normal(0.0, noise, size=n_points) if noise else y
+    x = rng.uniform(-6.0, 6.0, size=(n_points, 2))
+    at = x + rng.uniform(-6.0, 6.0, size=(n_points, 2)) * noise
+    y = (at[:, 0] + at[:, 1]) / 10 if name == "plane" else multigauss_target(at)
+    return x, y
 
 
 def split(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from actlab import playground, training
+from actlab import training
 from actlab.charts.learning_curves import learning_curve_chart
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 
@@ -27,8 +27,20 @@ def mnist_curves(bands: pd.DataFrame, axis: str, legend: str) -> dict:
     return chart.to_dict()
 
 
+def long_form(history: pd.DataFrame) -> pd.DataFrame:
+    """A playground history as ``epoch, metric, split, value`` rows (missing values left out)."""
+    long = history.melt(
+        id_vars="epoch",
+        value_vars=["train_loss", "test_loss", "train_accuracy", "test_accuracy"],
+        var_name="column",
+        value_name="value",
+    )
+    long[["split", "metric"]] = long.pop("column").str.split("_", expand=True)
+    return long.dropna(subset=["value"])
+
+
 def playground_curves(long: pd.DataFrame, metric: str) -> dict:
-    """The Playground's call: train and test of one metric against epoch."""
+    """Train and test of one metric against epoch, from ``long_form`` rows."""
     chart = learning_curve_chart(
         long[long["metric"] == metric],
         x="epoch",
@@ -80,7 +92,7 @@ def test_train_and_test_loss_are_told_apart_by_dash_test_solid():
 def test_playground_loss_chart_carries_the_trainers_fresh_rows():
     trainer = PlaygroundTrainer(PlaygroundConfig(n_points=200))
     trainer.step(5)
-    long = playground.long_history(trainer.history)
+    long = long_form(trainer.history)
     loss = playground_curves(long, "loss")
     rows = loss["datasets"][loss["data"]["name"]]
     assert len(rows) == 2 * 6 and {row["metric"] for row in rows} == {"loss"}
@@ -89,7 +101,7 @@ def test_playground_loss_chart_carries_the_trainers_fresh_rows():
 def test_learning_curves_show_one_metric():
     trainer = PlaygroundTrainer(PlaygroundConfig(n_points=200))
     trainer.step(2)
-    long = playground.long_history(trainer.history)
+    long = long_form(trainer.history)
     accuracy = playground_curves(long, "accuracy")
     rows = accuracy["datasets"][accuracy["data"]["name"]]
     assert {row["metric"] for row in rows} == {"accuracy"} and len(rows) == 2 * 3

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from actlab import playground, toydata
+from actlab import playground, playground_frame, toydata
 from actlab import playground_features as features
 from actlab.playground import PlaygroundConfig, PlaygroundTrainer
 
@@ -38,10 +38,9 @@ def test_each_feature_is_its_closed_form():
 
 def test_feature_choice_is_checked_and_put_in_tfs_order():
     assert features.check(["sin_x1", "x1"]) == ("x1", "sin_x1")
-    assert features.check(["x1sq"], input_dims=1) == ("x1sq",)
-    for bad, message in (([], "at least one"), (["x9"], "unknown"), (["x1x2"], "1-D")):
+    for bad, message in (([], "at least one"), (["x9"], "unknown"), (["x1", "x1"], "repeated")):
         with pytest.raises(ValueError, match=message):
-            features.check(bad, input_dims=1 if bad == ["x1x2"] else 2)
+            features.check(bad)
 
 
 def test_the_model_reads_its_features_from_raw_inputs():
@@ -114,7 +113,7 @@ def test_reported_loss_and_accuracy_of_a_three_class_run():
     assert first["train_accuracy"] == pytest.approx((z.argmax(axis=1) == y).mean())
     trainer.step(30)
     assert trainer.history["train_loss"].iloc[-1] < 0.95 * first["train_loss"]
-    assert set(trainer.points()["predicted"]) <= {0, 1, 2}
+    assert set(playground_frame.frame(trainer, grid=10, neuron_grid=5).prediction) <= {0, 1, 2}
 
 
 def test_each_layer_has_its_own_activation():

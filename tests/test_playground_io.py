@@ -131,7 +131,7 @@ def exported_module(config, trainer):
         {"loss": "squared", "init": "playground", "features": ("x1", "x2", "x1sq", "sin_x2")},
         {"dataset": "spiral3", "hidden": (5, 4), "activations": ("relu", "linear")},
         {"dataset": "plane", "hidden": (3, 3, 2), "activations": ("gelu", "elu", "tanh")},
-        {"dataset": "sin", "features": ("x1", "x1sq"), "hidden": (4,)},
+        {"dataset": "multigauss", "features": ("x1", "x1sq"), "hidden": (4,)},
         {"hidden": (), "features": ("x1x2",)},
         {
             "hidden": (4, 4),

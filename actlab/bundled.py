@@ -24,6 +24,7 @@ def bundled_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Arrays are read-only and cached by ``actlab.datasets``: every page shares one copy.
     """
     if split not in SPLITS:
+        # internal: callers name a split in code
         raise ValueError(f"unknown MNIST split {split!r}; expected one of {list(SPLITS)}")
     data = datasets.load("mnist", source="bundled")
     if split == "train":
@@ -35,6 +36,7 @@ def normalized_digit(index: int = 0, split: str = "test") -> np.ndarray:
     """One digit as float64 with zero mean and unit variance (the input a network would see)."""
     images, _ = bundled_mnist(split)
     if not 0 <= index < images.shape[0]:
+        # internal: callers pick the digit in code
         raise ValueError(f"digit index {index} out of range 0..{images.shape[0] - 1}")
     image = images[index].astype(np.float64)
     return (image - image.mean()) / image.std()

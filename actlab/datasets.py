@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from actlab.i18n import N_, Message, Refusal
+from actlab.i18n import N_, Joined, Message, Refusal, reason
 from actlab.idx import parse_idx, read_idx_bytes, read_idx_header
 from actlab.said import Said
 
@@ -190,7 +190,7 @@ def dataset_info(dataset: str | DatasetInfo) -> DatasetInfo:
     try:
         return DATASETS[dataset]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise ValueError(  # internal: pages and configs offer only DATASETS' ids
             f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}"
         ) from None
 
@@ -281,29 +281,45 @@ def _source_in(directory: Path, kind: str, info: DatasetInfo, files: Mapping[str
     paths = []
     for role in ROLES:
         if found[role] is None:
-            raise ValueError(f"it has no {files[role]} (or {files[role]}.gz)")
+            raise Refusal(N_("it has no {file} (or {file}.gz)"), file=files[role])
         paths.append((role, found[role]))
     shapes = {}
     for role, path in paths:
         dtype, shape = read_idx_header(path)
         expected = (None, *IMAGE_SHAPE) if role.endswith("images") else (None,)
         if dtype != np.uint8 or len(shape) != len(expected) or shape[1:] != expected[1:]:
-            raise ValueError(
-                f"{path.name}: expected uint8 "
-                f"{'N×28×28 images' if len(expected) == 3 else 'N labels'}, "
-                f"found {dtype} with shape {shape}"
+            raise Refusal(
+                N_("{file}: expected uint8 N×28×28 images, found {dtype} with shape {shape}")
+                if len(expected) == 3
+                else N_("{file}: expected uint8 N labels, found {dtype} with shape {shape}"),
+                file=path.name,
+                dtype=dtype,
+                shape=shape,
             )
         if shape[0] > MAX_IMAGES:
-            raise ValueError(
-                f"{path.name}: its header declares {shape[0]:,} "
-                f"{'images' if len(expected) == 3 else 'labels'}; this app reads at most "
-                f"{MAX_IMAGES:,} per file"
+            raise Refusal(
+                N_(
+                    "{file}: its header declares {count} images; this app reads at most {limit} "
+                    "per file"
+                )
+                if len(expected) == 3
+                else N_(
+                    "{file}: its header declares {count} labels; this app reads at most {limit} "
+                    "per file"
+                ),
+                file=path.name,
+                count=f"{shape[0]:,}",
+                limit=f"{MAX_IMAGES:,}",
             )
         shapes[role] = shape[0]
     for split in ("train", "test"):
         if shapes[f"{split}_images"] != shapes[f"{split}_labels"]:
-            raise ValueError(
-                f"{shapes[f'{split}_images']} {split} images but {shapes[f'{split}_labels']} labels"
+            raise Refusal(
+                N_("{images} train images but {labels} labels")
+                if split == "train"
+                else N_("{images} test images but {labels} labels"),
+                images=shapes[f"{split}_images"],
+                labels=shapes[f"{split}_labels"],
             )
     return Source(kind, info.id, tuple(paths), shapes["train_images"], shapes["test_images"])
 
@@ -327,14 +343,18 @@ def folder_source(dataset: str | DatasetInfo, folder: str | Path, kind: str = "f
             except _NoDatasetFiles:
                 continue
             except ValueError as err:  # the checks' own messages (OSError passes through)
-                problems.append(str(err))
+                problems.append(reason(err))
     except (OSError, RuntimeError, ValueError):
         # OSError: the file system refused; ValueError: a NUL byte in the name; RuntimeError:
         # ``~user`` with no such user. None of them may tell more than a missing folder does.
         raise Refusal(FOLDER_UNUSABLE) from None
     if not problems:
         raise Refusal(FOLDER_UNUSABLE)
-    raise ValueError(f"no complete {info.display_name} in that folder: {'; '.join(problems)}")
+    raise Refusal(
+        N_("no complete {dataset} in that folder: {problems}"),
+        dataset=info.display_name,
+        problems=Joined(tuple(problems)),
+    )
 
 
 def bundled_source() -> Source:
@@ -390,7 +410,11 @@ def _digests(path: Path, max_bytes: int) -> tuple[bytearray, str | None, str]:
     try:
         data, gz_md5 = read_idx_bytes(path, max_bytes)
     except OSError as err:
-        raise ValueError(f"{path.name}: could not be read ({err.strerror or 'error'})") from None
+        raise Refusal(
+            N_("{file}: could not be read ({reason})"),
+            file=path.name,
+            reason=err.strerror or "error",
+        ) from None
     return data, gz_md5, hashlib.sha256(data).hexdigest()
 
 
@@ -413,14 +437,24 @@ def _load_array(path: Path, info: DatasetInfo, role: str, count: int) -> tuple[n
     raw, gz_md5, sha = _digests(path, _idx_bytes(role, count))
     array = parse_idx(raw, source=path.name)
     if role.endswith("labels") and array.size and int(array.max()) >= NUM_CLASSES:
-        raise ValueError(f"{path.name}: label {int(array.max())} is outside 0..{NUM_CLASSES - 1}")
+        raise Refusal(
+            N_("{file}: label {label} is outside 0..{last}"),
+            file=path.name,
+            label=int(array.max()),
+            last=NUM_CLASSES - 1,
+        )
     name = path.name.removesuffix(".gz")
     checksum = info.checksums.get(name)
     verified = checksum is not None and checksum.matches(gz_md5, sha)
     if not verified:
         other = _identify_other(info, gz_md5, sha)
         if other is not None:
-            raise ValueError(f"{path.name} is {other}, not {info.display_name}")
+            raise Refusal(
+                N_("{file} is {other}, not {dataset}"),
+                file=path.name,
+                other=other,
+                dataset=info.display_name,
+            )
     array.setflags(write=False)
     return array, verified
 
@@ -455,7 +489,9 @@ def resolve_source(
     """
     info = dataset_info(dataset)
     if source != "auto" and source not in SOURCE_KINDS:
-        raise ValueError(f"unknown source {source!r}; expected 'auto' or one of {SOURCE_KINDS}")
+        raise ValueError(  # internal: the page offers only SOURCE_KINDS
+            f"unknown source {source!r}; expected 'auto' or one of {SOURCE_KINDS}"
+        )
     if source == "folder":
         folder = folder or os.environ.get(DATA_DIR_ENV)
         if not folder:
@@ -516,10 +552,15 @@ class DownloadProgress:
 def _verify_download(path: Path, name: str, checksum: Checksum | None) -> None:
     raw, gz_md5, sha = _digests(path, MAX_IDX_BYTES)
     if checksum is None or (checksum.md5_gz is None and checksum.sha256 is None):
-        raise ValueError(f"{name}: no published checksum to verify against; not caching it")
+        raise Refusal(
+            N_("{file}: no published checksum to verify against; not caching it"), file=name
+        )
     if not checksum.matches(gz_md5, sha):
-        raise ValueError(
-            f"{name}: checksum mismatch (md5 of .gz {gz_md5}, sha256 of data {sha[:16]}…)"
+        raise Refusal(
+            N_("{file}: checksum mismatch (md5 of .gz {md5}, sha256 of data {sha}…)"),
+            file=name,
+            md5=gz_md5,
+            sha=sha[:16],
         )
     parse_idx(raw, source=name)
 
@@ -550,30 +591,42 @@ def _fetch(
                 out.write(chunk)
                 done += len(chunk)
                 if done > MAX_DOWNLOAD_BYTES:
-                    raise ValueError(
-                        f"{name}: over {MAX_DOWNLOAD_BYTES:,} bytes; not a dataset file"
+                    raise Refusal(
+                        N_("{file}: over {limit} bytes; not a dataset file"),
+                        file=name,
+                        limit=f"{MAX_DOWNLOAD_BYTES:,}",
                     )
                 report(done, total)
             if total is not None and done != total:
-                raise ValueError(f"{name}: connection closed after {done:,} of {total:,} bytes")
+                raise Refusal(
+                    N_("{file}: connection closed after {done} of {total} bytes"),
+                    file=name,
+                    done=f"{done:,}",
+                    total=f"{total:,}",
+                )
         _verify_download(tmp, name, checksum)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _reason(err: BaseException) -> str:
+def _reason(err: BaseException) -> Message | str:
+    """Why one mirror failed: this module's own words translatable, the server's as they came
+    (an HTTP status line, the system's error text)."""
     if isinstance(err, urllib.error.HTTPError):
         return f"HTTP {err.code} {err.reason}"
     if isinstance(err, urllib.error.URLError):
-        return f"unreachable ({err.reason})"
+        return Message(N_("unreachable ({reason})"), {"reason": str(err.reason)})
     if isinstance(err, TimeoutError):
-        return "timed out"
+        return Message(N_("timed out"))
     if isinstance(err, http.client.IncompleteRead):
-        return f"connection closed after {len(err.partial):,} bytes of a chunk"
+        return Message(
+            N_("connection closed after {size} bytes of a chunk"),
+            {"size": f"{len(err.partial):,}"},
+        )
     if isinstance(err, OSError):  # its str() may hold a path of this server
         return err.strerror or type(err).__name__
-    return str(err) or type(err).__name__
+    return reason(err) or type(err).__name__
 
 
 def download(
@@ -596,9 +649,9 @@ def download(
     mirrors = tuple(mirrors if mirrors is not None else info.mirrors)
     checksums = checksums if checksums is not None else info.checksums
     if not mirrors:
-        raise ValueError("no mirrors to download from")
+        raise ValueError("no mirrors to download from")  # internal: every dataset has mirrors
     if not timeout > 0:
-        raise ValueError(f"timeout must be positive, got {timeout!r}")
+        raise ValueError(f"timeout must be positive, got {timeout!r}")  # internal: page gives 20
     target_dir = Path(destination) if destination is not None else cache_dir(info)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -628,11 +681,11 @@ def download(
                 _fetch(url, target, name, checksums.get(name), timeout, report)
                 break
             except (OSError, ValueError, http.client.HTTPException) as err:
-                failures.append(f"{url}: {_reason(err)}")
+                failures.append(Joined((url, _reason(err)), separator=": "))
         else:
             raise DownloadError(
                 N_("could not download {name}.gz — {failures}"),
                 name=name,
-                failures="; ".join(failures),
+                failures=Joined(tuple(failures)),
             )
     return folder_source(info, target_dir, kind="cache" if destination is None else "folder")

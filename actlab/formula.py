@@ -157,7 +157,9 @@ class Formula:
         """f(x) with the given parameter values: differentiable, in x's shape, dtype, device."""
         if not isinstance(x, Tensor) or not x.is_floating_point():
             got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(f"x must be a floating-point torch tensor, got {got}")
+            raise ValueError(
+                f"x must be a floating-point torch tensor, got {got}"
+            )  # internal: x is ours
         values = self._check_params(params or {})
         result = self._evaluate(x, values)
         if result.shape != x.shape:
@@ -173,12 +175,14 @@ class Formula:
     def _check_params(self, params: Mapping[str, float]) -> dict[str, float]:
         missing = [name for name in self.params if name not in params]
         if missing:
-            raise ValueError(f"missing value for parameter(s) {', '.join(missing)}")
+            raise Refusal(N_("missing value for parameter(s) {names}"), names=", ".join(missing))
         extra = sorted(set(params) - set(self.params))
         if extra:
-            uses = ", ".join(self.params) or "no parameters"
-            raise ValueError(
-                f"unknown parameter(s) {', '.join(map(str, extra))} (the formula uses {uses})"
+            uses = ", ".join(self.params) or Message(N_("no parameters"))
+            raise Refusal(
+                N_("unknown parameter(s) {names} (the formula uses {uses})"),
+                names=", ".join(map(str, extra)),
+                uses=uses,
             )
         low, high = PARAM_RANGE
         values: dict[str, float] = {}
@@ -187,10 +191,16 @@ class Formula:
             try:
                 value = float(raw)
             except (TypeError, ValueError):
-                raise ValueError(f"parameter {name} must be a number, got {raw!r}") from None
+                raise Refusal(
+                    N_("parameter {name} must be a number, got {value}"), name=name, value=repr(raw)
+                ) from None
             if not low <= value <= high:  # also rejects nan
-                raise ValueError(
-                    f"parameter {name}={value:g} is outside its range [{low:g}, {high:g}]"
+                raise Refusal(
+                    N_("parameter {name}={value} is outside its range [{low}, {high}]"),
+                    name=name,
+                    value=f"{value:g}",
+                    low=f"{low:g}",
+                    high=f"{high:g}",
                 )
             values[name] = value
         return values
@@ -213,7 +223,9 @@ def _restore(text: str) -> Formula:
 
 def _parse(text: str, max_length: int | None) -> Formula:
     if not isinstance(text, str):
-        raise ValueError(f"a formula must be text, got {type(text).__name__}")
+        raise ValueError(
+            f"a formula must be text, got {type(text).__name__}"
+        )  # internal: widgets give str
     source = text.strip()
     lead = len(text) - len(text.lstrip())
     if not source:

@@ -453,6 +453,7 @@ class _Layers:
 
     def __getitem__(self, index: int) -> nn.Linear:
         if index > len(self.states):
+            # internal: a caller's bug (layers are read in order)
             raise IndexError(f"layer {index + 1} asked for before layer {len(self.states) + 1}")
         new = index == len(self.states)
         if new:

@@ -10,7 +10,10 @@ tests and benches that never set it get English, the source language.
 - ``Refusal(N_("… {name} …"), name=value)`` is a ``ValueError`` whose message is a marked
   template plus its arguments: ``str()`` is the English text, ``localized()`` the text in the
   current language (the page's ``guarded`` shows that one). Arguments may be ``Message``\\ s,
-  translated in turn, so a message can be built from parts (formula errors: problem + place).
+  translated in turn, so a message can be built from parts (formula errors: problem + place),
+  or ``Joined`` lists of them (a folder's problems, each download mirror's failure).
+- A plain English ``raise`` in actlab carries ``# internal: why``: the page checks that input
+  first, so only a script's author reads it (``tests/test_i18n.py`` scans every ``raise``).
 
 The catalogues are gettext ``.mo`` files under ``locales/`` (made by ``python -m
 tools.translations``); reading them needs only the standard library.
@@ -46,6 +49,7 @@ def translations(language: str) -> _gettext.NullTranslations:
     ``python -m tools.translations check`` keep it present and current.
     """
     if language not in LANGUAGES:
+        # internal: ui.i18n checks the lang link first and names an unknown one
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
     folder = GETTEXT_LOCALES[language]
     if folder is None:
@@ -120,8 +124,28 @@ def counted(singular: str, plural: str, count: int, **params: Any) -> Message:
     return Message(singular, {"count": count, **params}, plural, count)
 
 
+@dataclass(frozen=True)
+class Joined:
+    """Several messages shown as one argument ("a; b"), each in the current language: the
+    problems found in a folder, the failure of each download mirror."""
+
+    parts: tuple[Any, ...]
+    separator: str = "; "
+
+    def localized(self) -> str:
+        return self.separator.join(str(_render(part, True)) for part in self.parts)
+
+    def __str__(self) -> str:
+        return self.separator.join(str(_render(part, False)) for part in self.parts)
+
+
+def reason(error: BaseException) -> Message | str:
+    """What ``error`` says, kept translatable where it is a ``Refusal`` (to build on)."""
+    return error.message if isinstance(error, Refusal) else str(error)
+
+
 def _render(value: Any, localized: bool) -> Any:
-    if isinstance(value, Message | Refusal):
+    if isinstance(value, Message | Refusal | Joined):
         return value.localized() if localized else str(value)
     return value
 

@@ -2,7 +2,8 @@
 
 The format is tiny, so it is read by hand: a 4-byte magic (0, 0, dtype code, ndim), ndim
 big-endian uint32 sizes, then the raw array. Everything is checked so a bad file gives a clear
-``ValueError`` instead of a silently wrong tensor.
+``ValueError`` instead of a silently wrong tensor: a ``Refusal``, which the page says in the
+visitor's language (the files come from a folder a visitor names).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from actlab.i18n import N_, Refusal
+
 _DTYPES = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
@@ -26,24 +29,34 @@ _DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 
+_TOO_SHORT = N_("{source}: {size} bytes is too short for an IDX header")
+_BAD_MAGIC = N_("{source}: bad IDX magic {magic} (expected 0000 + dtype + ndim)")
+_TRUNCATED_HEADER = N_("{source}: truncated IDX header ({size} of {needed} bytes)")
+_CORRUPT_GZIP = N_("{file}: corrupt or truncated gzip stream ({reason})")
+
 
 def parse_idx(raw: bytes, source: str = "<bytes>") -> np.ndarray:
     """Decode decompressed IDX bytes into an array of the declared dtype and shape."""
     if len(raw) < 4:
-        raise ValueError(f"{source}: {len(raw)} bytes is too short for an IDX header")
+        raise Refusal(_TOO_SHORT, source=source, size=len(raw))
     zero0, zero1, code, ndim = raw[0], raw[1], raw[2], raw[3]
     if zero0 != 0 or zero1 != 0 or code not in _DTYPES or ndim == 0:
-        raise ValueError(f"{source}: bad IDX magic {raw[:4].hex()} (expected 0000 + dtype + ndim)")
+        raise Refusal(_BAD_MAGIC, source=source, magic=raw[:4].hex())
     header_len = 4 + 4 * ndim
     if len(raw) < header_len:
-        raise ValueError(f"{source}: truncated IDX header ({len(raw)} of {header_len} bytes)")
+        raise Refusal(_TRUNCATED_HEADER, source=source, size=len(raw), needed=header_len)
     shape = struct.unpack(f">{ndim}I", raw[4:header_len])
     dtype = _DTYPES[code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     body = len(raw) - header_len
     if body != expected:
-        raise ValueError(
-            f"{source}: IDX body has {body} bytes but shape {shape} of {dtype} needs {expected}"
+        raise Refusal(
+            N_("{source}: IDX body has {body} bytes but shape {shape} of {dtype} needs {expected}"),
+            source=source,
+            body=body,
+            shape=shape,
+            dtype=dtype,
+            expected=expected,
         )
     array = np.frombuffer(raw, dtype=dtype, offset=header_len).reshape(shape)
     return array.astype(dtype.newbyteorder("="), copy=False)
@@ -64,8 +77,11 @@ def read_idx_bytes(path: str | Path, max_bytes: int) -> tuple[bytearray, str | N
         if stream.read(2) != b"\x1f\x8b":
             size = os.fstat(stream.fileno()).st_size
             if size > max_bytes:
-                raise ValueError(
-                    f"{path.name}: {size:,} bytes is more than the {max_bytes:,} expected"
+                raise Refusal(
+                    N_("{file}: {size} bytes is more than the {limit} expected"),
+                    file=path.name,
+                    size=f"{size:,}",
+                    limit=f"{max_bytes:,}",
                 )
             stream.seek(0)
             return bytearray(stream.read(size)), None
@@ -74,11 +90,14 @@ def read_idx_bytes(path: str | Path, max_bytes: int) -> tuple[bytearray, str | N
         try:
             raw = _gunzip_limited(stream, max_bytes, md5)
         except zlib.error as err:
-            raise ValueError(f"{path.name}: corrupt or truncated gzip stream ({err})") from None
+            raise Refusal(_CORRUPT_GZIP, file=path.name, reason=str(err)) from None
         if raw is None:
-            raise ValueError(
-                f"{path.name}: decompresses to more than the {max_bytes:,} bytes expected; "
-                "not read further"
+            raise Refusal(
+                N_(
+                    "{file}: decompresses to more than the {limit} bytes expected; not read further"
+                ),
+                file=path.name,
+                limit=f"{max_bytes:,}",
             )
         return raw, md5.hexdigest()
 
@@ -108,20 +127,22 @@ def _gunzip_limited(stream: BinaryIO, max_bytes: int, md5: Any) -> bytearray | N
             return None
         pending = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
     if not decompressor.eof:
-        raise zlib.error("the stream ends before its end marker")
+        raise zlib.error(
+            "the stream ends before its end marker"
+        )  # internal: read_idx_bytes says it
     return out
 
 
 def parse_idx_header(head: bytes, source: str = "<bytes>") -> tuple[np.dtype, tuple[int, ...]]:
     """Dtype and shape from the first bytes of an IDX file (magic plus sizes; no body needed)."""
     if len(head) < 4:
-        raise ValueError(f"{source}: {len(head)} bytes is too short for an IDX header")
+        raise Refusal(_TOO_SHORT, source=source, size=len(head))
     zero0, zero1, code, ndim = head[0], head[1], head[2], head[3]
     if zero0 != 0 or zero1 != 0 or code not in _DTYPES or ndim == 0:
-        raise ValueError(f"{source}: bad IDX magic {head[:4].hex()} (expected 0000 + dtype + ndim)")
+        raise Refusal(_BAD_MAGIC, source=source, magic=head[:4].hex())
     header_len = 4 + 4 * ndim
     if len(head) < header_len:
-        raise ValueError(f"{source}: truncated IDX header ({len(head)} of {header_len} bytes)")
+        raise Refusal(_TRUNCATED_HEADER, source=source, size=len(head), needed=header_len)
     return _DTYPES[code], tuple(int(n) for n in struct.unpack(f">{ndim}I", head[4:header_len]))
 
 
@@ -142,5 +163,5 @@ def read_idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
             else:
                 head = raw.read(4 + 4 * 255)
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
-            raise ValueError(f"{path.name}: corrupt or truncated gzip stream ({err})") from None
+            raise Refusal(_CORRUPT_GZIP, file=path.name, reason=str(err)) from None
     return parse_idx_header(head, source=path.name)

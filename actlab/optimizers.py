@@ -31,6 +31,7 @@ IDS = tuple(OPTIMIZERS)
 def check(optimizer: str) -> str:
     """``optimizer`` if it is a known id, else a ``ValueError`` naming the choices."""
     if optimizer not in OPTIMIZERS:
+        # internal: pages offer IDS only (a bound radio)
         raise ValueError(f"optimizer must be one of {', '.join(IDS)}; got {optimizer!r}")
     return optimizer
 

@@ -104,9 +104,10 @@ class PlaygroundConfig:
         check_activation(self.activation)
         if self.activations:
             if len(self.activations) != len(self.hidden):
-                raise ValueError(
-                    f"one activation per hidden layer: {len(self.hidden)} layers, "
-                    f"{len(self.activations)} activations"
+                raise Refusal(
+                    N_("one activation per hidden layer: {layers} layers, {count} activations"),
+                    layers=len(self.hidden),
+                    count=len(self.activations),
                 )
             for name in self.activations:
                 check_activation(name)
@@ -500,7 +501,7 @@ class PlaygroundTrainer:
     def _check_data(config: PlaygroundConfig, data: toydata.ToyData | None) -> toydata.ToyData:
         if data is None:
             if config.dataset == CUSTOM:
-                raise ValueError("dataset 'custom' needs your points: upload a CSV or draw some")
+                raise Refusal(N_("dataset 'custom' needs your points: upload a CSV or draw some"))
             return toydata.make(
                 config.dataset,
                 config.n_points,
@@ -509,11 +510,11 @@ class PlaygroundTrainer:
                 config.data_seed,
             )
         if data.name != config.dataset:
-            raise ValueError(
+            raise ValueError(  # internal: the page passes the data it made for this config
                 f"the data is {data.name!r} but the configuration says {config.dataset!r}"
             )
         if data.n_classes != config.n_classes or data.input_dims != config.input_dims:
-            raise ValueError(
+            raise ValueError(  # internal: as above; your own data is checked when read
                 f"the data has {data.n_classes or 'no'} classes and {data.input_dims} inputs; the "
                 f"configuration expects {config.n_classes or 'no'} and {config.input_dims}"
             )
@@ -530,14 +531,17 @@ class PlaygroundTrainer:
         initial weights, on the same data when the data settings are equal; ``ValueError`` when
         the network's shape (features, hidden sizes, outputs) differs."""
         if config.sizes != self.config.sizes or config.feature_ids != self.config.feature_ids:
-            raise ValueError(
-                f"cannot replay from the same initial weights: the network's shape changed "
-                f"({' → '.join(map(str, self.config.sizes))} to "
-                f"{' → '.join(map(str, config.sizes))})"
+            raise Refusal(
+                N_(
+                    "cannot replay from the same initial weights: the network's shape changed "
+                    "({before} to {after})"
+                ),
+                before=" → ".join(map(str, self.config.sizes)),
+                after=" → ".join(map(str, config.sizes)),
             )
         same_data = all(getattr(config, f) == getattr(self.config, f) for f in DATA_FIELDS)
         if not same_data and config.dataset == CUSTOM:
-            raise ValueError("your own data cannot be regenerated: keep its settings to replay")
+            raise Refusal(N_("your own data cannot be regenerated: keep its settings to replay"))
         return PlaygroundTrainer(config, self.data if same_data else None, self.initial_state)
 
     # --- training ---------------------------------------------------------------------------
@@ -710,7 +714,7 @@ def side_by_side(
     identical initial weights when their shapes match (else from the same seed)."""
     for name in DATA_FIELDS:
         if getattr(first, name) != getattr(second, name):
-            raise ValueError(f"two runs side by side share their data: {name} differs")
+            raise Refusal(N_("two runs side by side share their data: {name} differs"), name=name)
     a = PlaygroundTrainer(first, data)
     if second.sizes == first.sizes and second.feature_ids == first.feature_ids:
         return a, a.replay(second)

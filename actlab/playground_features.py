@@ -35,11 +35,8 @@ def check(ids: Sequence[str]) -> tuple[str, ...]:
     for feature in ids:
         if feature not in FEATURES:
             raise Refusal(
-                N_(
-                    "unknown input feature {feature} for {dims}-D data; expected some of: {allowed}"
-                ),
+                N_("unknown input feature {feature}; expected some of: {allowed}"),
                 feature=repr(feature),
-                dims=2,
                 allowed=", ".join(FEATURES),
             )
     if len(set(ids)) != len(ids):
@@ -65,7 +62,7 @@ def feature(name: str, x: Tensor) -> Tensor:
         return x1 * x2
     if name == "sin_x2":
         return torch.sin(x2)
-    raise ValueError(f"unknown input feature {name!r}")
+    raise ValueError(f"unknown input feature {name!r}")  # internal: check() refuses it first
 
 
 def feature_matrix(ids: Sequence[str], x: Tensor) -> Tensor:

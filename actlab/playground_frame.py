@@ -201,9 +201,9 @@ def grid_inputs(extent: float, size: int) -> Tensor:
 def frame(trainer: PlaygroundTrainer, grid: int = 100, neuron_grid: int = 25) -> PlaygroundFrame:
     """The current frame of ``trainer``: output surface on ``grid × grid`` cells, every neuron
     on ``neuron_grid × neuron_grid`` cells (TF: 100 and 10)."""
-    if not 2 <= grid <= MAX_GRID:
+    if not 2 <= grid <= MAX_GRID:  # internal: the page's grids are constants
         raise ValueError(f"grid must be between 2 and {MAX_GRID}, got {grid}")
-    if not 2 <= neuron_grid <= MAX_NEURON_GRID:
+    if not 2 <= neuron_grid <= MAX_NEURON_GRID:  # internal: as above
         raise ValueError(f"neuron grid must be between 2 and {MAX_NEURON_GRID}, got {neuron_grid}")
     config, model = trainer.config, trainer.model
     model.eval()

@@ -86,6 +86,7 @@ def parse_csv(content: str | bytes, task: str | None = None) -> Points:
     blank lines ignored. ``task`` forces "classification" or "regression" (None: decided by
     the labels). ``ValueError`` names the line and the problem."""
     if task not in (None, "classification", "regression"):
+        # internal: the page passes the task of the chosen problem type
         raise ValueError(f"task must be classification or regression, got {task!r}")
     if isinstance(content, bytes):
         if len(content) > MAX_CSV_BYTES:
@@ -193,7 +194,7 @@ def drawn_points(items: object) -> Points:
     """Points the visitor drew: a list of ``[x1, x2, class]`` (class 0, 1 or 2), at most
     ``MAX_DRAWN``. ``ValueError`` names the first bad point by its index."""
     if not isinstance(items, Sequence) or isinstance(items, str | bytes):
-        raise ValueError("drawn points must be a list of [x1, x2, class]")
+        raise Refusal(N_("drawn points must be a list of [x1, x2, class]"))
     if len(items) > MAX_DRAWN:
         raise Refusal(
             N_("at most {limit} drawn points, got {count}"),
@@ -249,7 +250,11 @@ def custom_data(
     ``view``: the half-width of the square they were drawn on (e.g. TF's 6), so the view does
     not jump when drawing; 0 fits the square to the points."""
     if not (math.isfinite(view) and 0 <= view <= MAX_COORDINATE):
-        raise ValueError(f"view must be between 0 and {MAX_COORDINATE:g}, got {view!r}")
+        raise Refusal(
+            N_("view must be between 0 and {limit}, got {value}"),
+            limit=f"{MAX_COORDINATE:g}",
+            value=repr(view),
+        )
     return toydata.split(CUSTOM, points.x, points.y, points.n_classes, train_fraction, seed, view)
 
 

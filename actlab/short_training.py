@@ -38,7 +38,7 @@ from actlab.gradients import (
     mnist_batch,
     standardised,
 )
-from actlab.i18n import N_, _
+from actlab.i18n import N_, Refusal, _
 from actlab.said import Said
 from actlab.single_thread import run_single_threaded
 
@@ -274,9 +274,10 @@ def train(runs: Mapping[str, RunConfig]) -> Iterator[Snapshot]:
     A run whose training loss turns NaN or infinite stops there with a message; the others go on.
     """
     if not runs:
-        raise ValueError("give at least one run to train")
+        raise ValueError("give at least one run to train")  # internal: learning_comparison says it
     for name, config in runs.items():
         if not isinstance(config, RunConfig):
+            # internal: a caller's type error
             raise ValueError(f"run {name!r} must be a RunConfig, got {type(config).__name__}")
     started = time.perf_counter()
     x, y = training_tensors()
@@ -397,7 +398,7 @@ def learning_comparison(
             seed=seed,
         )
     if not runs:
-        raise ValueError("choose at least one activation and init to train")
+        raise Refusal(N_("choose at least one activation and init to train"))
     return runs
 
 
@@ -447,7 +448,9 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
     relu(a)·b is dead where a ≤ 0 for every example (both its slopes are then 0).
     """
     if not isinstance(model, nn.Sequential):
+        # internal: the page probes the models it built, with their own data
         raise ValueError(f"model must be an nn.Sequential, got {type(model).__name__}")
+    # internal: as above
     if not isinstance(probe_x, Tensor) or probe_x.ndim != 2 or len(probe_x) == 0:
         raise ValueError("probe must be a non-empty 2-D tensor [examples, features]")
     rows = []
@@ -459,6 +462,7 @@ def dead_unit_fraction(model: nn.Sequential, probe_x: Tensor) -> pd.DataFrame:
             try:
                 out = module(h)
             except RuntimeError as err:
+                # internal: the page's probe is the training data the model was built for
                 raise ValueError(f"the probe does not fit the model: {err}") from None
             if isinstance(module, nn.Linear):
                 layer += 1

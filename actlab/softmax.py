@@ -51,21 +51,26 @@ MAX_CURVE_POINTS = 5001
 
 
 def validate_logits(logits: Sequence[float] | Tensor) -> Tensor:
-    """Logits as a 1-D floating tensor of 2..10 finite values (lists become float64)."""
+    """Logits as a 1-D floating tensor of 2..10 finite values (lists become float64).
+
+    The page's logits come from its sliders, so only the count (a slider the URL sets) is
+    refused in the visitor's language; the type, shape and finiteness errors reach scripts."""
     if isinstance(logits, Tensor):
         values = logits if logits.is_floating_point() else logits.to(torch.float64)
     else:
         try:
             values = torch.tensor([float(v) for v in logits], dtype=torch.float64)
         except (TypeError, ValueError) as err:
+            # internal: see the docstring
             raise ValueError(f"logits must be a list of numbers, got {logits!r}") from err
     if values.ndim != 1:
+        # internal: see the docstring
         raise ValueError(f"logits must be one vector, got shape {tuple(values.shape)}")
     validate.integer("the number of logits", values.numel(), MIN_LOGITS, MAX_LOGITS)
     bad = torch.nonzero(~torch.isfinite(values.detach()))
     if bad.numel():
         position = int(bad[0, 0])
-        raise ValueError(
+        raise ValueError(  # internal: see the docstring
             f"logits must be finite, got {float(values[position])} at position {position}"
         )
     return values
@@ -224,6 +229,7 @@ def temperature_sweep(
     """Each class's probability as T varies (long form: temperature, class, probability)."""
     z = validate_logits(logits).detach().double()
     if len(temperatures) == 0:
+        # internal: the page sweeps DEFAULT_TEMPERATURES
         raise ValueError("temperatures must hold at least one value, got an empty list")
     ts = torch.tensor([validate_temperature(t) for t in temperatures], dtype=torch.float64)
     probabilities = torch.softmax(z[None, :] / ts[:, None], dim=-1)
@@ -243,12 +249,18 @@ def temperature_sweep(
 
 
 def _floating_input(x: Tensor | Sequence[float]) -> Tensor:
+    # internal, every error here: the page builds x from its sliders, finite and float64
     values = x if isinstance(x, Tensor) else torch.tensor(x, dtype=torch.float64)
     if not values.is_floating_point():
-        raise ValueError(f"log-softmax needs a floating tensor, got dtype {values.dtype}")
+        raise ValueError(
+            f"log-softmax needs a floating tensor, got {values.dtype}"
+        )  # internal: above
     if values.ndim == 0:
-        raise ValueError("log-softmax needs at least one dimension of logits, got a scalar")
+        raise ValueError(
+            "log-softmax needs one dimension of logits, got a scalar"
+        )  # internal: above
     if not bool(torch.isfinite(values.detach()).all()):
+        # internal: as above
         raise ValueError("logits must be finite: this lab shows how finite logits overflow")
     return values
 

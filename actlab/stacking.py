@@ -35,21 +35,26 @@ COMPARISON_ACTIVATIONS = (IDENTITY, "relu", "sigmoid", "tanh", "leaky_relu")
 
 
 def _as_matrix(value: object, what: str) -> tuple[torch.Tensor, bool]:
-    """A float64 2-D tensor and whether the value was a plain scalar."""
+    """A float64 2-D tensor and whether the value was a plain scalar.
+
+    Its errors, like ``collapse``'s, are in English only: the page gives slider numbers and
+    layers it built, so they reach a script's author, never a visitor."""
     if isinstance(value, torch.Tensor):
         tensor = value.detach().to(torch.float64)
     else:
         try:
             tensor = torch.as_tensor(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError):
-            raise ValueError(f"{what} must be numbers, got {value!r}") from None
+            raise ValueError(
+                f"{what} must be numbers, got {value!r}"
+            ) from None  # internal: see the docstring
     scalar = tensor.ndim == 0
     if tensor.ndim > 2:
-        raise ValueError(
+        raise ValueError(  # internal: see the docstring
             f"{what} must be a scalar, vector or matrix, got shape {tuple(tensor.shape)}"
         )
     if not bool(torch.isfinite(tensor).all()):
-        raise ValueError(f"{what} must be finite, got {tensor.tolist()!r}")
+        raise ValueError(f"{what} must be finite, got {tensor.tolist()!r}")  # internal: see above
     return tensor, scalar
 
 
@@ -62,7 +67,7 @@ def collapse(layers: Sequence[Layer]) -> tuple[object, object]:
     layer whose shapes do not chain.
     """
     if len(layers) == 0:
-        raise ValueError("collapse needs at least one layer (W, b)")
+        raise ValueError("collapse needs at least one layer (W, b)")  # internal: see _as_matrix
     w_eff: torch.Tensor | None = None
     b_eff: torch.Tensor | None = None
     all_scalar = True
@@ -70,6 +75,7 @@ def collapse(layers: Sequence[Layer]) -> tuple[object, object]:
         try:
             weight_raw, bias_raw = layer
         except (TypeError, ValueError):
+            # internal: see _as_matrix
             raise ValueError(f"layer {index} must be a pair (W, b), got {layer!r}") from None
         weight, w_scalar = _as_matrix(weight_raw, f"layer {index} W")
         bias, b_scalar = _as_matrix(bias_raw, f"layer {index} b")
@@ -80,14 +86,14 @@ def collapse(layers: Sequence[Layer]) -> tuple[object, object]:
         if bias.numel() == 1 and weight.shape[0] > 1:
             bias = bias.expand(weight.shape[0])
         if bias.numel() != weight.shape[0]:
-            raise ValueError(
+            raise ValueError(  # internal: see _as_matrix
                 f"layer {index}: b has {bias.numel()} entries but W has {weight.shape[0]} rows"
             )
         if w_eff is None or b_eff is None:
             w_eff, b_eff = weight.clone(), bias.clone()
             continue
         if weight.shape[1] != w_eff.shape[0]:
-            raise ValueError(
+            raise ValueError(  # internal: see _as_matrix
                 f"layer {index}: W takes {weight.shape[1]} inputs but layer {index - 1} "
                 f"gives {w_eff.shape[0]} outputs"
             )
@@ -380,6 +386,7 @@ def classic_example(
 
 def _grid(x_min: float, x_max: float, points: int) -> torch.Tensor:
     if not (math.isfinite(x_min) and math.isfinite(x_max)) or x_min >= x_max:
+        # internal: the page's ranges are constants (PIECE_RANGE) or checked sliders
         raise ValueError(f"need a finite interval with x_min < x_max, got [{x_min}, {x_max}]")
     validate.integer("points", points, 2, 100_000)
     return torch.linspace(x_min, x_max, points, dtype=torch.float64)
@@ -459,11 +466,11 @@ def exact_pieces(
     with ``negative_slope``) fixed on each new region. No grid is involved.
     """
     if not layers:
-        raise ValueError("need at least one layer")
+        raise ValueError("need at least one layer")  # internal: the page builds the layers
     _grid(x_min, x_max, 2)
     weight0 = torch.as_tensor(layers[0][0])
     if weight0.ndim != 2 or weight0.shape[1] != 1:
-        raise ValueError(
+        raise ValueError(  # internal: as above
             f"the first layer must take 1 input, got W of shape {tuple(weight0.shape)}"
         )
     edges = np.array([x_min, x_max], dtype=np.float64)

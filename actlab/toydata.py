@@ -98,7 +98,9 @@ def task_of(name: str) -> str:
     if name in REGRESSION_2D:
         return "regression"
     known = ", ".join(CLASSIFICATION + REGRESSION_2D)
-    raise ValueError(f"unknown dataset {name!r}; expected one of: {known}")
+    raise ValueError(
+        f"unknown dataset {name!r}; expected one of: {known}"
+    )  # internal: a bound list
 
 
 def n_classes(name: str) -> int:
@@ -127,6 +129,7 @@ def classification_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n_points`` 2-D points (float64 ``[n, 2]``) and class labels (int ``[n]``)."""
     if task_of(name) != "classification":
+        # internal: make() picks the generator by the dataset's task
         raise ValueError(f"{name!r} is a regression dataset, not a classification one")
     rng = np.random.default_rng(seed)
     if name == "circle":
@@ -215,6 +218,7 @@ def regression_points(
     ``multigauss_target``.
     """
     if task_of(name) != "regression":
+        # internal: as for classification_points
         raise ValueError(f"{name!r} is a classification dataset, not a regression one")
     rng = np.random.default_rng(seed)
     x = rng.uniform(-6.0, 6.0, size=(n_points, 2))

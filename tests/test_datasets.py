@@ -23,7 +23,7 @@ from mnist_fixtures import (
     write_files,
 )
 
-from actlab import datasets, idx
+from actlab import datasets, i18n, idx
 from actlab.bundled import BUNDLED_MNIST_DIR
 from actlab.datasets import Checksum, DownloadError
 
@@ -260,6 +260,29 @@ def test_offline_download_fails_clearly_and_bundled_data_still_loads(tmp_path):
     with local_mirror() as mirror, pytest.raises(DownloadError, match="HTTP 404"):
         datasets.download("mnist", tmp_path, mirrors=(f"{mirror.url}/none/",))
     assert datasets.load("mnist").source.kind == "bundled"
+
+
+def test_a_folders_problems_and_a_mirrors_failures_are_said_in_chinese(tmp_path):
+    files = tiny_dataset_files(n_train=30)
+    files["train-labels-idx1-ubyte"] = idx_bytes(np.zeros(29, np.uint8))
+    write_files(tmp_path / "short", files)
+    with pytest.raises(ValueError) as refused:
+        datasets.folder_source("mnist", tmp_path / "short")
+    with i18n.using("zh-CN"):
+        assert refused.value.localized() == (
+            "该文件夹中没有完整的 MNIST：训练集有 30 张图像，却有 29 个标签"
+        )
+    corrupt = tiny_dataset_files()
+    corrupt["train-images-idx3-ubyte"] = b"\x00\x00\x08"
+    with local_mirror() as mirror:
+        bad = mirror.publish("/bad", corrupt)
+        with pytest.raises(DownloadError) as failed:
+            datasets.download("mnist", tmp_path / "dest", mirrors=(bad,), checksums={})
+    assert "no published checksum to verify against; not caching it" in str(failed.value)
+    with i18n.using("zh-CN"):
+        said = failed.value.localized()
+    assert "没有可供核对的公开校验和，因此不缓存" in said, said
+    assert "no published" not in said
 
 
 def test_download_refuses_files_without_a_checksum(tmp_path):

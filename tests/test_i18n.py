@@ -11,6 +11,7 @@ page, add it to ``WALKED_PAGES``.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import time
@@ -162,6 +163,67 @@ def test_the_check_finds_a_missing_a_stale_and_an_untranslated_text(monkeypatch)
     found = translations.check()
     assert any("missing from the .po: 'a text nobody translated yet'" in p for p in found)
     assert any("obsolete in the .po" in p for p in found)
+
+
+# An error that reaches a page must be a ``Refusal`` (its template marked, so it is in the
+# catalogue and the page says it in Chinese). A plain English ``raise`` is allowed only with a
+# ``# internal: why`` comment on its lines or the two above: the page validates first (a bound
+# list, a slider's range), so only a script's author can ever read it.
+INTERNAL = re.compile(r"#\s*internal\b")
+
+
+def _english_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp):
+        return _english_text(node.left) or _english_text(node.right)
+    return isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "format"
+
+
+def unmarked_english_raises(source: str) -> list[int]:
+    """Lines of every ``raise Error("English…")`` in ``source`` with no ``# internal`` mark."""
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        if not any(_english_text(arg) for arg in node.exc.args):
+            continue
+        near = lines[max(0, node.lineno - 3) : node.end_lineno]
+        if not any(INTERNAL.search(line) for line in near):
+            found.append(node.lineno)
+    return found
+
+
+def test_every_error_actlab_can_show_a_visitor_is_translatable():
+    unmarked = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "actlab").rglob("*.py"))
+        if (lines := unmarked_english_raises(path.read_text(encoding="utf-8")))
+    }
+    assert unmarked == {}, "make these Refusal(N_(…)) or mark them '# internal: why'"
+
+
+def test_the_scan_finds_english_errors_and_passes_refusals_and_marked_ones():
+    source = """
+def f(x):
+    if x == 1:
+        raise ValueError(f"x is {x}")
+    if x == 2:
+        raise TypeError("no " + "way")
+    if x == 3:
+        raise ValueError("{x} is wrong".format(x=x))
+    if x == 4:
+        raise Refusal(N_("x is {x}"), x=x)
+    if x == 5:  # internal: the page never passes 5
+        raise ValueError("five")
+    raise ValueError(  # internal: nor 6
+        "six"
+    )
+"""
+    assert unmarked_english_raises(source) == [4, 6, 8]
 
 
 def test_placeholders_must_survive_translation():

@@ -191,11 +191,11 @@ class ActivationSpec:
         if self.function is not None:
             return self.function
         if self.name in OUTPUT_FUNCTIONS:
-            if self.params:
+            if self.params:  # internal: only presets (code) write parameters
                 raise ValueError(f"{self.name} takes no parameters, got {dict(self.params)}")
             return OUTPUT_FUNCTIONS[self.name]
         if gated.is_gated(self.name):  # its gate φ; models builds the gated block around it
-            if self.params:
+            if self.params:  # internal: only presets (code) write parameters
                 raise ValueError(f"{self.name} takes no parameters, got {dict(self.params)}")
             return activations.function(gated.get(self.name).gate)
         return activations.function(self.name, **dict(self.params))
@@ -210,16 +210,16 @@ def parse_activation(text: str) -> ActivationSpec:
     name, _, rest = text.partition("(")
     if not rest:
         return ActivationSpec(text)
-    if not rest.endswith(")"):
+    if not rest.endswith(")"):  # internal: the page lists only the texts presets write
         raise ValueError(f"an activation with parameters reads like 'elu(alpha=0.5)', got {text!r}")
     params = []
     for part in filter(None, (p.strip() for p in rest[:-1].split(","))):
         key, equals, value = part.partition("=")
-        if not equals:
+        if not equals:  # internal: as above
             raise ValueError(f"parameter {part!r} of {text!r} has no value")
         try:
             number = float(value)
-        except ValueError:
+        except ValueError:  # internal: as above
             raise ValueError(f"parameter {key.strip()} of {text!r} must be a number") from None
         params.append((key.strip(), validate.number(key.strip(), number, -1e6, 1e6)))
     return ActivationSpec(name.strip(), tuple(params))
@@ -237,7 +237,9 @@ def as_spec(value: ActivationSpec | str) -> ActivationSpec:
         return value
     if isinstance(value, str):
         return parse_activation(value)
-    raise ValueError(f"an activation must be a name or an ActivationSpec, got {value!r}")
+    raise ValueError(  # internal: a caller's type error
+        f"an activation must be a name or an ActivationSpec, got {value!r}"
+    )
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ class StackedGatedMLP(torch.nn.Module):
     ) -> None:
         super().__init__()
         if len(sizes) < 3:
-            raise ValueError("a gated MLP needs at least one hidden layer")
+            raise ValueError("a gated MLP needs at least one hidden layer")  # internal: as below
         self.sizes = tuple(sizes)
         self.gates = list(gates)
         self.S, self.A = len(seeds), len(self.gates)
@@ -277,13 +277,14 @@ def build_gated_model(
 ) -> MixedStackedModel:
     """The model of a configuration with at least one gated member (``build_plain`` builds the
     plain members' model, from a copy of ``config`` that lists only them)."""
+    # internal: TrainingConfig refuses each of these first, in the visitor's language
     if getattr(config, "architecture", "mlp") != "mlp":
         raise ValueError("gated units are MLP blocks: choose the MLP architecture for them")
-    if getattr(config, "init", "default") != "default":
+    if getattr(config, "init", "default") != "default":  # internal: as above
         raise ValueError("gated members start from PyTorch's default init only")
-    if getattr(config, "dropout", 0.0):
+    if getattr(config, "dropout", 0.0):  # internal: as above
         raise ValueError("gated members are trained without dropout: set dropout to 0")
-    if not config.hidden:
+    if not config.hidden:  # internal: as above
         raise ValueError("a gated unit needs a hidden layer: give at least one hidden width")
     specs = config.activations
     plain_members = [k for k, spec in enumerate(specs) if not gated.is_gated(spec.name)]

@@ -59,6 +59,7 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
+        # internal: the page offers "auto" only; a script asking for CUDA gets English
         raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU")
     return torch.device(device)
 

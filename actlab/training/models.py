@@ -170,7 +170,7 @@ def reinitialise(weight: Tensor, bias: Tensor, init: str, generator: torch.Gener
             weight, mode="fan_in", nonlinearity="linear", generator=generator
         )
     else:
-        raise ValueError(f"unknown init {init!r}")
+        raise ValueError(f"unknown init {init!r}")  # internal: TrainingConfig checks it
     bias.zero_()
 
 

@@ -197,7 +197,7 @@ def seed_bands(history: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 def member_probabilities(result: TrainingResult, activation: str) -> np.ndarray:
     """Softmax probabilities ``[N, C]`` of ``activation``'s first-seed model on the test set."""
     if activation not in result.test_probabilities:
-        raise ValueError(
+        raise ValueError(  # internal: the page asks only for members of the run
             f"no activation {activation!r} in this run; expected one of "
             f"{', '.join(result.test_probabilities)}"
         )

@@ -60,7 +60,7 @@ NAMES = {
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
     "fan_in", "log10", "UvA", "SNN", "d2l", "LeNet", "CNN", "dropout", "JAX", "IDX", "cpu",
-    "state_dict", "drop_last",
+    "state_dict", "drop_last", "true", "false",  # (true, false: the values a link may carry)
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
@@ -316,6 +316,28 @@ def test_every_text_of_the_page_is_chinese_except_names_formulas_and_numbers(pag
             words = english_left(text, allowed)
             if words:
                 left[f"{tab}: {text[:80]}"] = words
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("payload", ["inf", "abc", "-1e9"])
+@pytest.mark.parametrize("page", list(WALKED_PAGES))
+def test_a_hostile_link_is_refused_in_chinese(page, payload):
+    """Every bound control of every tab carries the payload (as in test_hostile_inputs): each
+    error, warning and note the page then shows is Chinese, the echoed payload and the link's
+    own keys (``sm_z2``: code, as the link spells it) aside."""
+    from test_hostile_inputs import controls_of
+
+    left = {}
+    for view in controls_of(page):
+        allowed = allowed_words() | {key for other in controls_of(page) for key in other}
+        query = {key: payload if fixed is None else fixed for key, fixed in view.items()}
+        at = open_via_router(page, {**query, "lang": "zh-CN"})
+        assert not at.exception, [e.value for e in at.exception]
+        for kind in ("error", "warning", "info", "exception", "toast"):
+            for element in at.get(kind):
+                text = shown(str(element.value)).replace(repr(payload), "").replace(payload, "")
+                if words := english_left(text, allowed):
+                    left[text[:80]] = words
     assert not left, json.dumps(left, ensure_ascii=False, indent=1)
 
 

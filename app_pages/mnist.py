@@ -329,30 +329,21 @@ with preset_box:
     )
 if config is None:
     end_page()
-gaps = training.snippet_gaps(config)
-with st.expander(":material/code: " + _("PyTorch code for this configuration")):
-    if gaps:
-        st.caption(
-            _(
-                "The PyTorch snippet writes a plain MLP loop; it does not write this "
-                "configuration's {gaps}, so none is shown for it."
-            ).format(gaps=literal("; ".join(gaps)))
-        )
-    else:
-        st.code(snippets.mnist_snippet(config), language="python")
 with st.spinner(_("Reading the dataset…")):
     summary = guarded(
         lambda: dataset_summary(config.dataset, config.source, config.folder, language())
     )
 if summary is None:
     end_page()
+# The citation as the data line's help: the live charts must start on a projector's first
+# screen (1280x720) after Train.
 st.markdown(
     ":material/database: "
     + _("**Data:** {source}; {check}.").format(
         source=literal(summary[0]), check=literal(summary[1])
-    )
+    ),
+    help=_("Source: {citation}.").format(citation=datasets.DATASETS[config.dataset].citation),
 )
-st.caption(_("Source: {citation}.").format(citation=datasets.DATASETS[config.dataset].citation))
 plan = guarded(lambda: training.RUNS.plan(config))
 if plan is None:
     end_page()
@@ -408,8 +399,19 @@ with right:
         type="primary",
         icon=":material/play_arrow:",
         disabled=over_budget is not None,
+        help=said(training.SHARING_NOTE),
     )
-    st.caption(said(training.SHARING_NOTE))
+    gaps = training.snippet_gaps(config)
+    with st.expander(":material/code: " + _("PyTorch code for this configuration")):
+        if gaps:
+            st.caption(
+                _(
+                    "The PyTorch snippet writes a plain MLP loop; it does not write this "
+                    "configuration's {gaps}, so none is shown for it."
+                ).format(gaps=literal("; ".join(gaps)))
+            )
+        else:
+            st.code(snippets.mnist_snippet(config), language="python")
 if over_budget is not None:
     st.warning(said(over_budget), icon=":material/speed:")
 if start and guarded(lambda: training.RUNS.start(plan.config, viewer_id())) is not None:
@@ -485,9 +487,11 @@ def live_view(run: training.TrainingRun) -> None:
         st.info(said(state.queue_text), icon=":material/hourglass_top:")
     if state.status == "running" and state.progress is None:
         st.caption(_("Loading the data and building the models…"))
+    progress_column, stop_column = st.columns([5, 1], vertical_alignment="bottom")
     if state.progress is not None:
-        st.progress(state.progress.fraction, text=said(state.progress.text))
-    if st.button(_("Stop"), key="mn_stop", icon=":material/stop:") and not run.leave(viewer_id()):
+        progress_column.progress(state.progress.fraction, text=said(state.progress.text))
+    stopped = stop_column.button(_("Stop"), key="mn_stop", icon=":material/stop:")
+    if stopped and not run.leave(viewer_id()):
         st.session_state["mn_left"] = run.id  # others still watch it: it goes on for them
         st.rerun()
     if state.progress is not None and not state.progress.history.empty:

@@ -37,6 +37,7 @@ SIZES = {
 }
 # page -> key of the button to press before the screenshot (a key reads the same in any language)
 TRAIN_FIRST = {"mnist": "mn_go"}
+CHART = '[data-testid="stVegaLiteChart"]'
 
 
 def wait_until_idle(page, timeout: float = 180) -> None:
@@ -72,9 +73,13 @@ def shoot(base_url: str, url_path: str, browser, shots: list[str]) -> list[Path]
         page.goto(f"{base_url}/{url_path}?{query}")
         wait_until_idle(page)
         if url_path in TRAIN_FIRST:  # Streamlit gives a keyed element the class st-key-<key>
-            page.locator(f".st-key-{TRAIN_FIRST[url_path]} button").click()
+            # :visible: a button with help text has a hidden twin in the DOM
+            page.locator(f".st-key-{TRAIN_FIRST[url_path]} button:visible").click()
+            page.mouse.move(0, height - 1)  # no tooltip over the picture
             time.sleep(2)
             wait_until_idle(page, timeout=600)
+            # a chart drawn: "every chart in view is drawn" also holds before any chart is there
+            page.wait_for_selector(f"{CHART} :is(canvas, svg)", timeout=120_000)
         wait_for_charts_in_view(page)
         time.sleep(1.0)  # the last chart's transition ends
         path = OUT / f"{url_path or 'home'}-{size_name}.png"

@@ -15,7 +15,7 @@ import pytest
 from apptest_helpers import app_path, chart_specs, open_via_router, rerun
 from streamlit.testing.v1 import AppTest
 
-from actlab import activations
+from actlab import activations, gated
 from actlab.charts import palette
 from ui.export import PRESENTING
 from ui.lessons import LESSONS
@@ -29,6 +29,7 @@ MANY = [
     for name in ["relu", "sigmoid", "tanh", "gelu", "silu", "elu", "mish", "selu", "softplus"]
 ]
 EVERY = [activations.display_name(name) for name in activations.names()]
+GATED = [gated.display_name(name) for name in gated.names()]  # GLU, ReGLU, GEGLU, SwiGLU
 # Each lesson's views: the default view, each tab, and views with many activations at once.
 VIEWS = {
     "explorer": [{}, {"ex_fns": EVERY, "ex_d2": "true"}],
@@ -36,6 +37,7 @@ VIEWS = {
     "playground": [{}],
     "gradients": [
         {"gr_act": MANY, "gr_depth": "6", "gr_width": "32"},
+        {"gr_act": ["ReLU", *GATED], "gr_depth": "6", "gr_width": "32"},
         {"gr_tab": "Does it learn?", PRESS: "gr_lgo"},
         {"gr_tab": "Dead ReLU", PRESS: "gr_dgo"},
     ],
@@ -135,7 +137,7 @@ def test_each_activation_has_one_colour_everywhere_and_it_is_the_palettes(specs_
                 if style is not None:
                     seen[label].add(colour.lower())
                     assert colour.lower() == style.colour.lower(), (label, colour, style)
-    assert {"ReLU", "Sigmoid", "Tanh", "GELU"} <= set(seen), sorted(seen)
+    assert {"ReLU", "Sigmoid", "Tanh", "GELU", *GATED} <= set(seen), sorted(seen)
     assert all(len(colours) == 1 for colours in seen.values())
 
 

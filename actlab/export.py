@@ -34,7 +34,6 @@ def chart_svg(chart: alt.TopLevelMixin | dict) -> str:
 def chart_png(chart: alt.TopLevelMixin | dict, scale: float = 2.0) -> bytes:
     """A PNG at ``scale`` times the chart size: 2 keeps it sharp on slides and projectors."""
     if not 0.5 <= scale <= 4:
-        raise ValueError(
-            f"PNG scale must be between 0.5 and 4, got {scale!r}"
-        )  # internal: ui passes 2
+        # internal: ui.export always asks for scale 2
+        raise ValueError(f"PNG scale must be between 0.5 and 4, got {scale!r}")
     return vlc.vegalite_to_png(_spec(chart), scale=scale)

@@ -157,9 +157,8 @@ class Formula:
         """f(x) with the given parameter values: differentiable, in x's shape, dtype, device."""
         if not isinstance(x, Tensor) or not x.is_floating_point():
             got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(
-                f"x must be a floating-point torch tensor, got {got}"
-            )  # internal: x is ours
+            # internal: callers pass the float tensor they made
+            raise ValueError(f"x must be a floating-point torch tensor, got {got}")
         values = self._check_params(params or {})
         result = self._evaluate(x, values)
         if result.shape != x.shape:
@@ -223,9 +222,8 @@ def _restore(text: str) -> Formula:
 
 def _parse(text: str, max_length: int | None) -> Formula:
     if not isinstance(text, str):
-        raise ValueError(
-            f"a formula must be text, got {type(text).__name__}"
-        )  # internal: widgets give str
+        # internal: pages pass a text widget's str
+        raise ValueError(f"a formula must be text, got {type(text).__name__}")
     source = text.strip()
     lead = len(text) - len(text.lstrip())
     if not source:

@@ -127,9 +127,8 @@ def _gunzip_limited(stream: BinaryIO, max_bytes: int, md5: Any) -> bytearray | N
             return None
         pending = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
     if not decompressor.eof:
-        raise zlib.error(
-            "the stream ends before its end marker"
-        )  # internal: read_idx_bytes says it
+        # internal: read_idx_bytes turns it into a Refusal
+        raise zlib.error("the stream ends before its end marker")
     return out
 
 

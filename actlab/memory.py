@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import math
 import os
 import threading
 import time
@@ -35,7 +36,9 @@ def release_freed_memory() -> bool:
     return True
 
 
-_last_release = 0.0
+# Never released yet: -inf, not 0.0, since time.monotonic() counts from boot, and a machine
+# up for less than the interval would otherwise skip its first release.
+_last_release = -math.inf
 _release_lock = threading.Lock()
 
 

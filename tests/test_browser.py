@@ -158,7 +158,11 @@ def test_deep_link_on_a_fresh_server_runs_inside_the_router(server, page):
         if title.count() and title.is_visible():
             title_at = time.monotonic() - started
         time.sleep(0.05)
-    assert menu_at is not None and title_at is not None, "no menu or no page title appeared"
+    if menu_at is None or title_at is None:  # say what the visitor saw, and what the server did
+        page.screenshot(path=str(SCREENSHOTS / "cold-start-failed.png"))
+        seen = page.locator("body").inner_text()[:500]
+        log = (SCREENSHOTS / "server.log").read_text()[-2000:]
+        raise AssertionError(f"no menu or no page title: page {seen!r}; server log: {log}")
     print(f"\ncold start: app menu after {menu_at:.2f} s, page title after {title_at:.2f} s")
     wait_until_idle(page)
     navigation = menu.text_content()

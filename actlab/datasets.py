@@ -138,17 +138,17 @@ MNIST = DatasetInfo(
 FASHION_MNIST = DatasetInfo(
     id="fashion-mnist",
     display_name="Fashion-MNIST",
-    class_names=(
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
+    class_names=(  # marked: the page shows them in the visitor's language
+        N_("T-shirt/top"),
+        N_("Trouser"),
+        N_("Pullover"),
+        N_("Dress"),
+        N_("Coat"),
+        N_("Sandal"),
+        N_("Shirt"),
+        N_("Sneaker"),
+        N_("Bag"),
+        N_("Ankle boot"),
     ),
     mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
     checksums={

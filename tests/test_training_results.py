@@ -32,6 +32,27 @@ def test_results_table_confusion_matrix_and_mistakes_agree():
         training.confusion_matrix(result, "GELU")
 
 
+def test_fashion_classes_are_named_in_the_pages_language():
+    from dataclasses import replace
+
+    from actlab import datasets, i18n
+
+    result = training.train(small(activations=("relu",)))
+    fashion = replace(result, class_names=datasets.FASHION_MNIST.class_names)
+    assert training.confusion_matrix(fashion, "ReLU")["true"].iloc[0] == "T-shirt/top"
+    with i18n.using("zh-CN"):
+        counts = training.confusion_matrix(fashion, "ReLU")
+        wrong = training.misclassified(fashion, "ReLU", limit=5)
+    assert list(dict.fromkeys(counts["true"])) == [
+        "T恤/上衣", "裤子", "套头衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"
+    ]  # fmt: skip
+    assert set(wrong["predicted"]) <= set(counts["true"])
+    with i18n.using("zh-CN"):  # digits stay digits
+        assert list(dict.fromkeys(training.confusion_matrix(result, "ReLU")["true"])) == [
+            str(d) for d in range(10)
+        ]
+
+
 def test_seed_bands():
     history = pd.DataFrame(
         {

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from actlab.i18n import N_
+from actlab.i18n import N_, _
 from actlab.training.config import TrainingConfig
 from actlab.training.models import StackedModel
 
@@ -204,6 +204,12 @@ def member_probabilities(result: TrainingResult, activation: str) -> np.ndarray:
     return result.test_probabilities[activation]
 
 
+def shown_class_names(result: TrainingResult) -> np.ndarray:
+    """The classes as the page names them, in its language ("T-shirt/top" → "T恤/上衣"); the
+    run keeps them in English, since it trains on a thread that has no language."""
+    return np.array([_(name) for name in result.class_names])
+
+
 def confusion_matrix(result: TrainingResult, activation: str) -> pd.DataFrame:
     """Counts of (true class, predicted class) on the test set, first seed, long format.
 
@@ -213,7 +219,7 @@ def confusion_matrix(result: TrainingResult, activation: str) -> pd.DataFrame:
     k = len(result.class_names)
     counts = np.bincount(result.test_labels * k + predicted, minlength=k * k).reshape(k, k)
     totals = counts.sum(axis=1, keepdims=True)
-    names = np.array(result.class_names)
+    names = shown_class_names(result)
     true_index, pred_index = np.indices((k, k))
     return pd.DataFrame(
         {
@@ -235,7 +241,7 @@ def misclassified(result: TrainingResult, activation: str, limit: int = 24) -> p
     wrong = np.nonzero(predicted != result.test_labels)[0]
     p_predicted = probabilities[wrong, predicted[wrong]]
     order = np.argsort(-p_predicted, kind="stable")[:limit]
-    names = np.array(result.class_names)
+    names = shown_class_names(result)
     chosen = wrong[order]
     return pd.DataFrame(
         {

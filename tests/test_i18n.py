@@ -46,6 +46,17 @@ WALKED_PAGES: dict[str, tuple[str, list[str]] | None] = {
     ),
 }
 
+# Views beyond each page's default that show more of the catalogue: every activation's
+# description, parameters and notes, every gated unit.
+EVERY = [activations.display_name(name) for name in activations.names()]
+MORE_VIEWS: dict[str, list[dict]] = {
+    "app_pages/explorer.py": [{"ex_fns": EVERY, "ex_d2": "true"}],
+    "app_pages/nonlinearity.py": [{"nl_fit": EVERY}],
+    "app_pages/gradients.py": [
+        {"gr_act": ["ReLU", *(gated.display_name(name) for name in gated.names())]}
+    ],
+}
+
 # Words that stay as they are in Chinese text: names of things, code and units.
 NAMES = {
     "actlab", "PyTorch", "torch", "MNIST", "Fashion", "autograd", "create_graph", "grad",
@@ -60,7 +71,7 @@ NAMES = {
     "ReLU", "Mish", "GELU", "SwiGLU", "GLU", "GEGLU", "ReGLU", "LeakyReLU", "ELU", "SELU", "pdf",
     "Primer", "LayerNorm", "DyT", "Dynamic", "Tanh", "RReLU", "PReLU", "CELU", "xIELU", "Snake",
     "fan_in", "log10", "UvA", "SNN", "d2l", "LeNet", "CNN", "dropout", "JAX", "IDX", "cpu",
-    "state_dict", "drop_last", "true", "false",  # (true, false: the values a link may carry)
+    "state_dict", "drop_last", "Leaky", "true", "false",  # (true, false: link values)
 }  # fmt: skip
 CITATIONS = [entry.origin for entry in map(activations.get, activations.names()) if entry.origin]
 CITATIONS += [gated.get(name).origin for name in gated.names()]
@@ -92,7 +103,9 @@ def english_left(text: str, allowed: set[str]) -> list[str]:
     return [
         word
         for word in WORD.findall(text)
-        if word.strip("'") not in allowed and not SYMBOL.match(word)
+        if len(word.strip("'")) > 2  # f'' and f' are derivatives, not words
+        and word.strip("'") not in allowed
+        and not SYMBOL.match(word)
     ]
 
 
@@ -294,8 +307,12 @@ def walk(page: str, tabs: tuple[str, list[str]] | None):
     """(view, AppTest) for the page and each of its tabs in zh-CN, and once more with each
     predict-first quiz answered wrongly (the answer and the explanation show)."""
     views = [("", {})] if tabs is None else [(label, {tabs[0]: label}) for label in tabs[1]]
+    views += [(f"with {sorted(query)}", query) for query in MORE_VIEWS.get(page, [])]
     for name, query in views:  # a tab by its English label: the link is mapped onto Chinese
         at = open_via_router(page, {"lang": "zh-CN", **query})
+        # Every value of the link was taken: a tab named by its English label (and the default
+        # tab, which Streamlit drops from the URL) opens with no "not one of its choices" note.
+        assert not at.toast, (page, query, [t.value for t in at.toast])
         yield name, at
         quizzes = [r for r in at.radio if str(r.key).endswith("_quiz")]
         for quiz in quizzes:

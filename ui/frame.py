@@ -202,7 +202,11 @@ def notice_unusable_link_values(
             continue
         current = st.session_state.get(key)
         # A valid value equal to the default is also removed from the URL: that is no error.
-        current_text = json.dumps(current, default=str).lower() if current is not None else ""
+        current_text = (  # as written: a Chinese label must not become \u escapes
+            json.dumps(current, default=str, ensure_ascii=False).lower()
+            if current is not None
+            else ""
+        )
         unusable = [
             value
             for value in values

@@ -300,6 +300,31 @@ def test_a_shared_link_always_carries_its_language():
     assert "lang=zh-CN" in at.code[-1].value  # the presenter panel's link to this view
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+@pytest.mark.parametrize(  # (home and softmax's first tab have no choices, only sliders)
+    "page", [p for p in WALKED_PAGES if not p.endswith(("home.py", "softmax.py"))]
+)
+def test_a_link_naming_the_shown_choices_opens_without_a_notice(page, language):
+    """A lecturer's hand-written link may name a control's default by its label (Streamlit
+    itself leaves defaults out): it is the same view, not "not one of its choices"."""
+    at = open_via_router(page, {"lang": language})
+    drawn = set(at.session_state["_actlab_controls"]) - {"lang"}
+    link = {"lang": language}
+    with i18n.using(language):  # AppTest formats the choices in this thread
+        for kind in ("selectbox", "multiselect", "radio", "select_slider"):
+            for widget in at.get(kind):
+                if widget.key in drawn:
+                    values = widget.value if kind == "multiselect" else [widget.value]
+                    link[widget.key] = [str(widget.format_func(v)) for v in values]
+    assert len(link) > 2, link  # choices were named
+    again = open_via_router(page, link)
+    assert not again.exception
+    assert not again.toast, [t.value for t in again.toast]
+    assert {k: again.session_state[k] for k in link if k != "lang"} == {
+        k: at.session_state[k] for k in link if k != "lang"
+    }
+
+
 # --- nothing left in English --------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ _INFINITY = re.compile(r"^\s*([+-]?)(inf|infinity)\s*$", re.IGNORECASE)
 _CONTROLS = "_actlab_controls"  # session state: {key: label} of the controls drawn this run
 _FIXES = "_actlab_link_fixes"  # session state: [LinkFix] made this run
 _RELABELLED = "_actlab_link_relabelled"  # session state: {key: values} renamed this run
+_SHOWN = "_actlab_shown_labels"  # session state: {key: labels of the value each control shows}
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,25 @@ def bound(
         )
     _sanitize_link(key, label, link_spec(kind, arguments))
     st.session_state.setdefault(_CONTROLS, {})[key] = label
-    return widget(*args, key=key, bind="query-params", **kwargs)
+    value = widget(*args, key=key, bind="query-params", **kwargs)
+    if isinstance(arguments.get("options"), Sequence):
+        chosen = value if isinstance(value, list | tuple) else [value]
+        st.session_state.setdefault(_SHOWN, {})[key] = _labels(chosen, kwargs.get("format_func"))
+    return value
+
+
+def _labels(values: Sequence[Any], format_func: Callable[[Any], Any] | None) -> list[str]:
+    """How a widget names ``values`` (what Streamlit writes into the URL for them)."""
+    try:
+        return [str(format_func(v) if format_func else v) for v in values]
+    except Exception:  # a page's format_func refusing a value: nothing to compare against
+        return []
+
+
+def shown_labels() -> dict[str, list[str]]:
+    """``{key: labels}`` of the value each control of this run shows: a link naming the default
+    by its label is taken (Streamlit drops a default from the URL), not refused."""
+    return dict(st.session_state.get(_SHOWN, {}))
 
 
 def start_run() -> None:
@@ -256,6 +275,7 @@ def start_run() -> None:
     st.session_state[_CONTROLS] = {}
     st.session_state[_FIXES] = []
     st.session_state[_RELABELLED] = {}
+    st.session_state[_SHOWN] = {}
 
 
 def controls(prefix: str = "") -> dict[str, str]:

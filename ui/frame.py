@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from actlab.i18n import _, language, localized_error
-from ui.bound import KEY_PATTERN, bound, link_fixes, relabelled
+from ui.bound import KEY_PATTERN, bound, link_fixes, relabelled, shown_labels
 from ui.bound import controls as bound_controls
 from ui.safe_text import literal, shorten
 
@@ -191,6 +191,7 @@ def notice_unusable_link_values(
     fixed = {fix.key for fix in fixes}
     lines = [f"{fix.label}: “{_echo(fix.given)}” {fix.outcome_text()}" for fix in fixes]
     after = url_state()
+    shown = {key: {label.lower() for label in labels} for key, labels in shown_labels().items()}
     before = before | relabelled()  # a value named in another language is the same value
     for key, values in before.items():
         if key in fixed or not key.startswith(page_prefix):
@@ -210,7 +211,9 @@ def notice_unusable_link_values(
         unusable = [
             value
             for value in values
-            if value.lower() not in current_text and not _same_number(value, current)
+            if value.lower() not in current_text
+            and value.lower() not in shown.get(key, ())
+            and not _same_number(value, current)
         ]
         if unusable:
             given = _echo(", ".join(unusable))

@@ -53,6 +53,14 @@ def test_unusable_link_values_are_named_in_a_notice():
     assert "ex_n" not in message
 
 
+def test_a_refused_choice_inside_a_kept_one_is_still_named():
+    at = AppTest.from_string(SCRIPT, default_timeout=30)
+    at.query_params["ex_fns"] = ["ELU", "LU"]  # "lu" is part of "elu": not a choice all the same
+    at.run()
+    assert at.multiselect(key="ex_fns").value == ["elu"]
+    assert "f: “LU”" in toast_text(at)
+
+
 def test_valid_links_give_no_notice():
     at = AppTest.from_string(SCRIPT, default_timeout=30)
     at.query_params["ex_n"] = "101"  # equal to the default: Streamlit drops it silently

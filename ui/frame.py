@@ -208,13 +208,18 @@ def notice_unusable_link_values(
             if current is not None
             else ""
         )
-        unusable = [
-            value
-            for value in values
-            if value.lower() not in current_text
-            and value.lower() not in shown.get(key, ())
-            and not _same_number(value, current)
-        ]
+        if key in shown:  # a choice control: the link must name what it shows, exactly
+            unusable = [
+                value
+                for value in values
+                if value.lower() not in shown[key] and not _same_number(value, current)
+            ]
+        else:  # a tab, a slider, a text: the value as written, or the same number
+            unusable = [
+                value
+                for value in values
+                if value.lower() not in current_text and not _same_number(value, current)
+            ]
         if unusable:
             given = _echo(", ".join(unusable))
             lines.append(

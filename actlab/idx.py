@@ -29,24 +29,13 @@ _DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 
-_TOO_SHORT = N_("{source}: {size} bytes is too short for an IDX header")
-_BAD_MAGIC = N_("{source}: bad IDX magic {magic} (expected 0000 + dtype + ndim)")
-_TRUNCATED_HEADER = N_("{source}: truncated IDX header ({size} of {needed} bytes)")
 _CORRUPT_GZIP = N_("{file}: corrupt or truncated gzip stream ({reason})")
 
 
 def parse_idx(raw: bytes, source: str = "<bytes>") -> np.ndarray:
     """Decode decompressed IDX bytes into an array of the declared dtype and shape."""
-    if len(raw) < 4:
-        raise Refusal(_TOO_SHORT, source=source, size=len(raw))
-    zero0, zero1, code, ndim = raw[0], raw[1], raw[2], raw[3]
-    if zero0 != 0 or zero1 != 0 or code not in _DTYPES or ndim == 0:
-        raise Refusal(_BAD_MAGIC, source=source, magic=raw[:4].hex())
-    header_len = 4 + 4 * ndim
-    if len(raw) < header_len:
-        raise Refusal(_TRUNCATED_HEADER, source=source, size=len(raw), needed=header_len)
-    shape = struct.unpack(f">{ndim}I", raw[4:header_len])
-    dtype = _DTYPES[code]
+    dtype, shape = parse_idx_header(raw, source)
+    header_len = 4 + 4 * len(shape)
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     body = len(raw) - header_len
     if body != expected:
@@ -135,13 +124,26 @@ def _gunzip_limited(stream: BinaryIO, max_bytes: int, md5: Any) -> bytearray | N
 def parse_idx_header(head: bytes, source: str = "<bytes>") -> tuple[np.dtype, tuple[int, ...]]:
     """Dtype and shape from the first bytes of an IDX file (magic plus sizes; no body needed)."""
     if len(head) < 4:
-        raise Refusal(_TOO_SHORT, source=source, size=len(head))
+        raise Refusal(
+            N_("{source}: {size} bytes is too short for an IDX header"),
+            source=source,
+            size=len(head),
+        )
     zero0, zero1, code, ndim = head[0], head[1], head[2], head[3]
     if zero0 != 0 or zero1 != 0 or code not in _DTYPES or ndim == 0:
-        raise Refusal(_BAD_MAGIC, source=source, magic=head[:4].hex())
+        raise Refusal(
+            N_("{source}: bad IDX magic {magic} (expected 0000 + dtype + ndim)"),
+            source=source,
+            magic=head[:4].hex(),
+        )
     header_len = 4 + 4 * ndim
     if len(head) < header_len:
-        raise Refusal(_TRUNCATED_HEADER, source=source, size=len(head), needed=header_len)
+        raise Refusal(
+            N_("{source}: truncated IDX header ({size} of {needed} bytes)"),
+            source=source,
+            size=len(head),
+            needed=header_len,
+        )
     return _DTYPES[code], tuple(int(n) for n in struct.unpack(f">{ndim}I", head[4:header_len]))
 
 

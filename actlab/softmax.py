@@ -249,18 +249,17 @@ def temperature_sweep(
 
 
 def _floating_input(x: Tensor | Sequence[float]) -> Tensor:
-    # internal, every error here: the page builds x from its sliders, finite and float64
+    """``x`` as a floating tensor of logits. Its errors are English only: the page builds x
+    from its sliders, finite and float64, so only a script's author reads them."""
     values = x if isinstance(x, Tensor) else torch.tensor(x, dtype=torch.float64)
     if not values.is_floating_point():
-        raise ValueError(
-            f"log-softmax needs a floating tensor, got {values.dtype}"
-        )  # internal: above
+        # internal: see the docstring
+        raise ValueError(f"log-softmax needs a floating tensor, got dtype {values.dtype}")
     if values.ndim == 0:
-        raise ValueError(
-            "log-softmax needs one dimension of logits, got a scalar"
-        )  # internal: above
+        # internal: see the docstring
+        raise ValueError("log-softmax needs at least one dimension of logits, got a scalar")
     if not bool(torch.isfinite(values.detach()).all()):
-        # internal: as above
+        # internal: see the docstring
         raise ValueError("logits must be finite: this lab shows how finite logits overflow")
     return values
 

@@ -45,16 +45,16 @@ def _as_matrix(value: object, what: str) -> tuple[torch.Tensor, bool]:
         try:
             tensor = torch.as_tensor(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError):
-            raise ValueError(
-                f"{what} must be numbers, got {value!r}"
-            ) from None  # internal: see the docstring
+            # internal: see the docstring
+            raise ValueError(f"{what} must be numbers, got {value!r}") from None
     scalar = tensor.ndim == 0
     if tensor.ndim > 2:
         raise ValueError(  # internal: see the docstring
             f"{what} must be a scalar, vector or matrix, got shape {tuple(tensor.shape)}"
         )
     if not bool(torch.isfinite(tensor).all()):
-        raise ValueError(f"{what} must be finite, got {tensor.tolist()!r}")  # internal: see above
+        # internal: see the docstring
+        raise ValueError(f"{what} must be finite, got {tensor.tolist()!r}")
     return tensor, scalar
 
 
